@@ -1,0 +1,109 @@
+"""`manage.py indicators`: indicator values for a period, as JSON or CSV.
+
+This output is a contract: pages, exports and this command compute every figure with the
+same ``metrics.compute``. Rates are fractions, money is EUR. Without ``--by``, JSON is one
+object ``{"BEN-2": 412, "ASS-2": 123456.0, "ASS-2.mean": 1234.5, …}``; with ``--by``, a
+list of objects, one per group value. Suppressed figures (donor scope) print as null.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import math
+import sys
+from typing import Any
+
+from data_access import db
+from data_access.scope import Scope
+from data_access.settings import load_settings
+from metrics import catalogue, compute
+from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
+
+BY_CHOICES = ("country", "region", "sex", "age_group", "vulnerability", "sector", "modality",
+              "kind", "quarter", "month", "year")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("indicators", help="print indicator values for a period")
+    parser.add_argument("--from", dest="start", type=dt.date.fromisoformat,
+                        default=PROGRAMME_START, help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat,
+                        default=PROGRAMME_END, help="last day, YYYY-MM-DD")
+    parser.add_argument("--country", nargs="+", default=[], metavar="XX",
+                        help="ISO 3166-1 alpha-2 codes")
+    parser.add_argument("--by", choices=BY_CHOICES, help="one breakdown")
+    parser.add_argument("--indicator", nargs="+", default=None, metavar="CODE",
+                        help="only these indicator codes")
+    parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.set_defaults(func=run)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() else round(value, 6)
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def computable(codes: list[str] | None) -> list[catalogue.Indicator]:
+    from metrics.engine import REGISTRY, _load_all
+
+    _load_all()
+    wanted = [catalogue.get(c) for c in codes] if codes else list(catalogue.CATALOGUE)
+    return [spec for spec in wanted if spec.code in REGISTRY]
+
+
+def collect(session: Any, filters: Filters, by: str | None,
+            codes: list[str] | None = None) -> list[dict[str, Any]] | dict[str, Any]:
+    """The figures `indicators` prints, as plain Python values (also used by tests)."""
+    if by in ("quarter", "month", "year"):
+        filters = Filters(filters.start, filters.end, filters.countries, by)  # type: ignore[arg-type]
+        dim = "period"
+    else:
+        dim = by
+    if dim is None:
+        flat: dict[str, Any] = {}
+        for spec in computable(codes):
+            row = compute(spec.code, session, filters).iloc[0]
+            flat[spec.code] = _clean(row["value"])
+            for measure in spec.measures:
+                if measure in row.index:
+                    flat[f"{spec.code}.{measure}"] = _clean(row[measure])
+        return flat
+    groups: dict[str, dict[str, Any]] = {}
+    for spec in computable(codes):
+        if dim not in spec.breakdowns:
+            continue
+        for _, row in compute(spec.code, session, filters, (dim,)).iterrows():
+            key = str(row[dim])
+            group = groups.setdefault(key, {by: key})
+            group[spec.code] = _clean(row["value"])
+            for measure in spec.measures:
+                if measure in row.index:
+                    group[f"{spec.code}.{measure}"] = _clean(row[measure])
+    return [groups[k] for k in sorted(groups)]
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    filters = Filters(args.start, args.end, tuple(args.country))
+    with db.session(settings.database_url, Scope.everything()) as session:
+        result = collect(session, filters, args.by, args.indicator)
+    if args.format == "json":
+        json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    rows = [result] if isinstance(result, dict) else result
+    columns: list[str] = []
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return 0

@@ -1,0 +1,122 @@
+"""Engine, migrations and scoped sessions.
+
+``session(scope)`` is the only way the dashboard reads the case database: it opens a
+SQLAlchemy session carrying the viewer's ``Scope`` and the listener that applies it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from data_access import scope as scope_module
+from data_access.scope import Scope
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached; the message says what to check (no stack trace)."""
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets readers keep reading the last committed state while an import writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()
+
+
+def get_engine(url: str) -> Engine:
+    """One engine per URL for the life of the process."""
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            parsed = make_url(url)
+            if parsed.get_backend_name() == "sqlite":
+                if parsed.database and parsed.database != ":memory:":
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                engine = create_engine(url, connect_args={"check_same_thread": False})
+                event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = create_engine(url, pool_pre_ping=True,
+                                       connect_args={"connect_timeout": 5})
+            _engines[url] = engine
+        return engine
+
+
+def dispose_engine(url: str) -> None:
+    with _lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def describe_unavailable(url: str, exc: BaseException) -> str:
+    safe = make_url(url).render_as_string(hide_password=True)
+    return (f"The case database cannot be reached ({safe}). Check that the database server "
+            f"is running and that DATABASE_URL is right; the dashboard retries on the next "
+            f"click. Detail: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply the Alembic migrations up to ``revision``."""
+    from alembic import command
+
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
+
+
+def is_migrated(url: str) -> bool:
+    try:
+        return inspect(get_engine(url)).has_table("alembic_version")
+    except OperationalError as exc:
+        raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
+
+
+@contextmanager
+def session(url: str, scope: Scope) -> Iterator[Session]:
+    """A session reading through ``scope``; commits on success, rolls back on error.
+
+    Connection failures become ``DatabaseUnavailable`` with a readable message.
+    """
+    factory = sessionmaker(get_engine(url), expire_on_commit=False)
+    sess = factory()
+    sess.info["scope"] = scope
+    scope_module.install(sess)
+    try:
+        yield sess
+        sess.commit()
+    except (OperationalError, DBAPIError) as exc:
+        sess.rollback()
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
+        raise
+    except BaseException:
+        sess.rollback()
+        raise
+    finally:
+        sess.close()

@@ -1,0 +1,39 @@
+"""Alembic environment: migrates the database named by the config's sqlalchemy.url."""
+
+from alembic import context
+from data_access.db import get_engine
+from data_access.models import Base
+from data_access.settings import load_settings
+
+config = context.config
+target_metadata = Base.metadata
+if not config.get_main_option("sqlalchemy.url"):
+    config.set_main_option("sqlalchemy.url",
+                           load_settings().database_url.replace("%", "%%"))
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=target_metadata, literal_binds=True,
+                      render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None
+    engine = get_engine(url)
+    with engine.connect() as connection:
+        # render_as_batch: SQLite can only ALTER a table by copying it.
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,291 @@
+"""The case database: typed SQLAlchemy 2 models for every entity in domain.md.
+
+Every table that holds case data carries the ISO 3166-1 alpha-2 ``country`` it belongs to,
+copied from the beneficiary onto the fact tables (assistance, attendance, follow-up,
+vulnerability). That one column is what the scope listener in ``data_access.scope`` filters
+on, so a fact row can never be read without its country being checked, whatever the query
+joins. Writers (demo data, import) keep the copy equal to the beneficiary's country.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from data_access.vocab import (
+    AssistanceKind,
+    AssistanceStatus,
+    CapacityActivityKind,
+    CaseStatus,
+    CooperativeStatus,
+    InstitutionType,
+    Modality,
+    ReturnType,
+    Sector,
+    Sex,
+    TrainingKind,
+    Vulnerability,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _enum(enum: type[StrEnum]) -> Enum:
+    # Stored as the code string (VARCHAR), never as a native database enum, so adding a
+    # code is a data change, not an ALTER TYPE.
+    return Enum(enum, native_enum=False, create_constraint=False, length=32,
+                values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        Sex: _enum(Sex), ReturnType: _enum(ReturnType), CaseStatus: _enum(CaseStatus),
+        Vulnerability: _enum(Vulnerability), Modality: _enum(Modality),
+        AssistanceKind: _enum(AssistanceKind), Sector: _enum(Sector),
+        AssistanceStatus: _enum(AssistanceStatus), CooperativeStatus: _enum(CooperativeStatus),
+        TrainingKind: _enum(TrainingKind), InstitutionType: _enum(InstitutionType),
+        CapacityActivityKind: _enum(CapacityActivityKind),
+    }
+
+
+class Timestamped:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(),
+                                                    onupdate=func.now())
+
+
+class CountryScoped:
+    """Marker: rows of this table belong to one country and are filtered by the scope."""
+
+    country: Mapped[str] = mapped_column(String(2))
+
+
+class Beneficiary(CountryScoped, Timestamped, Base):
+    __tablename__ = "beneficiary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(64), unique=True)
+    region: Mapped[str | None] = mapped_column(String(8))  # ISO 3166-2, e.g. MA-05
+    sex: Mapped[Sex]
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    birth_year: Mapped[int | None] = mapped_column(Integer)  # from birth_date when given
+    household_size: Mapped[int | None] = mapped_column(Integer)
+    host_country: Mapped[str | None] = mapped_column(String(2))
+    return_date: Mapped[dt.date] = mapped_column(Date)
+    return_type: Mapped[ReturnType | None]
+    registration_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[CaseStatus] = mapped_column(default=CaseStatus.REGISTERED)
+    # Date each pipeline step was reached (registered → … → monitored), for the funnel.
+    counselled_date: Mapped[dt.date | None] = mapped_column(Date)
+    plan_approved_date: Mapped[dt.date | None] = mapped_column(Date)
+    consent_story: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Personal data: only roles that may see a caseload ever read these three.
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(40))
+
+    vulnerabilities: Mapped[list[BeneficiaryVulnerability]] = relationship(
+        back_populates="beneficiary", cascade="all, delete-orphan")
+    assistance: Mapped[list[Assistance]] = relationship(back_populates="beneficiary")
+
+    __table_args__ = (
+        Index("ix_beneficiary_country_registration", "country", "registration_date"),
+    )
+
+
+class BeneficiaryVulnerability(CountryScoped, Base):
+    __tablename__ = "beneficiary_vulnerability"
+
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    vulnerability: Mapped[Vulnerability] = mapped_column(primary_key=True)
+
+    beneficiary: Mapped[Beneficiary] = relationship(back_populates="vulnerabilities")
+
+
+class Cooperative(CountryScoped, Timestamped, Base):
+    __tablename__ = "cooperative"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(8))
+    sector: Mapped[Sector]
+    partner: Mapped[str | None] = mapped_column(String(200))
+    registration_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[CooperativeStatus] = mapped_column(default=CooperativeStatus.IN_CREATION)
+
+    __table_args__ = (UniqueConstraint("name", "country", name="uq_cooperative_name_country"),)
+
+
+class Assistance(CountryScoped, Timestamped, Base):
+    __tablename__ = "assistance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"))
+    modality: Mapped[Modality]
+    kind: Mapped[AssistanceKind]
+    sector: Mapped[Sector | None]
+    amount_eur: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    approved_date: Mapped[dt.date | None] = mapped_column(Date)
+    delivered_date: Mapped[dt.date | None] = mapped_column(Date)
+    cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperative.id"))
+    status: Mapped[AssistanceStatus] = mapped_column(default=AssistanceStatus.APPROVED)
+
+    beneficiary: Mapped[Beneficiary] = relationship(back_populates="assistance")
+    cooperative: Mapped[Cooperative | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_assistance_country_delivered", "country", "delivered_date"),
+    )
+
+
+class TrainingSession(CountryScoped, Timestamped, Base):
+    __tablename__ = "training_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[TrainingKind]
+    session_date: Mapped[dt.date] = mapped_column(Date)
+    provider: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("country", "kind", "session_date", "provider",
+                         name="uq_training_session_key"),
+    )
+
+
+class Attendance(CountryScoped, Timestamped, Base):
+    __tablename__ = "attendance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_session.id", ondelete="CASCADE"))
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"))
+    completed: Mapped[bool] = mapped_column(Boolean)
+
+    session: Mapped[TrainingSession] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "beneficiary_id", name="uq_attendance_session_beneficiary"),
+    )
+
+
+class FollowUp(CountryScoped, Timestamped, Base):
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"))
+    visit_date: Mapped[dt.date] = mapped_column(Date)
+    business_operating: Mapped[bool | None] = mapped_column(Boolean)
+    jobs_created: Mapped[int | None] = mapped_column(Integer)
+    score_economic: Mapped[float | None] = mapped_column(Float)
+    score_social: Mapped[float | None] = mapped_column(Float)
+    score_psychosocial: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        UniqueConstraint("beneficiary_id", "visit_date", name="uq_follow_up_beneficiary_date"),
+    )
+
+
+class CapacityActivity(CountryScoped, Timestamped, Base):
+    __tablename__ = "capacity_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_date: Mapped[dt.date] = mapped_column(Date)
+    institution: Mapped[str] = mapped_column(String(200))
+    institution_type: Mapped[InstitutionType]
+    activity: Mapped[CapacityActivityKind]
+    people_reached: Mapped[int | None] = mapped_column(Integer)
+
+
+class Target(Timestamped, Base):
+    """A logframe target. ``country`` NULL means the programme-wide target.
+
+    Not ``CountryScoped``: the scope applies its own rule (a scoped user sees the targets of
+    their countries only, never the programme-wide row) in ``data_access.scope``.
+    """
+
+    __tablename__ = "target"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(2))
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    baseline: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        UniqueConstraint("indicator", "country", "period_end", name="uq_target_key"),
+    )
+
+
+class ImportRun(Base):
+    """One import of a file (issue 5): who, when, which file, what it did."""
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditEvent(Base):
+    """Sign-ins, sign-outs, exports and user changes; never a beneficiary's personal data."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now(), index=True)
+    username: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReportNarrative(Timestamped, Base):
+    """Free text a user wrote for one section of a donor report (issue 6)."""
+
+    __tablename__ = "report_narrative"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section: Mapped[str] = mapped_column(String(40))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    scope_key: Mapped[str] = mapped_column(String(100))  # e.g. "ALL" or "MA,SN"
+    text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("section", "period_start", "period_end", "scope_key",
+                         name="uq_report_narrative_key"),
+    )

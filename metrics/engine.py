@@ -1,0 +1,226 @@
+"""What every indicator shares: the registry, breakdown columns, period labels, cumulation.
+
+An indicator is a function ``(session, filters, by) -> DataFrame`` registered with
+``@indicator("CODE")``. The wrapper checks the breakdowns against the catalogue, turns period
+keys into labels, and passes the result through ``data_access.disclosure`` with the scope of
+the session, so no caller can get an undisclosed figure. Results have one column per
+breakdown (``period`` as a label such as ``2016Q3`` plus ``period_start``), ``value`` and the
+indicator's secondary measures.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import String, case, cast, extract, func
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
+
+from data_access import disclosure
+from data_access.models import Beneficiary, BeneficiaryVulnerability
+from metrics import catalogue, periods
+from metrics.filters import Filters
+
+IndicatorFn = Callable[[Session, Filters, tuple[str, ...]], pd.DataFrame]
+REGISTRY: dict[str, Callable[..., pd.DataFrame]] = {}
+# The same functions before disclosure, for building derived figures (cumulation) that
+# are disclosed once at the end. Never hand their results to a viewer.
+_RAW: dict[str, Callable[..., pd.DataFrame]] = {}
+
+AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
+UNKNOWN = "unknown"
+NONE = "none"
+
+
+def indicator(code: str) -> Callable[[IndicatorFn], Callable[..., pd.DataFrame]]:
+    spec = catalogue.get(code)
+
+    def wrap(fn: IndicatorFn) -> Callable[..., pd.DataFrame]:
+        def raw(session: Session, filters: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+            by = tuple(by)
+            unknown = [d for d in by if d not in spec.breakdowns]
+            if unknown:
+                raise ValueError(f"{code} has no breakdown {', '.join(unknown)}; "
+                                 f"it has {', '.join(spec.breakdowns)}")
+            return _finish(fn(session, filters, by), by, filters)
+
+        @functools.wraps(fn)
+        def run(session: Session, filters: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
+            return disclosure.apply(raw(session, filters, by), session.info["scope"],
+                                    spec.kind, tuple(by))
+
+        _RAW[code] = raw
+        REGISTRY[code] = run
+        return run
+
+    return wrap
+
+
+def compute(code: str, session: Session, filters: Filters, by: Sequence[str] = (),
+            *, cumulative: bool = False) -> pd.DataFrame:
+    """The one entry point pages, exports and the command line use."""
+    _load_all()
+    code = catalogue.get(code).code
+    if code not in REGISTRY:
+        raise NotImplementedError(f"{code} is not computed yet")
+    if cumulative:
+        return _cumulative(code, session, filters, tuple(by))
+    return REGISTRY[code](session, filters, by)
+
+
+def _load_all() -> None:
+    # Importing the modules registers their indicators.
+    import metrics.indicators  # noqa: F401
+
+
+# --- breakdown columns ---------------------------------------------------------------
+
+def age_group(ben: Any) -> ColumnElement[str]:
+    """Age at return, in the groups of issue 3 (``unknown`` without a birth year)."""
+    age = extract("year", ben.return_date) - ben.birth_year
+    return case(
+        (ben.birth_year.is_(None), UNKNOWN),
+        (age < 18, AGE_GROUPS[0]), (age < 25, AGE_GROUPS[1]), (age < 35, AGE_GROUPS[2]),
+        (age < 50, AGE_GROUPS[3]), else_=AGE_GROUPS[4])
+
+
+def beneficiary_dims(stmt: Select[Any], by: Sequence[str], ben: Any, *,
+                     date: ColumnElement[Any], filters: Filters,
+                     extra: dict[str, ColumnElement[Any]] | None = None,
+                     ) -> tuple[Select[Any], list[ColumnElement[Any]]]:
+    """Add the breakdown columns ``by`` to ``stmt``; ``ben`` must already be in its FROM.
+
+    ``extra`` supplies breakdowns that come from the indicator's own tables (sector,
+    kind, …). Returns the statement (with any join a breakdown needs) and the columns to
+    select and group by.
+    """
+    extra = extra or {}
+    columns: list[ColumnElement[Any]] = []
+    for name in by:
+        if name == "period":
+            col: ColumnElement[Any] = periods.period_key(date, filters.granularity)
+        elif name in extra:
+            col = cast(extra[name], String)
+        elif name == "age_group":
+            col = age_group(ben)
+        elif name == "vulnerability":
+            vul = aliased(BeneficiaryVulnerability)
+            stmt = stmt.outerjoin(vul, vul.beneficiary_id == ben.id)
+            col = func.coalesce(cast(vul.vulnerability, String), NONE)
+        elif name in ("region", "host_country"):
+            col = func.coalesce(getattr(ben, name), UNKNOWN)
+        elif name in ("country", "sex", "return_type"):
+            col = func.coalesce(cast(getattr(ben, name), String), UNKNOWN)
+        else:
+            raise ValueError(f"no breakdown {name!r} here")
+        columns.append(col.label("period_key" if name == "period" else name))
+    return stmt, columns
+
+
+def in_period(column: ColumnElement[Any], filters: Filters) -> ColumnElement[bool]:
+    return column.between(filters.start, filters.end)
+
+
+def country_filter(entity: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    """The viewer's own country filter (the scope is applied separately, in data_access)."""
+    return [entity.country.in_(filters.countries)] if filters.countries else []
+
+
+def frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
+    result = session.execute(stmt)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    num = pd.to_numeric(numerator, errors="coerce").astype(float)
+    den = pd.to_numeric(denominator, errors="coerce").astype(float)
+    return (num / den.where(den > 0)).astype(float)
+
+
+def merge_ratio(num: pd.DataFrame, den: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """value = numerator ÷ denominator on the same breakdown (missing numerator = 0)."""
+    keys = ["period_key" if d == "period" else d for d in by]
+    num = num.rename(columns={"value": "numerator"})
+    den = den.rename(columns={"value": "denominator"})
+    if keys:
+        merged = den.merge(num, on=keys, how="outer")
+    else:
+        merged = pd.concat([den.reset_index(drop=True), num.reset_index(drop=True)], axis=1)
+    merged["numerator"] = pd.to_numeric(merged.get("numerator"), errors="coerce").fillna(0)
+    merged["denominator"] = pd.to_numeric(merged.get("denominator"),
+                                          errors="coerce").fillna(0)
+    merged["value"] = ratio(merged["numerator"], merged["denominator"])
+    return merged
+
+
+# --- result shape --------------------------------------------------------------------
+
+def _finish(df: pd.DataFrame, by: Sequence[str], filters: Filters) -> pd.DataFrame:
+    df = df.copy()
+    if "period" in by:
+        keys = df.pop("period_key").astype(int) if "period_key" in df else pd.Series(dtype=int)
+        df.insert(list(by).index("period"), "period",
+                  [periods.label(k, filters.granularity) for k in keys])
+        df["period_start"] = [periods.bounds(k, filters.granularity)[0] for k in keys]
+    if not by and df.empty:
+        df = pd.DataFrame({"value": [0]})
+    dims = list(by)
+    if dims and not df.empty:
+        sort = ["period_start" if d == "period" else d for d in dims]
+        df = df.sort_values(sort, kind="stable").reset_index(drop=True)
+    for col in df.columns:
+        if col not in dims and col != "period_start" and df[col].dtype == object:
+            try:  # Decimal sums and the like come back as objects
+                df[col] = pd.to_numeric(df[col]).astype(float)
+            except (TypeError, ValueError):
+                pass
+    return df
+
+
+def _cumulative(code: str, session: Session, filters: Filters,
+                by: tuple[str, ...]) -> pd.DataFrame:
+    """Cumulative value at the end of each period, from the start of the filter.
+
+    Additive indicators: the running sum of per-period values. Others (distinct counts
+    dated by repeatable events, rates, medians): the indicator recomputed over
+    [filters.start, end of each period], which is exact by construction.
+    """
+    spec = catalogue.get(code)
+    dims = [d for d in by if d != "period"]
+    keys = periods.keys_between(filters.start, filters.end, filters.granularity)
+    scope = session.info["scope"]
+    if spec.additive:
+        per = _RAW[code](session, filters, tuple(dims) + ("period",))
+        rows = []
+        groups = per.groupby(dims, dropna=False) if dims else [((), per)]
+        for group_key, group in groups:
+            values = dict(zip(group["period"], group["value"], strict=False))
+            running = 0.0
+            for key in keys:
+                label = periods.label(key, filters.granularity)
+                value = values.get(label, 0)
+                running = running + (0 if pd.isna(value) else float(value))
+                row = dict(zip(dims, group_key if isinstance(group_key, tuple)
+                               else (group_key,), strict=False))
+                row.update(period=label,
+                           period_start=periods.bounds(key, filters.granularity)[0],
+                           value=running)
+                rows.append(row)
+        result = pd.DataFrame(rows, columns=dims + ["period", "period_start", "value"])
+    else:
+        parts = []
+        for key in keys:
+            end = min(periods.bounds(key, filters.granularity)[1], filters.end)
+            part = _RAW[code](session, filters.with_period(filters.start, end), dims)
+            part.insert(0, "period", periods.label(key, filters.granularity))
+            part["period_start"] = periods.bounds(key, filters.granularity)[0]
+            parts.append(part)
+        result = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["period", "period_start", "value"])
+    # Each period's cumulative figure is its own table: disclose per period.
+    return disclosure.apply(result, scope, spec.kind, tuple(dims) + ("period",))
+

@@ -1,0 +1,72 @@
+"""The one small, frozen, hashable filter object every metric takes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import pycountry
+
+Granularity = Literal["month", "quarter", "year"]
+GRANULARITIES: tuple[Granularity, ...] = ("month", "quarter", "year")
+
+PROGRAMME_START = dt.date(2015, 1, 1)
+PROGRAMME_END = dt.date(2016, 12, 31)
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country is not None else code
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the viewer asked for. Countries narrow the scope, never widen it."""
+
+    start: dt.date = PROGRAMME_START
+    end: dt.date = PROGRAMME_END
+    countries: tuple[str, ...] = ()  # empty: every country the viewer's scope allows
+    granularity: Granularity = "quarter"
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
+        if self.granularity not in GRANULARITIES:
+            raise ValueError(f"granularity must be one of {GRANULARITIES}")
+        object.__setattr__(self, "countries", tuple(sorted({c.upper() for c in self.countries})))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def with_period(self, start: dt.date, end: dt.date) -> Filters:
+        return replace(self, start=start, end=end)
+
+    def previous(self) -> Filters:
+        """The period of the same length that ends the day before this one starts."""
+        end = self.start - dt.timedelta(days=1)
+        return self.with_period(end - dt.timedelta(days=self.days - 1), end)
+
+    def year_earlier(self) -> Filters:
+        """The same dates one year earlier (29 February becomes 28 February)."""
+        return self.with_period(_minus_year(self.start), _minus_year(self.end))
+
+    def describe(self) -> str:
+        """The filters in words, for chart captions and export footers."""
+        where = (", ".join(country_name(c) for c in self.countries)
+                 if self.countries else "all countries")
+        return (f"{where}; {self.start:%d %b %Y} – {self.end:%d %b %Y}; "
+                f"by {self.granularity}")
+
+    def slug(self) -> str:
+        """A short text for file names, e.g. MA-SN_2016-01-01_2016-12-31."""
+        where = "-".join(self.countries) if self.countries else "ALL"
+        return f"{where}_{self.start.isoformat()}_{self.end.isoformat()}"
+
+
+def _minus_year(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)

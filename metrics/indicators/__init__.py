@@ -1,0 +1,3 @@
+"""Importing this package registers every indicator with ``metrics.engine``."""
+
+from metrics.indicators import assistance, beneficiaries, training  # noqa: F401

@@ -1,0 +1,88 @@
+"""ASS-1, ASS-2 (reintegration projects and grants), COOP-1, COOP-2 (cooperatives)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from data_access.models import Assistance, Beneficiary, Cooperative
+from data_access.vocab import AssistanceStatus
+from metrics import periods
+from metrics.engine import (
+    UNKNOWN,
+    beneficiary_dims,
+    country_filter,
+    frame,
+    in_period,
+    indicator,
+    merge_ratio,
+)
+from metrics.filters import Filters
+from metrics.indicators.beneficiaries import assisted_select
+
+
+def delivered_select(f: Filters, by: tuple[str, ...], *measures: Any) -> Select[Any]:
+    """SELECT breakdowns, measures FROM delivered assistance records within the filters."""
+    asst, ben = Assistance, Beneficiary
+    stmt = select().select_from(asst).join(ben, ben.id == asst.beneficiary_id)
+    extra = {d: func.coalesce(cast(getattr(asst, d), String), UNKNOWN)
+             for d in ("sector", "modality", "kind") if d in by}
+    stmt, dims = beneficiary_dims(stmt, by, ben, date=asst.delivered_date, filters=f,
+                                  extra=extra)
+    return stmt.add_columns(*dims, *measures).where(
+        asst.status == AssistanceStatus.DELIVERED, in_period(asst.delivered_date, f),
+        *country_filter(asst, f)).group_by(*dims)
+
+
+@indicator("ASS-1")
+def ass_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    return frame(session, delivered_select(f, by, func.count(Assistance.id).label("value")))
+
+
+@indicator("ASS-2")
+def ass_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    amount = Assistance.amount_eur
+    result = frame(session, delivered_select(
+        f, by, func.coalesce(func.sum(amount), 0).label("value"),
+        func.avg(amount).label("mean"), func.count(amount).label("records")))
+    for column in ("value", "mean"):
+        result[column] = pd.to_numeric(result[column]).astype(float).round(2)
+    return result
+
+
+@indicator("COOP-1")
+def coop_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    coop = Cooperative
+    columns = []
+    for name in by:
+        if name == "period":
+            columns.append(periods.period_key(coop.registration_date, f.granularity)
+                           .label("period_key"))
+        elif name == "region":
+            columns.append(func.coalesce(coop.region, UNKNOWN).label(name))
+        else:
+            columns.append(cast(getattr(coop, name), String).label(name))
+    stmt = (select(*columns, func.count(coop.id).label("value"))
+            .where(coop.registration_date.is_not(None), in_period(coop.registration_date, f),
+                   *country_filter(coop, f))
+            .group_by(*columns))
+    return frame(session, stmt)
+
+
+@indicator("COOP-2")
+def coop_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Members: distinct beneficiaries whose delivered assistance points to a cooperative.
+
+    Dated by their first such delivery, so a member is never counted twice in one period;
+    ``share`` is COOP-2 ÷ BEN-2 on the same breakdown (``denominator`` is that BEN-2).
+    """
+    count = func.count(func.distinct(Beneficiary.id)).label("value")
+    members = frame(session, assisted_select(f, by, count, collective_only=True))
+    assisted = frame(session, assisted_select(f, by, count))
+    merged = merge_ratio(members, assisted, by)
+    return merged.assign(share=merged["value"], value=merged["numerator"]).drop(
+        columns=["numerator"])

@@ -1,0 +1,75 @@
+"""BEN-1, BEN-2, BEN-3: returnees registered and assisted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import String, cast, exists, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from data_access.models import Assistance, Beneficiary, BeneficiaryVulnerability
+from data_access.vocab import AssistanceStatus
+from metrics.engine import beneficiary_dims, country_filter, frame, in_period, indicator
+from metrics.filters import Filters
+
+ASSISTANCE_BREAKDOWNS = ("sector", "modality", "kind")
+
+
+@indicator("BEN-1")
+def ben_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    ben = Beneficiary
+    stmt = select().select_from(ben)
+    stmt, dims = beneficiary_dims(stmt, by, ben, date=ben.registration_date, filters=f)
+    stmt = stmt.add_columns(*dims, func.count(func.distinct(ben.id)).label("value")).where(
+        in_period(ben.registration_date, f), *country_filter(ben, f)).group_by(*dims)
+    return frame(session, stmt)
+
+
+def first_delivery(by: tuple[str, ...], *, collective_only: bool = False) -> Any:
+    """Per beneficiary (and per assistance breakdown value asked for): the first delivery.
+
+    A beneficiary counts once per sector/modality/kind they were assisted in, dated by
+    their first delivery in it; with no such breakdown, once, at their first delivery.
+    """
+    asst = Assistance
+    keys = [cast(getattr(asst, d), String).label(d) for d in by if d in ASSISTANCE_BREAKDOWNS]
+    conditions = [asst.status == AssistanceStatus.DELIVERED, asst.delivered_date.is_not(None)]
+    if collective_only:
+        conditions.append(asst.cooperative_id.is_not(None))
+    return (select(asst.beneficiary_id.label("beneficiary_id"), *keys,
+                   func.min(asst.delivered_date).label("first_delivery"))
+            .where(*conditions).group_by(asst.beneficiary_id, *keys).subquery("first_delivery"))
+
+
+def assisted_select(f: Filters, by: tuple[str, ...], *measures: Any,
+                    collective_only: bool = False) -> Select[Any]:
+    """SELECT breakdowns, measures FROM beneficiaries by first delivery within the filters."""
+    ben = Beneficiary
+    first = first_delivery(by, collective_only=collective_only)
+    stmt = select().select_from(ben).join(first, first.c.beneficiary_id == ben.id)
+    extra = {d: first.c[d] for d in by if d in ASSISTANCE_BREAKDOWNS}
+    stmt, dims = beneficiary_dims(stmt, by, ben, date=first.c.first_delivery, filters=f,
+                                  extra=extra)
+    return stmt.add_columns(*dims, *measures).where(
+        in_period(first.c.first_delivery, f), *country_filter(ben, f)).group_by(*dims)
+
+
+@indicator("BEN-2")
+def ben_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    return frame(session, assisted_select(
+        f, by, func.count(func.distinct(Beneficiary.id)).label("value")))
+
+
+@indicator("BEN-3")
+def ben_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    vulnerable = exists().where(BeneficiaryVulnerability.beneficiary_id == Beneficiary.id)
+    stmt = assisted_select(
+        f, by,
+        func.count(func.distinct(Beneficiary.id)).filter(vulnerable).label("numerator"),
+        func.count(func.distinct(Beneficiary.id)).label("denominator"))
+    result = frame(session, stmt)
+    result["value"] = result["numerator"] / result["denominator"].where(
+        result["denominator"] > 0)
+    return result

@@ -1,0 +1,51 @@
+"""TRN-1, TRN-2: returnees trained and training uptake."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from data_access.models import Attendance, Beneficiary, TrainingSession
+from metrics.engine import (
+    beneficiary_dims,
+    country_filter,
+    frame,
+    in_period,
+    indicator,
+    merge_ratio,
+)
+from metrics.filters import Filters
+from metrics.indicators.beneficiaries import assisted_select
+
+
+def attendance_select(f: Filters, by: tuple[str, ...], *measures: Any,
+                      completed_only: bool = True) -> Select[Any]:
+    """SELECT breakdowns, measures FROM attendances at sessions within the filters."""
+    att, ses, ben = Attendance, TrainingSession, Beneficiary
+    stmt = (select().select_from(att).join(ses, ses.id == att.session_id)
+            .join(ben, ben.id == att.beneficiary_id))
+    stmt, dims = beneficiary_dims(stmt, by, ben, date=ses.session_date, filters=f,
+                                  extra={"kind": ses.kind})
+    conditions = [in_period(ses.session_date, f), *country_filter(att, f)]
+    if completed_only:
+        conditions.append(att.completed.is_(True))
+    return stmt.add_columns(*dims, *measures).where(*conditions).group_by(*dims)
+
+
+@indicator("TRN-1")
+def trn_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    return frame(session, attendance_select(
+        f, by, func.count(func.distinct(Attendance.beneficiary_id)).label("value")))
+
+
+@indicator("TRN-2")
+def trn_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    trained = frame(session, attendance_select(
+        f, by, func.count(func.distinct(Attendance.beneficiary_id)).label("value")))
+    assisted = frame(session, assisted_select(
+        f, by, func.count(func.distinct(Beneficiary.id)).label("value")))
+    return merge_ratio(trained, assisted, by)
