@@ -1,0 +1,89 @@
+"""Figures for pages: scoped, disclosed, cached on the frozen filter object.
+
+Every page gets its figures through ``figure()``: it opens a session with the viewer's
+scope (``ui.viewer``), calls ``metrics.compute`` and caches the small result keyed on
+plain values (URL, scope, filters, code, breakdowns). A database that cannot be reached
+shows a plain message and stops the page; nothing is cached, so the next click retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+import metrics
+from data_access import db
+from data_access.db import DatabaseUnavailable
+from data_access.scope import Scope
+from data_access.settings import load_settings
+from metrics.filters import Filters
+
+
+@st.cache_resource(show_spinner=False)
+def _migrated(url: str) -> bool:
+    db.upgrade(url)
+    return True
+
+
+def database_url() -> str:
+    url = load_settings().database_url
+    _migrated(url)
+    return url
+
+
+@st.cache_data(show_spinner=False, ttl=900, max_entries=4000)
+def _figure(url: str, scope: Scope, filters: Filters, code: str, by: tuple[str, ...],
+            cumulative: bool) -> pd.DataFrame:
+    with db.session(url, scope) as session:
+        return metrics.compute(code, session, filters, by, cumulative=cumulative)
+
+
+def unavailable(exc: DatabaseUnavailable) -> None:
+    st.error(f"**The database cannot be reached.** {exc}", icon="🔌")
+    st.stop()
+
+
+def figure(code: str, filters: Filters, by: Sequence[str] = (), *,
+           cumulative: bool = False) -> pd.DataFrame:
+    from ui.viewer import current_scope
+
+    try:
+        return _figure(database_url(), current_scope(), filters, code, tuple(by),
+                       cumulative).copy()
+    except DatabaseUnavailable as exc:
+        unavailable(exc)
+        raise  # unreachable: st.stop() ends the run
+
+
+def total(code: str, filters: Filters) -> pd.Series:
+    """The one-row total of an indicator (value, value_note and its measures)."""
+    return figure(code, filters).iloc[0]
+
+
+def clear_cache() -> None:
+    """After an import or any write: every cached figure is recomputed."""
+    _figure.clear()
+
+
+@st.cache_data(show_spinner=False, ttl=900, max_entries=500)
+def _progress(url: str, scope: Scope, filters: Filters) -> pd.DataFrame | None:
+    try:
+        from metrics import targets
+    except ImportError:  # the logframe module is not there yet
+        return None
+    with db.session(url, scope) as session:
+        return targets.progress(session, filters)
+
+
+def progress(filters: Filters) -> pd.DataFrame | None:
+    """The logframe: every target with actual, % achieved and traffic light."""
+    from ui.viewer import current_scope
+
+    try:
+        result = _progress(database_url(), current_scope(), filters)
+    except DatabaseUnavailable as exc:
+        unavailable(exc)
+        raise
+    return None if result is None else result.copy()
