@@ -32,22 +32,22 @@ left, right = st.columns(2)
 with left:
     page.chart(charts.cumulative_line(cumulative, title="Returnees assisted, cumulative",
                                       unit=assisted.unit, targets=target_points),
-               cumulative, "returnee assisted", f)
+               cumulative, "returnee assisted", f, "returnees_assisted_cumulative")
 with right:
     by_country = data.figure("BEN-2", f, ("country", "period"))
     page.chart(charts.stacked_periods(by_country, "country",
                                       title="Returnees assisted by country and period",
                                       unit=assisted.unit),
-               by_country, "returnee assisted", f)
+               by_country, "returnee assisted", f, "returnees_assisted_by_country")
 
 left, right = st.columns(2)
 with left:
     sectors = data.figure("ASS-1", f, ("sector",))
     page.chart(charts.bars(sectors, "sector", title="Reintegration projects by sector",
                            unit=catalogue.get("ASS-1").unit),
-               sectors, "reintegration project", f)
+               sectors, "reintegration project", f, "projects_by_sector")
 with right:
     modality = data.figure("ASS-1", f, ("modality",))
     page.chart(charts.bars(modality, "modality", title="Reintegration projects by modality",
                            unit=catalogue.get("ASS-1").unit, colour=False),
-               modality, "reintegration project", f)
+               modality, "reintegration project", f, "projects_by_modality")

@@ -31,8 +31,12 @@ def empty(what: str, filters: Filters) -> None:
 
 
 def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
-          filters: Filters) -> None:
-    """Draw a chart with its filters caption, or say why there is nothing to draw."""
+          filters: Filters, name: str = "") -> None:
+    """Draw a chart with its filters caption, or say why there is nothing to draw.
+
+    ``name`` is the stem of export file names (e.g. ``beneficiaries_by_sector``); the
+    export helpers (issue 6) add PNG/SVG downloads here, for every chart at once.
+    """
     if not has_data(frame):
         empty(what, filters)
         return
@@ -40,3 +44,14 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
     hidden = (frame.get("value_note", pd.Series(dtype=str)) != "").sum()
     st.caption(caption(filters, f"{hidden} small figure(s) hidden to protect privacy"
                        if hidden else ""))
+
+
+def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "") -> None:
+    """Draw a table already formatted for people (labels, numbers as text where hidden).
+
+    ``name`` is the stem of export file names; CSV/XLSX downloads are added here (issue 6).
+    """
+    if frame.empty:
+        empty(what, filters)
+        return
+    st.dataframe(frame, hide_index=True, width="stretch")
