@@ -1,0 +1,61 @@
+# Reintegration monitoring dashboard: the two commands of a fresh machine.
+#
+#   make run    set up .venv, migrate the database, load demo data if it is empty, and
+#               serve the dashboard (streamlit run app.py)
+#   make test   install the system packages the tests need (PostgreSQL 15, Chromium),
+#               set up .venv, and run the whole test suite (PostgreSQL and browser included)
+#
+# Also: make lint (ruff), make bench (benchmarks), make requirements (re-pin requirements.txt
+# from requirements.in). .venv is (re)installed only when requirements.txt has changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-requirements.txt
+PYTEST_ARGS ?=
+
+.PHONY: help run test lint bench venv system-deps requirements
+
+help:
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Installs when requirements.txt differs from what was last installed (a copy in .venv).
+venv: $(PY)
+	@if ! cmp -s requirements.txt $(STAMP); then \
+		echo "installing requirements.txt into $(VENV)"; \
+		$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt; \
+		cp requirements.txt $(STAMP); \
+	else \
+		echo "$(VENV) is up to date with requirements.txt"; \
+	fi
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+# `manage.py demo-data --if-empty` loads the demo programme into an empty database.
+run: venv
+	$(PY) manage.py db upgrade
+	$(PY) manage.py demo-data --if-empty
+	$(VENV)/bin/streamlit run app.py
+
+test: system-deps venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+
+# Benchmarks live in benchmarks/ (python -m benchmarks; to be written).
+bench: venv
+	$(PY) -m benchmarks
+
+requirements: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check pip-tools
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.txt requirements.in
