@@ -74,6 +74,12 @@ CATALOGUE: tuple[Indicator, ...] = (
               "Of those visited at least 6 months after delivery, the share whose latest "
               "visit finds the business operating", "visit date",
               ASSISTANCE_DIMS, False, ("numerator", "denominator")),
+    # Not a code of domain.md: FUP-2 measured at 12 months. Its own code (not extra FUP-2
+    # columns) so that disclosure control hides it by its own denominator.
+    Indicator("FUP-2-12M", "Business survival at 12 months", "% of visited", "rate",
+              "Of those visited at least 12 months after delivery, the share whose latest "
+              "visit finds the business operating", "visit date",
+              ASSISTANCE_DIMS, False, ("numerator", "denominator")),
     Indicator("FUP-3", "Jobs created", "jobs", "count",
               "Sum of jobs created at the latest visit per beneficiary", "visit date",
               ASSISTANCE_DIMS, False),

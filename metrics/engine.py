@@ -10,6 +10,7 @@ indicator's secondary measures.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,7 +22,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from data_access import disclosure
-from data_access.models import Beneficiary, BeneficiaryVulnerability
+from data_access.models import BeneficiaryVulnerability
 from metrics import catalogue, periods
 from metrics.filters import Filters
 
@@ -121,6 +122,39 @@ def beneficiary_dims(stmt: Select[Any], by: Sequence[str], ben: Any, *,
     return stmt, columns
 
 
+def entity_dims(entity: Any, by: Sequence[str], *, date: ColumnElement[Any],
+                filters: Filters) -> list[ColumnElement[Any]]:
+    """Breakdown columns taken from one table's own columns (cooperatives, capacity)."""
+    columns: list[ColumnElement[Any]] = []
+    for name in by:
+        if name == "period":
+            columns.append(periods.period_key(date, filters.granularity).label("period_key"))
+        else:
+            columns.append(func.coalesce(cast(getattr(entity, name), String), UNKNOWN)
+                           .label(name))
+    return columns
+
+
+def per_period(fn: IndicatorFn, session: Session, filters: Filters,
+               by: tuple[str, ...]) -> pd.DataFrame:
+    """``fn`` once per period of the filter (clipped to it), for a ``period`` breakdown.
+
+    For indicators whose population depends on where the period ends (FUP-1: who is due
+    a visit), so a period cannot be a GROUP BY key. Periods are few (≤ 24 months).
+    """
+    if "period" not in by:
+        return fn(session, filters, by)
+    dims = tuple(d for d in by if d != "period")
+    parts = []
+    for key in periods.keys_between(filters.start, filters.end, filters.granularity):
+        first, last = periods.bounds(key, filters.granularity)
+        part = fn(session, filters.with_period(max(first, filters.start),
+                                               min(last, filters.end)), dims)
+        part.insert(0, "period_key", key)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
 def in_period(column: ColumnElement[Any], filters: Filters) -> ColumnElement[bool]:
     return column.between(filters.start, filters.end)
 
@@ -174,10 +208,9 @@ def _finish(df: pd.DataFrame, by: Sequence[str], filters: Filters) -> pd.DataFra
         df = df.sort_values(sort, kind="stable").reset_index(drop=True)
     for col in df.columns:
         if col not in dims and col != "period_start" and df[col].dtype == object:
-            try:  # Decimal sums and the like come back as objects
+            # Decimal sums and the like come back as objects
+            with contextlib.suppress(TypeError, ValueError):
                 df[col] = pd.to_numeric(df[col]).astype(float)
-            except (TypeError, ValueError):
-                pass
     return df
 
 

@@ -1,3 +1,10 @@
 """Importing this package registers every indicator with ``metrics.engine``."""
 
-from metrics.indicators import assistance, beneficiaries, training  # noqa: F401
+from metrics.indicators import (  # noqa: F401
+    assistance,
+    beneficiaries,
+    capacity,
+    followup,
+    timing,
+    training,
+)

@@ -11,11 +11,11 @@ from sqlalchemy.sql import Select
 
 from data_access.models import Assistance, Beneficiary, Cooperative
 from data_access.vocab import AssistanceStatus
-from metrics import periods
 from metrics.engine import (
     UNKNOWN,
     beneficiary_dims,
     country_filter,
+    entity_dims,
     frame,
     in_period,
     indicator,
@@ -57,15 +57,7 @@ def ass_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
 @indicator("COOP-1")
 def coop_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     coop = Cooperative
-    columns = []
-    for name in by:
-        if name == "period":
-            columns.append(periods.period_key(coop.registration_date, f.granularity)
-                           .label("period_key"))
-        elif name == "region":
-            columns.append(func.coalesce(coop.region, UNKNOWN).label(name))
-        else:
-            columns.append(cast(getattr(coop, name), String).label(name))
+    columns = entity_dims(coop, by, date=coop.registration_date, filters=f)
     stmt = (select(*columns, func.count(coop.id).label("value"))
             .where(coop.registration_date.is_not(None), in_period(coop.registration_date, f),
                    *country_filter(coop, f))

@@ -1,4 +1,4 @@
-"""TRN-1, TRN-2: returnees trained and training uptake."""
+"""TRN-1, TRN-2, TRN-3: returnees trained, training uptake and completion rate."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from metrics.engine import (
     in_period,
     indicator,
     merge_ratio,
+    ratio,
 )
 from metrics.filters import Filters
 from metrics.indicators.beneficiaries import assisted_select
@@ -49,3 +50,19 @@ def trn_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     assisted = frame(session, assisted_select(
         f, by, func.count(func.distinct(Beneficiary.id)).label("value")))
     return merge_ratio(trained, assisted, by)
+
+
+@indicator("TRN-3")
+def trn_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Completed attendances ÷ all attendances (enrolments) at sessions in the period.
+
+    Counts attendance records, not people: a returnee enrolled in two sessions counts twice.
+    """
+    att = Attendance
+    result = frame(session, attendance_select(
+        f, by,
+        func.count(func.distinct(att.id)).filter(att.completed.is_(True)).label("numerator"),
+        func.count(func.distinct(att.id)).label("denominator"),
+        completed_only=False))
+    result["value"] = ratio(result["numerator"], result["denominator"])
+    return result

@@ -1,0 +1,175 @@
+"""FUP-1 … FUP-4: follow-up coverage, business survival, jobs and reintegration scores.
+
+Definition choices shared by this module:
+
+- "6 months" is 182 days and "12 months" 365 days (``metrics.dates``), the same on every
+  backend; a visit on day 182 after the first delivery counts.
+- The delivery a follow-up is measured from is the beneficiary's first delivered
+  assistance (with a sector/modality/kind breakdown, their first delivery in that group).
+- "Latest visit" is the beneficiary's latest visit *within the period* that recorded the
+  measure in question (business operating, jobs created, all three scores): a visit that
+  did not record it neither hides nor replaces an earlier answer. With a ``period``
+  breakdown it is the latest visit within each period.
+- FUP-2 and FUP-3 are about the businesses that assistance set up, so they count assisted
+  beneficiaries only (at least one delivered assistance); FUP-4 counts every beneficiary
+  with a scored visit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
+
+from data_access.models import Beneficiary, FollowUp
+from data_access.settings import load_settings
+from metrics import periods
+from metrics.dates import SIX_MONTHS, TWELVE_MONTHS, days_between
+from metrics.engine import (
+    beneficiary_dims,
+    country_filter,
+    frame,
+    in_period,
+    indicator,
+    per_period,
+    ratio,
+)
+from metrics.filters import Filters
+from metrics.indicators.beneficiaries import ASSISTANCE_BREAKDOWNS, first_delivery
+
+
+def latest_visit_select(f: Filters, by: tuple[str, ...], *measures: Any,
+                        recorded: ColumnElement[bool], assisted: bool = True,
+                        min_gap: dt.timedelta | None = None) -> Select[Any]:
+    """SELECT breakdowns, measures over each beneficiary's latest visit in the period.
+
+    The latest visit is a grouped ``MAX(visit_date)`` per beneficiary (and per period and
+    assistance group when broken down), joined back to ``follow_up`` on the unique
+    (beneficiary, visit date). ``recorded`` says which visits count; ``min_gap`` keeps only
+    visits at least that long after the first delivery; ``assisted`` joins the first
+    delivery (and so keeps assisted beneficiaries only). ``measures`` may use ``FollowUp``
+    (the latest visit) and ``Beneficiary``.
+    """
+    # The subquery and the outer query each have their own FROM follow_up: a subquery in
+    # FROM is never correlated, so ``recorded`` and ``measures`` can both name FollowUp.
+    visit, ben = FollowUp, Beneficiary
+    group: list[ColumnElement[Any]] = [visit.beneficiary_id.label("beneficiary_id")]
+    inner = select().select_from(visit)
+    conditions = [in_period(visit.visit_date, f), recorded]
+    if assisted:
+        first = first_delivery(by)
+        inner = inner.join(first, first.c.beneficiary_id == visit.beneficiary_id)
+        group += [first.c[d].label(d) for d in by if d in ASSISTANCE_BREAKDOWNS]
+        if min_gap is not None:
+            conditions.append(days_between(first.c.first_delivery, visit.visit_date)
+                              >= min_gap.days)
+    if "period" in by:
+        group.append(periods.period_key(visit.visit_date, f.granularity).label("period_key"))
+    latest = (inner.add_columns(*group, func.max(visit.visit_date).label("visit_date"))
+              .where(*conditions).group_by(*group).subquery("latest"))
+    stmt = (select().select_from(ben).join(latest, latest.c.beneficiary_id == ben.id)
+            .join(FollowUp, and_(FollowUp.beneficiary_id == latest.c.beneficiary_id,
+                                 FollowUp.visit_date == latest.c.visit_date)))
+    extra = {d: latest.c[d] for d in by if d in ASSISTANCE_BREAKDOWNS}
+    stmt, dims = beneficiary_dims(stmt, by, ben, date=FollowUp.visit_date, filters=f,
+                                  extra=extra)
+    return stmt.add_columns(*dims, *measures).where(*country_filter(ben, f)).group_by(*dims)
+
+
+def _coverage(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    ben, first = Beneficiary, first_delivery(by)
+    visited = exists().where(
+        FollowUp.beneficiary_id == ben.id, in_period(FollowUp.visit_date, f),
+        days_between(first.c.first_delivery, FollowUp.visit_date) >= SIX_MONTHS.days)
+    stmt = select().select_from(ben).join(first, first.c.beneficiary_id == ben.id)
+    stmt, dims = beneficiary_dims(stmt, by, ben, date=first.c.first_delivery, filters=f)
+    stmt = (stmt.add_columns(
+        *dims, func.count(func.distinct(ben.id)).filter(visited).label("numerator"),
+        func.count(func.distinct(ben.id)).label("denominator"))
+        .where(first.c.first_delivery <= f.end - SIX_MONTHS, *country_filter(ben, f))
+        .group_by(*dims))
+    result = frame(session, stmt)
+    result = result[result["denominator"] > 0].reset_index(drop=True)
+    result["value"] = ratio(result["numerator"], result["denominator"])
+    return result
+
+
+@indicator("FUP-1")
+def fup_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Due: beneficiaries whose first delivery is on or before (period end − 182 days),
+    however long before. Covered: those of them with a visit dated within the period and
+    at least 182 days after that delivery. By period, each period has its own due list,
+    so the query runs once per period. Periods with nobody due have no row."""
+    return per_period(_coverage, session, f, by)
+
+
+def _survival(session: Session, f: Filters, by: tuple[str, ...],
+              gap: dt.timedelta) -> pd.DataFrame:
+    stmt = latest_visit_select(
+        f, by,
+        func.count(func.distinct(Beneficiary.id))
+        .filter(FollowUp.business_operating.is_(True)).label("numerator"),
+        func.count(func.distinct(Beneficiary.id)).label("denominator"),
+        recorded=FollowUp.business_operating.is_not(None), min_gap=gap)
+    result = frame(session, stmt)
+    result["value"] = ratio(result["numerator"], result["denominator"])
+    return result
+
+
+@indicator("FUP-2")
+def fup_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Denominator: assisted beneficiaries with a visit in the period at least 182 days
+    after their first delivery that recorded whether the business operates. Numerator:
+    those whose latest such visit found it operating."""
+    return _survival(session, f, by, SIX_MONTHS)
+
+
+@indicator("FUP-2-12M")
+def fup_2_12m(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """FUP-2 at 12 months (365 days). A code of its own rather than extra columns of
+    FUP-2, so that disclosure control sees its own numerator and denominator."""
+    return _survival(session, f, by, TWELVE_MONTHS)
+
+
+@indicator("FUP-3")
+def fup_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Sum of ``jobs_created`` at each assisted beneficiary's latest visit in the period
+    that recorded it (jobs the visit found, the returnee's own included)."""
+    return frame(session, latest_visit_select(
+        f, by, func.coalesce(func.sum(FollowUp.jobs_created), 0).label("value"),
+        recorded=FollowUp.jobs_created.is_not(None)))
+
+
+@indicator("FUP-4")
+def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Means over each beneficiary's latest visit in the period with all three scores.
+
+    ``value`` is the mean composite = (w₁·economic + w₂·social + w₃·psychosocial) ÷ Σw
+    with SCORE_WEIGHTS; ``sustainable_share`` is the share whose composite is at or above
+    SUSTAINABILITY_THRESHOLD, compared as Σw·score ≥ threshold·Σw so that a composite
+    exactly on the threshold is not lost to rounding.
+    """
+    settings = load_settings()
+    weights, threshold = settings.score_weights, settings.sustainability_threshold
+    fu = FollowUp
+    weighted = (weights[0] * fu.score_economic + weights[1] * fu.score_social
+                + weights[2] * fu.score_psychosocial)
+    total = float(sum(weights))
+    stmt = latest_visit_select(
+        f, by,
+        (func.avg(weighted) / total).label("value"),
+        func.avg(fu.score_economic).label("economic"),
+        func.avg(fu.score_social).label("social"),
+        func.avg(fu.score_psychosocial).label("psychosocial"),
+        func.avg(case((weighted >= threshold * total, 1.0), else_=0.0))
+        .label("sustainable_share"),
+        func.count(func.distinct(Beneficiary.id)).label("beneficiaries"),
+        recorded=and_(fu.score_economic.is_not(None), fu.score_social.is_not(None),
+                      fu.score_psychosocial.is_not(None)),
+        assisted=False)
+    return frame(session, stmt)
