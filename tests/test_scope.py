@@ -462,13 +462,11 @@ AGG_LEAKS: dict[str, Callable[[Session], Any]] = {
     "update-returning": lambda s: s.execute(
         update(Beneficiary).values(region=None).returning(Beneficiary.phone)).all(),
 }
-LEAK_REASON = ("scope leak, reported: {} (data_access/scope.py); the test passes when the "
-               "shape raises ScopeError")
+LEAK_REASON = "known scope leak (data_access/scope.py), reported: {}"
 
 
 @pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=LEAK_REASON.format(
-    "aggregates_only checks only the top-level column descriptions for Beneficiary and "
-    "the personal column names"))
+    "aggregates_only checks only top-level Beneficiary entities and column names"))
 @pytest.mark.parametrize("shape", list(AGG_LEAKS))
 def test_known_leak_aggregate_only_personal_data(url: str, shape: str) -> None:
     with read(url, AGG) as s:
@@ -498,9 +496,7 @@ COUNTRY_LEAKS: dict[str, Callable[[Session], Any]] = {
 
 
 @pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=LEAK_REASON.format(
-    "the listener filters ORM entities only and refuses only statements that are not ORM "
-    "at all; Table objects and text() inside an ORM statement, and Session.connection(), "
-    "pass unfiltered"))
+    "Table/text() inside an ORM statement and Session.connection() pass unfiltered"))
 @pytest.mark.parametrize("shape", list(COUNTRY_LEAKS))
 def test_known_leak_country_scope(url: str, shape: str) -> None:
     with read(url) as s:
