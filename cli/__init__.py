@@ -12,6 +12,7 @@ from data_access.settings import SettingsError
 
 COMMANDS = (
     "cli.db",
+    "cli.demo_data",
     "cli.indicators",
 )
 

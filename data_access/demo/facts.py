@@ -1,0 +1,306 @@
+"""The fact tables of the demo data: assistance, follow-ups, training, capacity, targets.
+
+Each function reads the cases already drawn by ``generate.Generator`` and draws from its
+random generator, in a fixed order. Every fact row copies its case's country.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from data_access.demo.columns import NULL_DAY, Dates, Table, choose, with_timestamps
+from data_access.demo.profile import (
+    CAPACITY_ACTIVITIES,
+    INSTITUTIONS,
+    LAST_DAY,
+    PEOPLE_REACHED,
+    PROFILES,
+    SECTORS_INDIVIDUAL,
+    SMALL_KINDS,
+    TRAINING_KINDS,
+    region_name,
+)
+
+if TYPE_CHECKING:
+    from data_access.demo.generate import Generator
+
+INDIVIDUAL, COLLECTIVE, COMMUNITY, PLAN_APPROVED, COUNSELLED = range(5)
+SESSION_SIZE = 12  # attendances per training session, roughly
+YEAR_ENDS = (364, LAST_DAY)  # 2015-12-31 and 2016-12-31, as days since the start
+
+
+def _ids(size: int) -> np.ndarray:
+    return np.arange(1, size + 1, dtype=np.int64)
+
+
+def _amounts(rng: np.random.Generator, low: int, high: int, size: int) -> np.ndarray:
+    """Grant amounts in EUR, to the nearest 10 (as grants are budgeted)."""
+    return (rng.integers(low // 10, high // 10 + 1, size) * 10).astype(float)
+
+
+def assistance(g: Generator) -> Table:
+    """One grant per assisted or plan-approved case, plus small extra support for some.
+
+    Plan-approved cases have an approved (or cancelled) grant, not delivered yet.
+    Cooperative members get a collective grant on their cooperative's delivery date; the
+    extras (medical, housing, …) go to individual cases only, so that no one is both an
+    individual and a cooperative beneficiary.
+    """
+    rng = g.rng
+    cases = np.flatnonzero(g.group <= PLAN_APPROVED)
+    group = g.group[cases]
+    in_coop = g.coop_of[cases] >= 0
+    modality = np.where(in_coop, "collective",
+                        np.where(group == COMMUNITY, "community", "individual")).astype(object)
+    vocational = (modality == "individual") & (rng.random(len(cases)) < 0.08)
+    kind = np.where(vocational, "vocational_training", "business_grant").astype(object)
+    sector = choose_sectors(g, cases, in_coop)
+    amount = np.select(
+        [in_coop, group == COMMUNITY, vocational],
+        [_amounts(rng, 800, 1500, len(cases)), _amounts(rng, 1500, 3000, len(cases)),
+         _amounts(rng, 400, 900, len(cases))],
+        _amounts(rng, 1000, 2500, len(cases)))
+    status = np.where(group == PLAN_APPROVED,
+                      np.where(rng.random(len(cases)) < 0.1, "cancelled", "approved"),
+                      "delivered").astype(object)
+
+    extra = np.flatnonzero(g.group == INDIVIDUAL)
+    extra = extra[rng.random(len(extra)) < 0.15]
+    extra_delivery = np.minimum(g.delivery_day[extra] + rng.integers(0, 61, len(extra)),
+                                LAST_DAY)
+
+    who = np.concatenate([cases, extra])
+    approved = np.concatenate([g.plan_day[cases], g.delivery_day[extra]])
+    order = np.lexsort((approved, who))  # ids grouped by beneficiary, oldest first
+    who = who[order]
+    approved = approved[order]
+    delivered = np.concatenate([g.delivery_day[cases], extra_delivery])[order]
+    g.project_country = g.country[who]
+    g.project_delivered = np.where(delivered == NULL_DAY, LAST_DAY + 1, delivered)
+    return Table("assistance", with_timestamps({
+        "id": _ids(len(who)),
+        "beneficiary_id": g.ids[who],
+        "modality": np.concatenate([modality, np.full(len(extra), "individual",
+                                                      dtype=object)])[order],
+        "kind": np.concatenate([kind, choose(rng, SMALL_KINDS, len(extra))])[order],
+        "sector": np.concatenate([sector, np.full(len(extra), None, dtype=object)])[order],
+        "amount_eur": np.concatenate([amount, _amounts(rng, 150, 600, len(extra))])[order],
+        "approved_date": Dates(approved),
+        "delivered_date": Dates(delivered),
+        "cooperative_id": g.cooperative_ids(who),
+        "status": np.concatenate([status, np.full(len(extra), "delivered",
+                                                  dtype=object)])[order],
+        "country": g.country_code[who],
+    }, approved))
+
+
+def choose_sectors(g: Generator, cases: np.ndarray, in_coop: np.ndarray) -> np.ndarray:
+    """A cooperative member works in the cooperative's sector; others draw their own."""
+    sector = choose(g.rng, SECTORS_INDIVIDUAL, len(cases))
+    sector[in_coop] = g.coop_sector[g.coop_of[cases[in_coop]]]
+    return sector
+
+
+def follow_ups(g: Generator) -> Table:
+    """Visits about 3, 6 and 12 months after delivery, none after 31 December 2016.
+
+    About one business in five stops (always where the cooperative was dissolved); once
+    stopped it stays stopped. The 12-month visit, and some 6-month ones, carry the
+    sustainability survey's three scores. Cases visited become ``monitored``; half of
+    those with a 12-month visit are ``closed``.
+    """
+    rng = g.rng
+    cases = np.flatnonzero(g.group <= COMMUNITY)
+    m = len(cases)
+    offsets = np.stack([90 + rng.integers(-10, 11, m), 182 + rng.integers(-14, 15, m),
+                        365 + rng.integers(-21, 22, m)], axis=1)
+    visit = g.delivery_day[cases][:, None] + offsets
+    done = (visit <= LAST_DAY) & (rng.random((m, 3)) >= 0.08)
+    coop = g.coop_of[cases]
+    dissolved = (coop >= 0) & (g.coop_status[np.maximum(coop, 0)] == "dissolved")
+    fails = (rng.random(m) < 0.2) | dissolved
+    fails_at = rng.choice(3, size=m, p=[0.2, 0.4, 0.4])
+    operating = ~(fails[:, None] & (np.arange(3)[None, :] >= fails_at[:, None]))
+    jobs = np.where(operating, rng.choice([1, 2, 3], size=(m, 3), p=[0.55, 0.3, 0.15]), 0)
+    survey = (np.arange(3)[None, :] == 2) | ((np.arange(3)[None, :] == 1)
+                                             & (rng.random((m, 3)) < 0.4))
+    shift = np.where(operating, 0.0, -0.25)
+
+    def score(mean: float, sd: float) -> np.ndarray:
+        value = np.clip(rng.normal(mean, sd, (m, 3)) + shift, 0, 1).round(2)
+        return np.where(survey, value, np.nan)
+
+    economic, social, psychosocial = score(0.64, 0.14), score(0.66, 0.13), score(0.6, 0.15)
+    closed = done[:, 2] & (rng.random(m) < 0.5)
+    g.status[cases[done.any(axis=1)]] = "monitored"
+    g.status[cases[closed]] = "closed"
+
+    row, visit_no = np.nonzero(done)  # row-major: by beneficiary, then visit date
+    who = cases[row]
+    days = visit[row, visit_no]
+    return Table("follow_up", with_timestamps({
+        "id": _ids(len(who)),
+        "beneficiary_id": g.ids[who],
+        "visit_date": Dates(days),
+        "business_operating": operating[row, visit_no],
+        "jobs_created": jobs[row, visit_no],
+        "score_economic": economic[row, visit_no],
+        "score_social": social[row, visit_no],
+        "score_psychosocial": psychosocial[row, visit_no],
+        "country": g.country_code[who],
+    }, days))
+
+
+def training(g: Generator) -> tuple[Table, Table]:
+    """Sessions per country and who attended them.
+
+    Exactly the profile's share of each country's cases is *trained* (≥ 1 completed
+    session): mostly assisted returnees, some still in the pipeline. Their first
+    attendance is completed; later ones mostly. A few more enrolled and dropped out.
+    Attendances fall on or after the day the case was counselled (where a session exists).
+    """
+    rng = g.rng
+    session_parts: list[dict[str, np.ndarray]] = []
+    attendees, sessions_of, completed = [], [], []
+    offset = 0
+    for ci, profile in enumerate(PROFILES):
+        in_country = np.flatnonzero(g.country == ci)
+        trained_count = round(len(in_country) * profile.trained / profile.registered)
+        assisted = in_country[g.group[in_country] <= COMMUNITY]
+        pipeline = in_country[(g.group[in_country] == PLAN_APPROVED)
+                              | (g.group[in_country] == COUNSELLED)]
+        from_pipeline = min(len(pipeline), trained_count - round(trained_count * 0.85))
+        from_assisted = min(len(assisted), trained_count - from_pipeline)
+        trainees = np.concatenate([rng.choice(assisted, from_assisted, replace=False),
+                                   rng.choice(pipeline, from_pipeline, replace=False)])
+        others = np.setdiff1d(np.concatenate([assisted, pipeline]), trainees)
+        dropouts = rng.choice(others, min(len(others), round(trained_count * 0.08)),
+                              replace=False)
+        visits = rng.choice([1, 2, 3], size=len(trainees), p=[0.5, 0.35, 0.15])
+        who = np.concatenate([np.repeat(trainees, visits), dropouts])
+        first = np.cumsum(visits) - visits  # each trainee's first attendance
+        done = rng.random(len(who)) < 0.85
+        done[first] = True
+        done[len(who) - len(dropouts):] = False
+
+        count = max(6, math.ceil(len(who) / SESSION_SIZE))
+        day = np.sort(rng.integers(30, LAST_DAY + 1, count))
+        kind = choose(rng, TRAINING_KINDS, count)
+        provider = np.array(profile.providers, dtype=object)[
+            rng.integers(0, len(profile.providers), count)]
+        key = np.array([f"{d}|{k}|{p}" for d, k, p in zip(day.tolist(), kind.tolist(),
+                                                         provider.tolist(), strict=True)])
+        _, unique = np.unique(key, return_index=True)  # the table's natural key
+        unique.sort()
+        day, kind, provider = day[unique], kind[unique], provider[unique]
+        session_parts.append({"day": day, "kind": kind, "provider": provider,
+                              "country": np.full(len(day), profile.code, dtype=object)})
+
+        earliest = g.counselled_day[who]
+        wanted = earliest + (rng.random(len(who)) * (LAST_DAY - earliest + 1)).astype(np.int64)
+        position = np.minimum(np.searchsorted(day, wanted), len(day) - 1)
+        attendees.append(who)
+        sessions_of.append(offset + position)
+        completed.append(done)
+        offset += len(day)
+
+    parts = {name: np.concatenate([p[name] for p in session_parts]) for name in session_parts[0]}
+    sessions = Table("training_session", with_timestamps({
+        "id": _ids(offset), "kind": parts["kind"], "session_date": Dates(parts["day"]),
+        "provider": parts["provider"], "country": parts["country"]}, parts["day"]))
+
+    who = np.concatenate(attendees)
+    session = np.concatenate(sessions_of)
+    done = np.concatenate(completed)
+    # One row per (session, beneficiary): keep the first, which for a trainee is completed.
+    _, keep = np.unique(session * (g.n + 1) + who, return_index=True)
+    who, session, done = who[keep], session[keep], done[keep]
+    g.attendance_day = parts["day"][session]
+    attendance = Table("attendance", with_timestamps({
+        "id": _ids(len(who)), "session_id": session + 1, "beneficiary_id": g.ids[who],
+        "completed": done, "country": g.country_code[who]}, g.attendance_day))
+    g.attendance_who, g.attendance_done = who, done
+    return sessions, attendance
+
+
+def capacity(g: Generator) -> Table:
+    """Institutions sensitised, trained or equipped: about 6 activities per 100 cases."""
+    rng = g.rng
+    parts: list[dict[str, np.ndarray]] = []
+    for ci, profile in enumerate(PROFILES):
+        count = max(12, round(int((g.country == ci).sum()) * 0.06))
+        kind = choose(rng, {t: 1.0 for t in INSTITUTIONS}, count)
+        region = g.regions_for(ci, count)
+        names = [_institution(t, int(i), r) for t, i, r in
+                 zip(kind.tolist(), rng.integers(0, 3, count).tolist(), region.tolist(),
+                     strict=True)]
+        activity = choose(rng, CAPACITY_ACTIVITIES, count)
+        bounds = np.array([PEOPLE_REACHED[a] for a in activity.tolist()])
+        people = rng.integers(bounds[:, 0], bounds[:, 1] + 1)
+        day = np.sort(rng.integers(0, LAST_DAY + 1, count))
+        parts.append({"day": day, "institution": np.array(names, dtype=object),
+                      "institution_type": kind, "activity": activity, "people": people,
+                      "country": np.full(count, profile.code, dtype=object)})
+    cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    g.capacity_day, g.capacity_people = cols["day"], cols["people"]
+    g.capacity_country = np.repeat(np.arange(len(PROFILES)), [len(p["day"]) for p in parts])
+    return Table("capacity_activity", with_timestamps({
+        "id": _ids(len(cols["day"])), "activity_date": Dates(cols["day"]),
+        "institution": cols["institution"], "institution_type": cols["institution_type"],
+        "activity": cols["activity"], "people_reached": cols["people"],
+        "country": cols["country"]}, cols["day"]))
+
+
+def _institution(kind: str, index: int, region: str) -> str:
+    names = INSTITUTIONS[kind]
+    name = names[index % len(names)]
+    return name if kind == "national_institution" else f"{name} – {region_name(region)}"
+
+
+def targets(g: Generator) -> Table:
+    """Logframe targets: the actual figure at each year end × the country's factor.
+
+    Morocco is set a little below its actuals (on track), Tunisia and Senegal above
+    (at risk, off track), the programme a little above: the traffic lights differ.
+    """
+    first_trained = np.full(g.n, NULL_DAY + 10**7)
+    done = g.attendance_done
+    np.minimum.at(first_trained, g.attendance_who[done], g.attendance_day[done])
+    assisted = g.delivery_day != NULL_DAY
+    member = assisted & (g.coop_of >= 0)
+    coop_registered = g.coop_registration != NULL_DAY
+
+    def counts(end: int, country: int | None) -> dict[str, float]:
+        case = np.ones(g.n, dtype=bool) if country is None else g.country == country
+        coop, project, activity = (
+            np.ones(len(codes), dtype=bool) if country is None else codes == code
+            for codes, code in ((g.coop_country, country),
+                                (g.project_country, country),
+                                (g.capacity_country, country)))
+        return {
+            "BEN-1": float((case & (g.registration_day <= end)).sum()),
+            "BEN-2": float((case & assisted & (g.delivery_day <= end)).sum()),
+            "COOP-1": float((coop & coop_registered & (g.coop_registration <= end)).sum()),
+            "COOP-2": float((case & member & (g.delivery_day <= end)).sum()),
+            "TRN-1": float((case & (first_trained <= end)).sum()),
+            "ASS-1": float((project & (g.project_delivered <= end)).sum()),
+            "CAP-2": float(g.capacity_people[activity & (g.capacity_day <= end)].sum()),
+        }
+
+    rows: list[tuple[str, str | None, int, float]] = []
+    for ci, factor in [*((i, p.target_factor) for i, p in enumerate(PROFILES)),
+                       (None, 1.05)]:
+        code = None if ci is None else PROFILES[ci].code
+        for end in YEAR_ENDS:
+            for indicator, actual in counts(end, ci).items():
+                rows.append((indicator, code, end, float(max(1, round(actual * factor)))))
+            rows.append(("FUP-2", code, end, 0.8))
+    indicator, country, end, target = zip(*rows, strict=True)
+    return Table("target", with_timestamps({
+        "id": _ids(len(rows)), "indicator": np.array(indicator, dtype=object),
+        "country": np.array(country, dtype=object), "period_end": Dates(np.array(end)),
+        "baseline": np.zeros(len(rows)), "target": np.array(target)},
+        np.zeros(len(rows), dtype=np.int64)))
