@@ -1,0 +1,88 @@
+"""Cooperatives as a list, by status, and the assisted returnees split by route.
+
+Not indicators of domain.md (COOP-1 and COOP-2 are in ``metrics.indicators.assistance``):
+
+- ``cooperative_list``: the cooperatives formed by the end of the period — legally
+  registered on or before it, or still without a registration date but with a member's
+  assistance approved or delivered by then — with their members: distinct beneficiaries
+  whose *delivered* assistance points to the cooperative by the end of the period (the
+  COOP-2 rule, without its period start).
+- ``by_status``: those cooperatives counted by their status.
+- ``assisted_by_route``: BEN-2 (returnees whose first delivery is in the period) split into
+  those with any delivered collective assistance by the period end ("cooperative") and the
+  others ("individual"), so each returnee counts once and the two add up to BEN-2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import String, and_, cast, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from data_access.models import Assistance, Beneficiary, Cooperative
+from data_access.vocab import AssistanceStatus
+from metrics.engine import UNKNOWN, country_filter, frame
+from metrics.filters import Filters
+from metrics.indicators.beneficiaries import assisted_select
+from metrics.pipeline import disclose
+
+ROUTES = ("individual", "cooperative")
+
+
+def _members(f: Filters) -> Any:
+    """Per cooperative: distinct beneficiaries with a delivered assistance by the end."""
+    asst = Assistance
+    return (select(asst.cooperative_id.label("cooperative_id"),
+                   func.count(func.distinct(asst.beneficiary_id)).label("members"))
+            .where(asst.cooperative_id.is_not(None),
+                   asst.status == AssistanceStatus.DELIVERED, asst.delivered_date <= f.end)
+            .group_by(asst.cooperative_id).subquery("members"))
+
+
+def _formed(f: Filters) -> Any:
+    coop, asst = Cooperative, Assistance
+    started = exists().where(
+        asst.cooperative_id == coop.id, asst.status != AssistanceStatus.CANCELLED,
+        func.coalesce(asst.delivered_date, asst.approved_date) <= f.end)
+    return and_(or_(coop.registration_date <= f.end,
+                    and_(coop.registration_date.is_(None), started)),
+                *country_filter(coop, f))
+
+
+def cooperative_list(session: Session, f: Filters) -> pd.DataFrame:
+    """name, country, region, sector, partner, registration_date, status, members."""
+    coop, members = Cooperative, _members(f)
+    stmt = (select(coop.name, coop.country, func.coalesce(coop.region, UNKNOWN).label("region"),
+                   cast(coop.sector, String).label("sector"), coop.partner,
+                   coop.registration_date, cast(coop.status, String).label("status"),
+                   func.coalesce(members.c.members, 0).label("value"))
+            .outerjoin(members, members.c.cooperative_id == coop.id)
+            .where(_formed(f)).order_by(coop.country, coop.name))
+    result = disclose(frame(session, stmt), session, "count", ("name",))
+    return result.rename(columns={"value": "members", "value_note": "members_note"})
+
+
+def by_status(session: Session, f: Filters) -> pd.DataFrame:
+    coop = Cooperative
+    status = cast(coop.status, String).label("status")
+    stmt = select(status, func.count(coop.id).label("value")).where(_formed(f)).group_by(status)
+    return disclose(frame(session, stmt), session, "count", ("status",))
+
+
+def assisted_by_route(session: Session, f: Filters, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """BEN-2 split into route ∈ ROUTES (``by``: beneficiary breakdowns such as country)."""
+    asst = Assistance
+    in_cooperative = exists().where(
+        asst.beneficiary_id == Beneficiary.id, asst.cooperative_id.is_not(None),
+        asst.status == AssistanceStatus.DELIVERED, asst.delivered_date <= f.end)
+    # One row per breakdown value with a column per route, melted to long form below.
+    count = func.count(func.distinct(Beneficiary.id))
+    stmt = assisted_select(f, by, count.filter(~in_cooperative).label(ROUTES[0]),
+                           count.filter(in_cooperative).label(ROUTES[1]))
+    wide = frame(session, stmt)
+    long = wide.melt(id_vars=list(by), value_vars=list(ROUTES), var_name="route",
+                     value_name="value")
+    long["value"] = pd.to_numeric(long["value"]).astype(float)
+    return disclose(long, session, "count", (*by, "route"))

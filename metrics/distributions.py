@@ -1,0 +1,68 @@
+"""Distributions that are not breakdowns of the catalogue (yet): grant amount bands and
+host countries returned from.
+
+- ``amount_bands``: delivered assistance records of ASS-2 (delivered in the period, with
+  an amount) counted per band of amount, the bands computed in SQL by a CASE, so only one
+  row per band leaves the database. Every band is returned, empty ones as 0, so a
+  histogram has no gaps; negative amounts (a data-quality error) get a band of their own.
+- ``host_countries``: BEN-1 (returnees registered in the period) by the country they
+  returned from. BEN-1's catalogue entry does not list ``host_country`` as a breakdown; the
+  SQL is BEN-1's, through the same engine helpers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from data_access.models import Assistance, Beneficiary
+from data_access.vocab import AssistanceStatus
+from metrics.engine import beneficiary_dims, country_filter, frame, in_period
+from metrics.filters import Filters
+from metrics.pipeline import disclose
+
+BAND_WIDTH = 500
+BAND_COUNT = 10  # 0–499 … 4,500–4,999, then 5,000 and more
+NEGATIVE = -1
+
+
+def band_label(band: int) -> str:
+    if band == NEGATIVE:
+        return "Negative"
+    low = band * BAND_WIDTH
+    if band >= BAND_COUNT:
+        return f"€{low:,}+"
+    return f"€{low:,}–{low + BAND_WIDTH - 1:,}"
+
+
+def amount_bands(session: Session, f: Filters) -> pd.DataFrame:
+    """band (int, -1 for negative), label, value (records), in band order."""
+    asst = Assistance
+    amount = asst.amount_eur
+    band = case((amount < 0, NEGATIVE),
+                *[(amount < (i + 1) * BAND_WIDTH, i) for i in range(BAND_COUNT)],
+                else_=BAND_COUNT).label("band")
+    stmt = (select(band, func.count(asst.id).label("value"))
+            .where(asst.status == AssistanceStatus.DELIVERED, amount.is_not(None),
+                   in_period(asst.delivered_date, f), *country_filter(asst, f))
+            .group_by(band))
+    counts = frame(session, stmt)
+    found = dict(zip(counts["band"].astype(int), counts["value"], strict=False))
+    bands = ([NEGATIVE] if found.get(NEGATIVE) else []) + list(range(BAND_COUNT + 1))
+    result = pd.DataFrame({"band": bands, "label": [band_label(b) for b in bands],
+                           "value": [float(found.get(b, 0)) for b in bands]})
+    return disclose(result, session, "count", ("band",))
+
+
+def host_countries(session: Session, f: Filters) -> pd.DataFrame:
+    """host_country, value (returnees registered), largest first."""
+    ben = Beneficiary
+    stmt, dims = beneficiary_dims(select().select_from(ben), ("host_country",), ben,
+                                  date=ben.registration_date, filters=f)
+    stmt = stmt.add_columns(*dims, func.count(func.distinct(ben.id)).label("value")).where(
+        in_period(ben.registration_date, f), *country_filter(ben, f)).group_by(*dims)
+    result = frame(session, stmt)
+    result["value"] = pd.to_numeric(result["value"]).astype(float)
+    result = result.sort_values(["value", "host_country"], ascending=[False, True])
+    return disclose(result.reset_index(drop=True), session, "count", ("host_country",))

@@ -1,0 +1,133 @@
+"""The case pipeline: registered → counselled → plan approved → assisted → monitored.
+
+Not an indicator of domain.md: a funnel of the returnees *registered in the period* (in the
+chosen countries), with how many reached each step by the end of the period, the share of
+the previous step that moved on, and the median days the step took.
+
+Definition choices:
+
+- A step is reached when its date is recorded on or before the period end (counselling and
+  plan approval: the beneficiary's ``counselled_date`` / ``plan_approved_date``; assisted:
+  the first delivered assistance, as BEN-2; monitored: the first follow-up visit). Where the
+  date of counselling or plan approval was never recorded (the import template has no such
+  column), a case status at or beyond that step counts as reaching it.
+- Reaching a later step implies the earlier ones, so the funnel never widens.
+- Days at a step run from the latest earlier step with a recorded date to the step's own
+  date. The median comes from a histogram grouped in SQL (SQLite has no median).
+- Counts pass through ``data_access.disclosure`` as counts; the share moved on as a rate on
+  the previous step's count (and is hidden with the count it would reveal); median days as
+  days on the number of returnees behind them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Date, case, cast, func, literal, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from data_access import disclosure
+from data_access.models import Beneficiary, FollowUp
+from data_access.vocab import CaseStatus
+from metrics.dates import days_between
+from metrics.engine import country_filter, frame, in_period
+from metrics.filters import Filters
+from metrics.indicators.beneficiaries import first_delivery
+from metrics.indicators.timing import median_of_histogram
+
+STEPS = ("registered", "counselled", "plan_approved", "assisted", "monitored")
+STEP_LABELS = {"registered": "Registered", "counselled": "Counselled",
+               "plan_approved": "Plan approved", "assisted": "Assisted",
+               "monitored": "Monitored"}
+# Case statuses that imply a step was reached when its own date is missing.
+_STATUS_AT_LEAST = {
+    "counselled": (CaseStatus.COUNSELLED, CaseStatus.PLAN_APPROVED, CaseStatus.ASSISTED,
+                   CaseStatus.MONITORED),
+    "plan_approved": (CaseStatus.PLAN_APPROVED, CaseStatus.ASSISTED, CaseStatus.MONITORED),
+}
+
+
+def disclose(result: pd.DataFrame, session: Session, kind: str,
+             by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Disclosure control with the session's scope (a no-op for unrestricted viewers)."""
+    return disclosure.apply(result, session.info["scope"], kind, by)
+
+
+def _step_dates(f: Filters) -> tuple[Any, dict[str, ColumnElement[Any]]]:
+    """The cohort's FROM clause and, per step, its date (NULL when not reached by the end)."""
+    ben = Beneficiary
+    first = first_delivery(())
+    visits = (select(FollowUp.beneficiary_id.label("beneficiary_id"),
+                     func.min(FollowUp.visit_date).label("first_visit"))
+              .group_by(FollowUp.beneficiary_id).subquery("first_visit"))
+    source = (select().select_from(ben)
+              .outerjoin(first, first.c.beneficiary_id == ben.id)
+              .outerjoin(visits, visits.c.beneficiary_id == ben.id))
+
+    def by_end(column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return case((column <= f.end, column), else_=cast(literal(None), Date))
+
+    dates = {"registered": ben.registration_date,
+             "counselled": by_end(ben.counselled_date),
+             "plan_approved": by_end(ben.plan_approved_date),
+             "assisted": by_end(first.c.first_delivery),
+             "monitored": by_end(visits.c.first_visit)}
+    return source, dates
+
+
+def _reached(step: str, dates: dict[str, ColumnElement[Any]]) -> ColumnElement[bool]:
+    """Reached ``step``: its own date, a status beyond it, or any later step reached."""
+    evidence: list[ColumnElement[bool]] = []
+    for later in STEPS[STEPS.index(step):]:
+        evidence.append(dates[later].is_not(None))
+        if later in _STATUS_AT_LEAST:
+            evidence.append(Beneficiary.status.in_(_STATUS_AT_LEAST[later]))
+    return or_(*evidence)
+
+
+def funnel(session: Session, f: Filters) -> pd.DataFrame:
+    """One row per step: step, label, value (returnees), share (of the previous step),
+    median_days and beneficiaries (how many the median stands on)."""
+    source, dates = _step_dates(f)
+    cohort = [in_period(Beneficiary.registration_date, f), *country_filter(Beneficiary, f)]
+    counts = session.execute(source.add_columns(*[
+        func.coalesce(func.sum(case((_reached(step, dates), 1), else_=0)), 0).label(step)
+        for step in STEPS]).where(*cohort)).one()
+    rows = []
+    for index, step in enumerate(STEPS):
+        median, behind = float("nan"), 0
+        if index:
+            earlier = [dates[s] for s in reversed(STEPS[:index])]
+            previous = func.coalesce(*earlier) if len(earlier) > 1 else earlier[0]
+            days = days_between(previous, dates[step]).label("days")
+            histogram = frame(session, source.add_columns(days, func.count().label("n"))
+                              .where(*cohort, dates[step].is_not(None)).group_by(days))
+            median = median_of_histogram(histogram["days"], histogram["n"])
+            behind = int(histogram["n"].sum())
+        rows.append({"step": step, "label": STEP_LABELS[step], "value": int(counts[index] or 0),
+                     "median_days": median, "beneficiaries": behind})
+    result = pd.DataFrame(rows)
+    previous_count = result["value"].shift(1)
+    result["share"] = result["value"] / previous_count.where(previous_count > 0)
+    return _disclose_funnel(result, session, previous_count)
+
+
+def _disclose_funnel(result: pd.DataFrame, session: Session,
+                     previous_count: pd.Series) -> pd.DataFrame:
+    counts = disclose(result[["step", "value"]], session, "count")
+    shares = disclose(pd.DataFrame({"value": result["share"],
+                                    "denominator": previous_count.fillna(0)}),
+                      session, "rate")
+    days = disclose(pd.DataFrame({"value": result["median_days"],
+                                  "beneficiaries": result["beneficiaries"]}), session, "days")
+    out = result[["step", "label"]].copy()
+    out["value"] = counts["value"]
+    out["value_note"] = counts["value_note"]
+    # A share next to a hidden count would give the count back: hide it too.
+    out["share"] = shares["value"].where(counts["value"].notna())
+    out.loc[0, "share"] = float("nan")
+    out["median_days"] = days["value"]
+    out["beneficiaries"] = days["beneficiaries"]
+    return out

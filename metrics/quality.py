@@ -1,0 +1,203 @@
+"""Data-quality checks (domain.md, "Data quality"): counts, offending cases, completeness.
+
+The records checked are those of the returnees registered in the period, in the chosen
+countries (and their assistance and follow-up). Every check counts *records* in SQL and
+can list the case numbers behind them — case numbers only, never names or phones, and
+never in an aggregate-only (donor) session.
+
+Checks:
+
+- ``duplicate_case_number``: beneficiaries whose case number, trimmed and lower-cased,
+  is shared with another (the database already refuses exact duplicates).
+- ``duplicate_person``: beneficiaries with the same first name, last name (both trimmed,
+  lower-cased), sex and birth date as another.
+- ``delivery_before_return``: delivered assistance dated before the returnee's return.
+- ``negative_amount``: assistance with an amount below zero.
+- ``birth_after_return``: birth date (or, without one, birth year) after the return.
+- ``followup_overdue``: assisted returnees whose first delivery is at least 182 days
+  before the period end (a visit is due, as FUP-1) with no visit since that due date.
+
+Completeness counts, per country, how many of the fields the indicators need are filled:
+beneficiary region, birth year, host country, return type and household size; delivered
+assistance's delivery date and amount; a business grant's sector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import String, and_, cast, exists, extract, func, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
+
+from data_access.models import Assistance, Beneficiary, FollowUp
+from data_access.scope import ScopeError
+from data_access.vocab import AssistanceKind, AssistanceStatus
+from metrics.dates import SIX_MONTHS, days_between
+from metrics.engine import country_filter, frame, in_period
+from metrics.filters import Filters
+from metrics.indicators.beneficiaries import first_delivery
+from metrics.pipeline import disclose
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    title: str
+    description: str
+    entity: str  # what a record is: "case" or "assistance"
+    # (filters) -> condition on Beneficiary (and Assistance for entity "assistance")
+    condition: Callable[[Filters], ColumnElement[bool]]
+
+
+def _cohort(f: Filters) -> list[ColumnElement[bool]]:
+    return [in_period(Beneficiary.registration_date, f), *country_filter(Beneficiary, f)]
+
+
+def _key_case_number(ben: Any) -> list[ColumnElement[Any]]:
+    return [func.lower(func.trim(ben.case_number))]
+
+
+def _key_person(ben: Any) -> list[ColumnElement[Any]]:
+    return [func.lower(func.trim(ben.first_name)), func.lower(func.trim(ben.last_name)),
+            ben.sex, ben.birth_date]
+
+
+def _duplicate(key: Callable[[Any], list[ColumnElement[Any]]],
+               required: Callable[[Any], list[ColumnElement[bool]]]
+               ) -> Callable[[Filters], ColumnElement[bool]]:
+    def condition(f: Filters) -> ColumnElement[bool]:
+        other = aliased(Beneficiary)
+        same = [a == b for a, b in zip(key(other), key(Beneficiary), strict=True)]
+        cohort = [in_period(other.registration_date, f), *country_filter(other, f)]
+        return exists().where(other.id != Beneficiary.id, *same, *required(other),
+                              *cohort)
+    return condition
+
+
+def _person_present(ben: Any) -> list[ColumnElement[bool]]:
+    return [ben.first_name.is_not(None), ben.last_name.is_not(None),
+            ben.birth_date.is_not(None)]
+
+
+def _birth_after_return(_f: Filters) -> ColumnElement[bool]:
+    ben = Beneficiary
+    return or_(ben.birth_date > ben.return_date,
+               and_(ben.birth_date.is_(None),
+                    ben.birth_year > extract("year", ben.return_date)))
+
+
+def _overdue(f: Filters) -> ColumnElement[bool]:
+    first = first_delivery(())
+    delivered = select(first.c.first_delivery).where(
+        first.c.beneficiary_id == Beneficiary.id).correlate(Beneficiary).scalar_subquery()
+    visited = exists().where(FollowUp.beneficiary_id == Beneficiary.id,
+                             FollowUp.visit_date <= f.end,
+                             days_between(delivered, FollowUp.visit_date) >= SIX_MONTHS.days)
+    return and_(delivered <= f.end - SIX_MONTHS, ~visited)
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("duplicate_case_number", "Duplicate case number",
+          "The same case number (ignoring case and spaces) on more than one returnee", "case",
+          _duplicate(_key_case_number, lambda ben: [])),
+    Check("duplicate_person", "Same person twice",
+          "The same first name, last name, sex and birth date on more than one returnee",
+          "case", _duplicate(_key_person, _person_present)),
+    Check("delivery_before_return", "Delivery before return",
+          "Assistance delivered before the returnee's return date", "assistance",
+          lambda f: and_(Assistance.delivered_date < Beneficiary.return_date,
+                         Assistance.status == AssistanceStatus.DELIVERED)),
+    Check("negative_amount", "Negative amount", "Assistance with an amount below zero",
+          "assistance", lambda f: Assistance.amount_eur < 0),
+    Check("birth_after_return", "Birth after return",
+          "Birth date (or birth year) later than the return date", "case",
+          _birth_after_return),
+    Check("followup_overdue", "Follow-up overdue",
+          "Assisted at least 6 months (182 days) before the period end, and no visit since "
+          "the visit fell due", "case", _overdue),
+)
+BY_CODE = {c.code: c for c in CHECKS}
+
+
+def _records(check: Check, f: Filters, *columns: Any) -> Select[Any]:
+    stmt = select(*columns).select_from(Beneficiary)
+    if check.entity == "assistance":
+        stmt = stmt.join(Assistance, Assistance.beneficiary_id == Beneficiary.id)
+    return stmt.where(*_cohort(f), check.condition(f))
+
+
+def checks(session: Session, f: Filters) -> pd.DataFrame:
+    """One row per check: check, title, description, entity, value (records failing)."""
+    rows = []
+    for check in CHECKS:
+        key = Assistance.id if check.entity == "assistance" else Beneficiary.id
+        count = session.execute(_records(check, f, func.count(func.distinct(key)))).scalar()
+        rows.append({"check": check.code, "title": check.title,
+                     "description": check.description, "entity": check.entity,
+                     "value": float(count or 0)})
+    return disclose(pd.DataFrame(rows), session, "count")
+
+
+def offending(session: Session, f: Filters, code: str, limit: int = 500) -> pd.DataFrame:
+    """The case numbers behind one check (at most ``limit``), sorted."""
+    if session.info["scope"].aggregates_only:
+        raise ScopeError("aggregate-only viewers cannot list cases")
+    case_number = Beneficiary.case_number
+    stmt = _records(BY_CODE[code], f, case_number).distinct().order_by(case_number).limit(limit)
+    return pd.DataFrame({"case_number": session.execute(stmt).scalars().all()})
+
+
+# --- completeness -----------------------------------------------------------------------
+
+BENEFICIARY_FIELDS = {"region": "Region", "birth_year": "Birth date or year",
+                      "host_country": "Host country", "return_type": "Return type",
+                      "household_size": "Household size"}
+
+
+def completeness(session: Session, f: Filters) -> pd.DataFrame:
+    """country, field, label, filled, expected (long form, one row per country and field)."""
+    ben, asst = Beneficiary, Assistance
+    country = cast(ben.country, String).label("country")
+    stmt = select(country, func.count(ben.id).label("expected"),
+                  *[func.count(getattr(ben, name)).label(name) for name in BENEFICIARY_FIELDS]
+                  ).where(*_cohort(f)).group_by(country)
+    people = frame(session, stmt)
+    delivered = asst.status == AssistanceStatus.DELIVERED
+    grant = asst.kind == AssistanceKind.BUSINESS_GRANT
+    stmt = (select(country,
+                   func.count(asst.id).filter(delivered).label("delivered"),
+                   func.count(asst.delivered_date).filter(delivered).label("delivered_date"),
+                   func.count(asst.amount_eur).filter(delivered).label("amount_eur"),
+                   func.count(asst.id).filter(grant).label("grants"),
+                   func.count(asst.sector).filter(grant).label("sector"))
+            .select_from(ben).join(asst, asst.beneficiary_id == ben.id)
+            .where(*_cohort(f)).group_by(country))
+    records = frame(session, stmt)
+    parts = [_long(people, BENEFICIARY_FIELDS, "expected"),
+             _long(records, {"delivered_date": "Delivery date", "amount_eur": "Amount"},
+                   "delivered"),
+             _long(records, {"sector": "Sector of a business grant"}, "grants")]
+    result = pd.concat(parts, ignore_index=True)
+    return result[result["expected"] > 0].reset_index(drop=True)
+
+
+def _long(wide: pd.DataFrame, fields: dict[str, str], expected: str) -> pd.DataFrame:
+    rows = [{"country": row["country"], "field": name, "label": label,
+             "filled": int(row[name]), "expected": int(row[expected])}
+            for _, row in wide.iterrows() for name, label in fields.items()]
+    return pd.DataFrame(rows, columns=["country", "field", "label", "filled", "expected"])
+
+
+def completeness_scores(long: pd.DataFrame) -> pd.DataFrame:
+    """country, value: filled ÷ expected over every field, per country (a score 0–1)."""
+    if long.empty:
+        return pd.DataFrame(columns=["country", "value", "filled", "expected"])
+    totals = long.groupby("country", as_index=False)[["filled", "expected"]].sum()
+    totals["value"] = totals["filled"] / totals["expected"]
+    return totals[["country", "value", "filled", "expected"]]
+
