@@ -58,6 +58,14 @@ def test_default_data_lands_on_the_published_figures(default_url: str) -> None:
     assert value("COOP-1", default_url, ("MA",)) >= 10
 
 
+def test_a_country_scope_sees_that_country_only(default_url: str) -> None:
+    """The scope listener filters on the copied country column of every fact table."""
+    with db.session(default_url, Scope.for_countries(["MA"])) as session:
+        scoped = {code: float(compute(code, session, Filters())["value"].iloc[0])
+                  for code in ("BEN-2", "COOP-2", "TRN-1", "ASS-1")}
+    assert scoped == {code: value(code, default_url, ("MA",)) for code in scoped}
+
+
 DATES = {
     "beneficiary": ("return_date", "registration_date", "counselled_date",
                     "plan_approved_date"),
@@ -83,6 +91,9 @@ def test_pipeline_dates_increase(default_url: str) -> None:
         SELECT count(*) FROM beneficiary b WHERE b.registration_date < b.return_date
            OR b.counselled_date < b.registration_date
            OR b.plan_approved_date < b.counselled_date
+           OR (b.status = 'registered' AND b.counselled_date IS NOT NULL)
+           OR (b.status = 'counselled' AND (b.counselled_date IS NULL
+                                             OR b.plan_approved_date IS NOT NULL))
            OR (b.status IN ('plan_approved', 'assisted', 'monitored', 'closed')
                AND b.plan_approved_date IS NULL)
            OR EXISTS (SELECT 1 FROM assistance a WHERE a.beneficiary_id = b.id

@@ -266,27 +266,27 @@ def targets(g: Generator) -> Table:
     Morocco is set a little below its actuals (on track), Tunisia and Senegal above
     (at risk, off track), the programme a little above: the traffic lights differ.
     """
-    first_trained = np.full(g.n, NULL_DAY + 10**7)
+    never = LAST_DAY + 1
+    first_trained = np.full(g.n, never)
     done = g.attendance_done
     np.minimum.at(first_trained, g.attendance_who[done], g.attendance_day[done])
-    assisted = g.delivery_day != NULL_DAY
-    member = assisted & (g.coop_of >= 0)
-    coop_registered = g.coop_registration != NULL_DAY
+    delivered = np.where(g.delivery_day == NULL_DAY, never, g.delivery_day)
+    coop_registered = np.where(g.coop_registration == NULL_DAY, never, g.coop_registration)
+    member = g.coop_of >= 0
 
     def counts(end: int, country: int | None) -> dict[str, float]:
-        case = np.ones(g.n, dtype=bool) if country is None else g.country == country
-        coop, project, activity = (
-            np.ones(len(codes), dtype=bool) if country is None else codes == code
-            for codes, code in ((g.coop_country, country),
-                                (g.project_country, country),
-                                (g.capacity_country, country)))
+        def of(countries: np.ndarray) -> np.ndarray:
+            return np.ones(len(countries), dtype=bool) if country is None else (
+                countries == country)
+
+        case, coop, activity = of(g.country), of(g.coop_country), of(g.capacity_country)
         return {
             "BEN-1": float((case & (g.registration_day <= end)).sum()),
-            "BEN-2": float((case & assisted & (g.delivery_day <= end)).sum()),
-            "COOP-1": float((coop & coop_registered & (g.coop_registration <= end)).sum()),
-            "COOP-2": float((case & member & (g.delivery_day <= end)).sum()),
+            "BEN-2": float((case & (delivered <= end)).sum()),
+            "COOP-1": float((coop & (coop_registered <= end)).sum()),
+            "COOP-2": float((case & member & (delivered <= end)).sum()),
             "TRN-1": float((case & (first_trained <= end)).sum()),
-            "ASS-1": float((project & (g.project_delivered <= end)).sum()),
+            "ASS-1": float((of(g.project_country) & (g.project_delivered <= end)).sum()),
             "CAP-2": float(g.capacity_people[activity & (g.capacity_day <= end)].sum()),
         }
 

@@ -88,6 +88,16 @@ def cooperative_sizes(rng: np.random.Generator, members: int, low: int = 6,
 class Generator:
     """Builds the tables; the draw order of the methods is part of the determinism."""
 
+    # Figures the fact builders leave for ``facts.targets`` (indexes into the cases).
+    attendance_who: np.ndarray
+    attendance_day: np.ndarray
+    attendance_done: np.ndarray
+    project_country: np.ndarray
+    project_delivered: np.ndarray
+    capacity_country: np.ndarray
+    capacity_day: np.ndarray
+    capacity_people: np.ndarray
+
     def __init__(self, n: int, rng: np.random.Generator) -> None:
         self.n = n
         self.rng = rng
