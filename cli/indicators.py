@@ -2,8 +2,9 @@
 
 This output is a contract: pages, exports and this command compute every figure with the
 same ``metrics.compute``. Rates are fractions, money is EUR. Without ``--by``, JSON is one
-object ``{"BEN-2": 412, "ASS-2": 123456.0, "ASS-2.mean": 1234.5, …}``; with ``--by``, a
-list of objects, one per group value. Suppressed figures (donor scope) print as null.
+object ``{"BEN-2": 412, "ASS-2": 123456.0, "ASS-2.mean": 1234.5, …}`` with every
+registered indicator; with ``--by``, a list of objects, one per group value, with the
+indicators that have that breakdown. Suppressed figures (donor scope) print as null.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from data_access.settings import load_settings
 from metrics import catalogue, compute
 from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
 
-BY_CHOICES = ("country", "region", "sex", "age_group", "vulnerability", "sector", "modality",
-              "kind", "quarter", "month", "year")
+PERIODS = ("quarter", "month", "year")
+# Every breakdown some indicator has, plus the period granularities (by period).
+BY_CHOICES = tuple(dict.fromkeys(
+    d for spec in catalogue.CATALOGUE for d in spec.breakdowns if d != "period")) + PERIODS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         default=PROGRAMME_END, help="last day, YYYY-MM-DD")
     parser.add_argument("--country", nargs="+", default=[], metavar="XX",
                         help="ISO 3166-1 alpha-2 codes")
-    parser.add_argument("--by", choices=BY_CHOICES, help="one breakdown")
+    parser.add_argument("--by", choices=BY_CHOICES,
+                        help="one breakdown; indicators without it are left out")
     parser.add_argument("--indicator", nargs="+", default=None, metavar="CODE",
                         help="only these indicator codes")
     parser.add_argument("--format", choices=("json", "csv"), default="json")
@@ -62,7 +66,7 @@ def computable(codes: list[str] | None) -> list[catalogue.Indicator]:
 def collect(session: Any, filters: Filters, by: str | None,
             codes: list[str] | None = None) -> list[dict[str, Any]] | dict[str, Any]:
     """The figures `indicators` prints, as plain Python values (also used by tests)."""
-    if by in ("quarter", "month", "year"):
+    if by in PERIODS:
         filters = Filters(filters.start, filters.end, filters.countries, by)  # type: ignore[arg-type]
         dim = "period"
     else:
