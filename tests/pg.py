@@ -103,6 +103,8 @@ class PgServer:
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.user = _run_as_user()
+        if base_dir is None and self.user:
+            base_dir = "/tmp"  # TMPDIR may sit under a folder the server's user cannot enter
         self._base = Path(tempfile.mkdtemp(prefix="rrd-pg-", dir=base_dir))
         self.datadir = self._base / "data"
         self.logfile = self._base / "server.log"
