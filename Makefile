@@ -7,6 +7,7 @@
 #
 # Also: make lint (ruff), make bench (benchmarks), make requirements (re-pin requirements.txt
 # from requirements.in). .venv is (re)installed only when requirements.txt has changed.
+# Narrow a test run with PYTEST_ARGS, e.g. make test PYTEST_ARGS="tests/test_scope.py -x".
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -21,7 +22,7 @@ PYTEST_ARGS ?=
 .PHONY: help run test lint bench venv system-deps requirements
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
