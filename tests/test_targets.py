@@ -1,0 +1,101 @@
+"""The logframe rule: achieved, pro-rating and traffic lights, on the fixture's targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+
+import pytest
+
+from data_access import db
+from data_access.scope import Scope
+from metrics import Filters, progress
+from metrics.targets import Stretch, achievement, status
+from tests.fixture_db import EXPECTED_PROGRESS, build_fixture
+
+H1_2016 = Filters(dt.date(2016, 1, 1), dt.date(2016, 6, 30))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fixture_url(request: pytest.FixtureRequest,
+                make_database: Callable[[str, str], str]) -> str:
+    url = make_database(request.param, "fixture_" + request.module.__name__)
+    build_fixture(url)
+    return url
+
+
+@pytest.mark.parametrize(("actual", "baseline", "target", "want"), [
+    (10, 0, 20, 0.5),
+    (30, 0, 20, 1.5),          # above target: more than 100 %
+    (5, 5, 5, 1.0),            # target = baseline, reached: 100 %, no division
+    (4, 5, 5, 0.0),            # target = baseline, missed: 0 %
+    (0.45, 0.2, 0.6, 0.625),   # rates compare as fractions
+    (90, 120, 60, 0.5),        # a figure that should fall (days to assistance)
+])
+def test_achievement(actual: float, baseline: float, target: float, want: float) -> None:
+    assert math.isclose(achievement(actual, baseline, target), want)
+
+
+def test_achievement_of_a_hidden_actual_is_unknown() -> None:
+    assert math.isnan(achievement(math.nan, 0, 10))
+    assert status(math.nan) == "unknown"
+
+
+@pytest.mark.parametrize(("share", "light"), [
+    (0.9, "on track"), (2.0, "on track"), (0.8999, "at risk"), (0.6, "at risk"),
+    (0.5999, "off track"), (0.0, "off track")])
+def test_traffic_light(share: float, light: str) -> None:
+    assert status(share) == light
+
+
+def test_stretch_is_linear_between_its_ends() -> None:
+    line = Stretch(dt.date(2015, 12, 31), 12, dt.date(2016, 12, 31), 20)
+    assert line.at(dt.date(2015, 12, 1)) == 12
+    assert line.at(dt.date(2017, 6, 1)) == 20
+    assert math.isclose(line.at(dt.date(2016, 6, 30)), 12 + 8 * 182 / 366)
+
+
+def test_progress_for_the_whole_programme(fixture_url: str) -> None:
+    with db.session(fixture_url, Scope.everything()) as session:
+        df = progress(session, Filters())
+    assert list(df.columns) == ["indicator", "title", "country", "period_end", "baseline",
+                                "target", "prorated_target", "actual", "achieved", "status"]
+    got = {(r.indicator, r.country if isinstance(r.country, str) else None,
+            r.period_end.isoformat()): (r.actual, r.achieved, r.status)
+           for r in df.itertuples()}
+    assert set(got) == set(EXPECTED_PROGRESS)
+    for key, (actual, achieved, light) in EXPECTED_PROGRESS.items():
+        assert math.isclose(got[key][0], actual), key
+        assert math.isclose(got[key][1], achieved), key
+        assert got[key][2] == light, key
+    assert (df["prorated_target"] == df["target"]).all()  # the filter reaches every end
+
+
+def test_progress_pro_rates_a_target_the_filter_stops_short_of(fixture_url: str) -> None:
+    with db.session(fixture_url, Scope.everything()) as session:
+        df = progress(session, H1_2016)
+    rows = {(r.indicator, r.country if isinstance(r.country, str) else None): r
+            for r in df.itertuples()}
+    assert ("BEN-2", None) in rows and len(df) == 6  # the 2015 target is over: not listed
+    # from the 2015 target (12 at 2015-12-31) to 20 at 2016-12-31, read at 2016-06-30;
+    # actual: the 10 of 2015 + b8 b15 b16 (b13 is July)
+    ben2 = rows[("BEN-2", None)]
+    assert math.isclose(ben2.prorated_target, 12 + 8 * 182 / 366)
+    assert ben2.actual == 13 and math.isclose(ben2.achieved, 13 / 20)
+    assert ben2.status == "at risk"  # 13 / 15.98 = 81 %
+    # no earlier target, no baseline: from 0 at the programme start (731 days to the end)
+    ma = rows[("BEN-2", "MA")]
+    assert math.isclose(ma.prorated_target, 7 * 547 / 731) and ma.status == "on track"
+    # target = baseline = 3 and only 2 TN institutions by June 2016 (K5 is December)
+    tn = rows[("CAP-1", "TN")]
+    assert (tn.prorated_target, tn.actual, tn.achieved, tn.status) == (3, 2, 0, "off track")
+
+
+def test_progress_follows_the_scope_and_the_country_filter(fixture_url: str) -> None:
+    with db.session(fixture_url, Scope.for_countries(["MA"])) as session:
+        scoped = progress(session, Filters())
+    with db.session(fixture_url, Scope.everything()) as session:
+        filtered = progress(session, Filters(countries=("TN",)))
+    assert scoped[["indicator", "country"]].values.tolist() == [["BEN-2", "MA"]]
+    assert filtered[["indicator", "country"]].values.tolist() == [["CAP-1", "TN"]]
