@@ -11,9 +11,15 @@ from data_access.db import DatabaseUnavailable
 from data_access.settings import SettingsError
 
 COMMANDS = (
+    "cli.audit",
     "cli.db",
     "cli.demo_data",
+    "cli.export",
+    "cli.importer",
     "cli.indicators",
+    "cli.report",
+    "cli.template",
+    "cli.users",
 )
 
 

@@ -1,0 +1,146 @@
+"""`manage.py users add|list|set-password|disable|enable|remove`: the users file.
+
+A password is typed at a prompt (twice, not echoed) or read from standard input with
+``--password-stdin`` (one line) — never taken from the command line, where it would stay
+in the shell history and the process list. Every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from data_access import audit, users
+from data_access.settings import Settings, load_settings
+from data_access.users import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("users", help="dashboard users: add, list, change, remove")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    add = actions.add_parser("add", help="add a user (the password is asked for)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=users.ROLES)
+    add.add_argument("--country", action="append", default=[], metavar="CODE",
+                     help="a focal point's country (MA, SN, TN); repeat for several")
+    add.add_argument("--name", default="", help="full name shown in the dashboard")
+    add.add_argument("--email", default="")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input instead of a prompt")
+    add.set_defaults(func=_add)
+
+    listing = actions.add_parser("list", help="list users (never their password hashes)")
+    listing.set_defaults(func=_list)
+
+    password = actions.add_parser("set-password", help="set a user's password")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true",
+                          help="read the password from standard input instead of a prompt")
+    password.set_defaults(func=_set_password)
+
+    for name, disabled, text in (("disable", True, "stop a user from signing in"),
+                                 ("enable", False, "let a disabled user sign in again")):
+        sub = actions.add_parser(name, help=text)
+        sub.add_argument("username")
+        sub.set_defaults(func=_set_disabled, disabled=disabled)
+
+    remove = actions.add_parser("remove", help="remove one or more users")
+    remove.add_argument("usernames", nargs="+", metavar="username")
+    remove.set_defaults(func=_remove)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:uid{os.getuid()}"
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise UserError("the two passwords differ")
+    return first
+
+
+def _done(settings: Settings, change: str, username: str, **detail: object) -> None:
+    audit.record(settings.database_url, _actor(), audit.USER_CHANGE, change=change,
+                 user=username, **detail)
+
+
+def _fail(exc: Exception) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _add(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        password = read_password(args.password_stdin)
+        user = users.add(settings.users_file, args.username, password, args.role,
+                         name=args.name, email=args.email, countries=tuple(args.country))
+    except UserError as exc:
+        return _fail(exc)
+    _done(settings, "add", user.username, role=user.role, countries=list(user.countries))
+    print(f"added {user.username} ({user.role}"
+          f"{', ' + user.country_text if user.countries else ''}) to {settings.users_file}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    found = users.load(settings)
+    if not found:
+        print(f"no users in {settings.users_file}: add one with `python manage.py users add`")
+        return 0
+    rows = [("username", "role", "countries", "status", "name")]
+    for user in sorted(found.values(), key=lambda u: u.username):
+        status = "disabled" if user.disabled else "active"
+        if user.demo and user.username not in users.read_file(settings.users_file):
+            status += " (demo, built in)"
+        rows.append((user.username, user.role, user.country_text, status, user.name))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _set_password(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        password = read_password(args.password_stdin)
+        user = users.set_password(settings.users_file, args.username, password)
+    except UserError as exc:
+        return _fail(exc)
+    _done(settings, "set_password", user.username)
+    print(f"password of {user.username} changed; their open sessions must sign in again")
+    return 0
+
+
+def _set_disabled(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        user = users.set_disabled(settings.users_file, args.username, args.disabled)
+    except UserError as exc:
+        return _fail(exc)
+    _done(settings, "disable" if args.disabled else "enable", user.username)
+    print(f"{user.username} {'disabled' if args.disabled else 'enabled'}")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    for name in args.usernames:
+        try:
+            user = users.remove(settings.users_file, name)
+        except UserError as exc:
+            return _fail(exc)
+        _done(settings, "remove", user.username)
+        print(f"removed {user.username}")
+    return 0
