@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ALL_ROLES = frozenset({"admin", "manager", "focal_point", "donor"})
+# Who sees what (issue 4). A page without ``roles`` is STAFF only: donors see a page only
+# when it says AGGREGATED (disclosed aggregate figures, no records). Admins see every page.
 STAFF = frozenset({"admin", "manager", "focal_point"})
+AGGREGATED = ALL_ROLES
+ADMIN = frozenset({"admin"})
 
 
 @dataclass(frozen=True)
@@ -17,14 +21,21 @@ class PageSpec:
     path: str
     title: str
     icon: str
-    roles: frozenset[str] = ALL_ROLES
+    roles: frozenset[str] = STAFF
     section: str = "Programme"
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", "Overview", ":material/dashboard:"),
+    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", AGGREGATED),
+    PageSpec("pages/caseload.py", "Caseload", ":material/folder_shared:", STAFF,
+             section="Casework"),
+    PageSpec("pages/administration.py", "Administration", ":material/admin_panel_settings:",
+             ADMIN, section="Administration"),
 )
 
 
-def pages_for(role: str) -> list[PageSpec]:
-    return [p for p in PAGES if role in p.roles]
+def pages_for(role: str | None) -> list[PageSpec]:
+    """The pages a role may open (none for nobody); admins get every page."""
+    if role is None:
+        return []
+    return [p for p in PAGES if role == "admin" or role in p.roles]

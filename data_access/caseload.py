@@ -1,0 +1,318 @@
+"""The caseload: paginated lists of the beneficiaries a viewer may see, follow-ups due, one
+case in detail, and the Excel export of a list.
+
+Every function takes a session opened with the viewer's scope (``data_access.db.session``)
+and plain arguments; the scope listener restricts every table in every query to the
+viewer's countries, so nothing here filters by the viewer (the ``countries`` argument is
+the user's own filter and can only narrow). Lists are paginated in SQL (LIMIT/OFFSET
+with a unique tie-breaker, so pages never overlap).
+
+Follow-up visits (issue 4): a visit is due 6 and 12 months after the first delivered
+assistance; a due date is met by a visit on or after it; a case is *overdue* when its next
+unmet due date is past, *due* when it falls within the horizon.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Date, String, and_, case, cast, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from data_access.models import (
+    Assistance,
+    Attendance,
+    Beneficiary,
+    FollowUp,
+    TrainingSession,
+)
+from data_access.vocab import AssistanceStatus
+
+DUE_MONTHS = (6, 12)
+SORTS = ("case_number", "name", "region", "status", "last_visit", "next_due")
+COLUMNS = {  # result column -> heading on screen and in the export
+    "case_number": "Case number", "name": "Name", "country": "Country", "region": "Region",
+    "status": "Status", "assistance": "Assistance (modality/sector)",
+    "first_delivery": "First delivery", "last_visit": "Last visit",
+    "next_due": "Next follow-up due", "follow_up": "Follow-up",
+}
+
+
+# --- a date plus whole months, the same on SQLite and PostgreSQL ------------------------
+
+class add_months(FunctionElement[dt.date]):  # noqa: N801 (reads like a SQL function)
+    """``date + n months``, clamped to the end of the month (31 Aug + 6 = 28/29 Feb)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "add_months"
+
+
+@compiles(add_months, "postgresql")
+def _add_months_pg(element: add_months, compiler: Any, **kw: Any) -> str:
+    date, months = list(element.clauses)
+    return (f"CAST({compiler.process(date, **kw)} + make_interval(months => "
+            f"{compiler.process(months, **kw)}) AS DATE)")
+
+
+@compiles(add_months, "sqlite")
+def _add_months_sqlite(element: add_months, compiler: Any, **kw: Any) -> str:
+    date, months = list(element.clauses)
+    d, n = compiler.process(date, **kw), compiler.process(months, **kw)
+    # SQLite rolls 31 Aug + 6 months over into March; the end of the target month caps it.
+    return (f"min(date({d}, '+' || {n} || ' months'), "
+            f"date({d}, 'start of month', '+' || ({n} + 1) || ' months', '-1 day'))")
+
+
+def months_after(date: dt.date, months: int) -> dt.date:
+    """The same rule in Python."""
+    year, month = divmod(date.month - 1 + months, 12)
+    year, month = date.year + year, month + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(date.day, last))
+
+
+# --- the list --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    rows: pd.DataFrame  # columns: id + COLUMNS keys
+    total: int  # rows matching, over all pages
+    offset: int
+    limit: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+
+def _parts(today: dt.date) -> dict[str, ColumnElement[Any]]:
+    first = (select(Assistance.beneficiary_id.label("bid"),
+                    func.min(Assistance.delivered_date).label("first_delivery"))
+             .where(Assistance.status == AssistanceStatus.DELIVERED,
+                    Assistance.delivered_date.is_not(None))
+             .group_by(Assistance.beneficiary_id).subquery("first_delivery"))
+    visits = (select(FollowUp.beneficiary_id.label("bid"),
+                     func.max(FollowUp.visit_date).label("last_visit"))
+              .group_by(FollowUp.beneficiary_id).subquery("last_visit"))
+    due = {m: add_months(first.c.first_delivery, m) for m in DUE_MONTHS}
+    last = visits.c.last_visit
+    next_due = case(
+        *[(and_(first.c.first_delivery.is_not(None),
+                or_(last.is_(None), last < due[m])), due[m]) for m in DUE_MONTHS],
+        else_=None)
+    return {"first": first, "visits": visits, "first_delivery": first.c.first_delivery,
+            "last_visit": last, "next_due": next_due}
+
+
+def _select(columns: Sequence[Any], parts: dict[str, Any], *, search: str,
+            countries: Sequence[str], due_within: int | None, today: dt.date) -> Any:
+    first, visits = parts["first"], parts["visits"]
+    stmt = (select(*columns).select_from(Beneficiary)
+            .outerjoin(first, first.c.bid == Beneficiary.id)
+            .outerjoin(visits, visits.c.bid == Beneficiary.id))
+    if countries:
+        stmt = stmt.where(Beneficiary.country.in_(tuple(c.upper() for c in countries)))
+    term = search.strip().lower()
+    if term:
+        full = func.lower(func.coalesce(Beneficiary.first_name, "") + " "
+                          + func.coalesce(Beneficiary.last_name, ""))
+        stmt = stmt.where(or_(func.lower(Beneficiary.case_number).contains(term,
+                                                                          autoescape=True),
+                              full.contains(term, autoescape=True),
+                              func.lower(func.coalesce(Beneficiary.last_name, "") + " "
+                                         + func.coalesce(Beneficiary.first_name, ""))
+                              .contains(term, autoescape=True)))
+    if due_within is not None:
+        stmt = stmt.where(parts["next_due"] <= today + dt.timedelta(days=due_within))
+    return stmt
+
+
+def cases(session: Session, *, today: dt.date, search: str = "",
+          countries: Sequence[str] = (), sort: str = "case_number", descending: bool = False,
+          limit: int = 50, offset: int = 0, due_within: int | None = None) -> Page:
+    """One page of the scoped caseload, searched (case number or name) and sorted.
+
+    ``due_within`` (days) keeps the cases whose next follow-up is overdue or due within
+    that many days of ``today`` (the follow-ups view).
+    """
+    if sort not in SORTS:
+        raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
+    limit = max(1, min(int(limit), 500))
+    offset = max(0, int(offset))
+    parts = _parts(today)
+    filters = {"search": search, "countries": countries, "due_within": due_within,
+               "today": today}
+    total = session.execute(_select([func.count(Beneficiary.id)], parts, **filters)).scalar()
+    name = (func.coalesce(Beneficiary.last_name, "") + " "
+            + func.coalesce(Beneficiary.first_name, ""))
+    keys = {"case_number": Beneficiary.case_number, "name": func.lower(name),
+            "region": Beneficiary.region, "status": cast(Beneficiary.status, String),
+            "last_visit": parts["last_visit"], "next_due": parts["next_due"]}
+    key = keys[sort].desc() if descending else keys[sort].asc()
+    columns = [Beneficiary.id, Beneficiary.case_number, Beneficiary.first_name,
+               Beneficiary.last_name, Beneficiary.country, Beneficiary.region,
+               Beneficiary.status, parts["first_delivery"].label("first_delivery"),
+               parts["last_visit"].label("last_visit"), parts["next_due"].label("next_due")]
+    stmt = (_select(columns, parts, **filters)
+            .order_by(key.nulls_last(), Beneficiary.id).limit(limit).offset(offset))
+    result = session.execute(stmt).all()
+    rows = pd.DataFrame([{
+        "id": r.id, "case_number": r.case_number,
+        "name": " ".join(p for p in (r.first_name, r.last_name) if p),
+        "country": r.country, "region": r.region or "",
+        "status": str(r.status.value if hasattr(r.status, "value") else r.status),
+        "first_delivery": _date(r.first_delivery), "last_visit": _date(r.last_visit),
+        "next_due": _date(r.next_due),
+    } for r in result], columns=["id", "case_number", "name", "country", "region", "status",
+                                 "first_delivery", "last_visit", "next_due"])
+    rows["assistance"] = _assistance_summary(session, rows["id"].tolist())
+    rows["follow_up"] = [follow_up_state(d, today) for d in rows["next_due"]]
+    return Page(rows[["id", *COLUMNS]], int(total or 0), offset, limit)
+
+
+def follow_up_state(next_due: dt.date | None, today: dt.date, horizon: int = 30) -> str:
+    if next_due is None or pd.isna(next_due):
+        return ""
+    if next_due < today:
+        return f"overdue {(today - next_due).days} d"
+    if next_due <= today + dt.timedelta(days=horizon):
+        return f"due in {(next_due - today).days} d"
+    return "scheduled"
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _assistance_summary(session: Session, ids: list[int]) -> list[str]:
+    if not ids:
+        return []
+    stmt = (select(Assistance.beneficiary_id, Assistance.modality, Assistance.sector)
+            .where(Assistance.beneficiary_id.in_(ids),
+                   Assistance.status != AssistanceStatus.CANCELLED)
+            .order_by(Assistance.beneficiary_id, Assistance.id))
+    found: dict[int, list[str]] = {}
+    for bid, modality, sector in session.execute(stmt):
+        text = f"{modality.value}/{sector.value if sector else '–'}"
+        if text not in found.setdefault(bid, []):
+            found[bid].append(text)
+    return [", ".join(found.get(i, [])) for i in ids]
+
+
+# --- one case --------------------------------------------------------------------------
+
+def case_detail(session: Session, beneficiary_id: int) -> dict[str, Any] | None:
+    """One case the viewer may see: its record, assistance, training and visits."""
+    ben = session.execute(select(Beneficiary).where(Beneficiary.id == beneficiary_id)
+                          ).scalar_one_or_none()
+    if ben is None:
+        return None
+    record = {
+        "Case number": ben.case_number,
+        "Name": " ".join(p for p in (ben.first_name, ben.last_name) if p),
+        "Phone": ben.phone or "", "Country": ben.country, "Region": ben.region or "",
+        "Sex": ben.sex.value, "Birth year": ben.birth_year,
+        "Household size": ben.household_size, "Returned from": ben.host_country or "",
+        "Return date": ben.return_date,
+        "Return type": ben.return_type.value if ben.return_type else "",
+        "Registered": ben.registration_date, "Status": ben.status.value,
+    }
+    assistance = session.execute(
+        select(Assistance.modality, Assistance.kind, Assistance.sector, Assistance.amount_eur,
+               Assistance.approved_date, Assistance.delivered_date, Assistance.status)
+        .where(Assistance.beneficiary_id == beneficiary_id)
+        .order_by(Assistance.approved_date, Assistance.id)).all()
+    training = session.execute(
+        select(TrainingSession.kind, TrainingSession.session_date, TrainingSession.provider,
+               Attendance.completed)
+        .join(Attendance, Attendance.session_id == TrainingSession.id)
+        .where(Attendance.beneficiary_id == beneficiary_id)
+        .order_by(TrainingSession.session_date)).all()
+    visits = session.execute(
+        select(FollowUp.visit_date, FollowUp.business_operating, FollowUp.jobs_created,
+               FollowUp.score_economic, FollowUp.score_social, FollowUp.score_psychosocial)
+        .where(FollowUp.beneficiary_id == beneficiary_id)
+        .order_by(FollowUp.visit_date)).all()
+
+    def code(value: Any) -> Any:
+        return value.value if hasattr(value, "value") else value
+
+    return {
+        "record": record,
+        "assistance": pd.DataFrame(
+            [[code(v) for v in r] for r in assistance],
+            columns=["Modality", "Kind", "Sector", "Amount (EUR)", "Approved", "Delivered",
+                     "Status"]),
+        "training": pd.DataFrame(
+            [[code(v) for v in r] for r in training],
+            columns=["Kind", "Date", "Provider", "Completed"]),
+        "visits": pd.DataFrame(
+            [list(r) for r in visits],
+            columns=["Visit date", "Business operating", "Jobs created", "Economic score",
+                     "Social score", "Psychosocial score"]),
+    }
+
+
+# --- Excel -----------------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_xlsx(frame: pd.DataFrame, sheet: str = "Caseload",
+            note: str | None = None) -> bytes:
+    """The table as an XLSX workbook; text starting like a formula stays text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet[:31]
+    row = 1
+    if note:
+        _text_cell(ws.cell(row=1, column=1), note)
+        row = 3
+    for col, heading in enumerate(frame.columns, start=1):
+        cell = ws.cell(row=row, column=col)
+        _text_cell(cell, str(heading))
+        cell.font = Font(bold=True)
+    for values in frame.itertuples(index=False):
+        row += 1
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=row, column=col)
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                continue
+            if isinstance(value, str):
+                _text_cell(cell, value)
+            else:
+                cell.value = value
+                if isinstance(value, (dt.date, dt.datetime)):
+                    cell.number_format = "yyyy-mm-dd"
+    for col, heading in enumerate(frame.columns, start=1):
+        width = max([len(str(heading))] + [len(str(v)) for v in frame.iloc[:, col - 1]])
+        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = min(60,
+                                                                                   width + 2)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _text_cell(cell: Any, value: str) -> None:
+    cell.value = value
+    cell.data_type = "s"  # never a formula, whatever the first character
+    if value.startswith(FORMULA_START):
+        cell.quotePrefix = True
