@@ -3,8 +3,9 @@ host countries returned from.
 
 - ``amount_bands``: delivered assistance records of ASS-2 (delivered in the period, with
   an amount) counted per band of amount, the bands computed in SQL by a CASE, so only one
-  row per band leaves the database. Every band is returned, empty ones as 0, so a
-  histogram has no gaps; negative amounts (a data-quality error) get a band of their own.
+  row per band leaves the database. Every band up to the highest used is returned,
+  empty ones as 0, so a histogram has no gaps; negative amounts (a data-quality error)
+  get a band of their own.
 - ``host_countries``: BEN-1 (returnees registered in the period) by the country they
   returned from. BEN-1's catalogue entry does not list ``host_country`` as a breakdown; the
   SQL is BEN-1's, through the same engine helpers.
@@ -49,7 +50,8 @@ def amount_bands(session: Session, f: Filters) -> pd.DataFrame:
             .group_by(band))
     counts = frame(session, stmt)
     found = dict(zip(counts["band"].astype(int), counts["value"], strict=False))
-    bands = ([NEGATIVE] if found.get(NEGATIVE) else []) + list(range(BAND_COUNT + 1))
+    highest = max([b for b, n in found.items() if n and b != NEGATIVE], default=BAND_COUNT)
+    bands = ([NEGATIVE] if found.get(NEGATIVE) else []) + list(range(highest + 1))
     result = pd.DataFrame({"band": bands, "label": [band_label(b) for b in bands],
                            "value": [float(found.get(b, 0)) for b in bands]})
     return disclose(result, session, "count", ("band",))

@@ -11,11 +11,23 @@ import altair as alt
 import pandas as pd
 
 from ui.format import dimension_label
-from ui.palette import scale_for
+from ui.palette import MAIN, RULE, STATUS_COLOURS, scale_for
+
+# d3 formats of a catalogue unit kind (axes and tooltips).
+FORMATS = {"count": ",.0f", "rate": ".0%", "money": ",.0f", "days": ",.0f", "score": ".2f"}
+# The name of the click selection a chart built with ``select=True`` carries; ui.page.chart
+# hands what was clicked back to the page.
+PICK = "pick"
+
+
+def value_format(kind: str) -> str:
+    return FORMATS.get(kind, ",.0f")
 
 
 def _labelled(frame: pd.DataFrame, field: str) -> pd.DataFrame:
     frame = frame.copy()
+    # A breakdown value the database left NULL is "unknown", as the engine spells it.
+    frame[field] = [str(v) if not pd.isna(v) else "unknown" for v in frame[field]]
     frame[f"{field}_label"] = [dimension_label(field, v) for v in frame[field]]
     return frame
 
@@ -28,8 +40,8 @@ def _title(title: str, unit: str, subtitle: str = "") -> alt.TitleParams:
 
 def bars(frame: pd.DataFrame, field: str, *, title: str, unit: str, colour: bool = True,
          horizontal: bool = True, value_format: str = ",.0f", subtitle: str = "",
-         sort_by_value: bool = True) -> alt.Chart:
-    """One bar per value of ``field``."""
+         sort_by_value: bool = True, select: bool = False) -> alt.Chart:
+    """One bar per value of ``field``; ``select``: a click picks a bar (see ``PICK``)."""
     data = _labelled(frame.dropna(subset=["value"]), field)
     labels = list(data[f"{field}_label"])
     order = "-x" if horizontal else "-y"
@@ -49,6 +61,12 @@ def bars(frame: pd.DataFrame, field: str, *, title: str, unit: str, colour: bool
         values = list(data[field].astype(str))
         chart = chart.encode(color=alt.Color(f"{field}:N", legend=None,
                                              scale=scale_for(field, sorted(set(values)))))
+    else:
+        chart = chart.mark_bar(color=MAIN)
+    if select:
+        pick = alt.selection_point(name=PICK, fields=[field])
+        chart = chart.add_params(pick).encode(
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)))
     return chart.properties(height=alt.Step(22) if horizontal else 300)
 
 
@@ -57,10 +75,7 @@ def stacked_periods(frame: pd.DataFrame, field: str, *, title: str, unit: str,
     """Values per period, stacked by ``field`` (e.g. country)."""
     data = _labelled(frame.dropna(subset=["value"]), field)
     values = sorted(set(data[field].astype(str)))
-    legend_labels = {v: dimension_label(field, v) for v in values}
-    expr = " : ".join(f"datum.label == '{k}' ? '{v}'" for k, v in legend_labels.items())
-    legend = alt.Legend(title=None, orient="bottom",
-                        labelExpr=f"{expr} : datum.label" if expr else None)
+    legend = _legend(field, values)
     return alt.Chart(data, title=_title(title, unit, subtitle)).mark_bar().encode(
         x=alt.X("period:O", title=None, sort=list(dict.fromkeys(data["period"]))),
         y=alt.Y("value:Q", title=unit, stack=True, axis=alt.Axis(format=",.0f")),
@@ -90,3 +105,116 @@ def cumulative_line(frame: pd.DataFrame, *, title: str, unit: str,
             tooltip=[alt.Tooltip("period_start:T", title="Date"),
                      alt.Tooltip("value:Q", title=f"Target ({unit})", format=",.0f")]))
     return alt.layer(*layers, title=_title(title, unit, subtitle)).properties(height=300)
+
+
+def _legend(field: str, values: list[str]) -> alt.Legend:
+    """A bottom legend that shows codes in words (``food_processing`` → Food processing)."""
+    labels = {v: dimension_label(field, v).replace("'", "’") for v in values}
+    expr = " : ".join(f"datum.label == '{k}' ? '{v}'" for k, v in labels.items())
+    return alt.Legend(title=None, orient="bottom",
+                      labelExpr=f"{expr} : datum.label" if expr else None)
+
+
+def _tooltip(fields: list[str], unit: str, fmt: str) -> list[alt.Tooltip]:
+    return [alt.Tooltip(f"{f}_label:N", title=f.replace("_", " ").capitalize())
+            for f in fields] + [alt.Tooltip("value:Q", title=unit, format=fmt)]
+
+
+def grouped_bars(frame: pd.DataFrame, field: str, group: str, *, title: str, unit: str,
+                 value_format: str = ",.0f", subtitle: str = "",
+                 stacked: bool = False) -> alt.Chart:
+    """Horizontal bars per value of ``field``, one bar per ``group`` value side by side
+    (or stacked with ``stacked``), coloured by ``group`` (fixed colours for countries,
+    sectors and sex)."""
+    data = _labelled(_labelled(frame.dropna(subset=["value"]), field), group)
+    groups = sorted(set(data[group].astype(str)))
+    encoding = dict(
+        y=alt.Y(f"{field}_label:N", title=None, sort=list(dict.fromkeys(
+            data.sort_values(field)[f"{field}_label"]))),
+        x=alt.X("value:Q", title=unit, stack=True if stacked else None,
+                axis=alt.Axis(format=value_format)),
+        color=alt.Color(f"{group}:N", scale=scale_for(group, groups),
+                        legend=_legend(group, groups)),
+        tooltip=_tooltip([field, group], unit, value_format))
+    if not stacked:
+        encoding["yOffset"] = alt.YOffset(f"{group}:N", sort=groups)
+    step = 22 if stacked else max(8, 44 // max(1, len(groups))) * len(groups)
+    return alt.Chart(data, title=_title(title, unit, subtitle)).mark_bar().encode(
+        **encoding).properties(height=alt.Step(min(step, 40)))
+
+
+def funnel(frame: pd.DataFrame, *, title: str, unit: str, subtitle: str = "") -> alt.Chart:
+    """The case pipeline: one bar per step (in order) and, beside it, the share of the
+    previous step that moved on and the median days the step took."""
+    data = frame.dropna(subset=["value"]).copy()
+    data["note"] = [_funnel_note(row) for _, row in data.iterrows()]
+    order = list(frame["label"])
+    base = alt.Chart(data, title=_title(title, unit, subtitle)).encode(
+        y=alt.Y("label:N", title=None, sort=order),
+        x=alt.X("value:Q", title=unit, axis=alt.Axis(format=",.0f")))
+    bar = base.mark_bar(color=MAIN).encode(tooltip=[
+        alt.Tooltip("label:N", title="Step"), alt.Tooltip("value:Q", title=unit, format=",.0f"),
+        alt.Tooltip("share:Q", title="Moved on from the previous step", format=".0%"),
+        alt.Tooltip("median_days:Q", title="Median days at this step", format=",.0f")])
+    text = base.mark_text(align="left", dx=4, color="#333").encode(text="note:N")
+    return alt.layer(bar, text).properties(height=alt.Step(34))
+
+
+def _funnel_note(row: pd.Series) -> str:
+    parts = [f"{row['value']:,.0f}"]
+    if pd.notna(row.get("share")):
+        parts.append(f"{row['share'] * 100:.0f} % moved on")
+    if pd.notna(row.get("median_days")):
+        parts.append(f"median {row['median_days']:,.0f} days")
+    return " · ".join(parts)
+
+
+def histogram(frame: pd.DataFrame, *, title: str, unit: str, band_title: str,
+              subtitle: str = "") -> alt.Chart:
+    """Counts per band (``label``, in the frame's order), bars touching like a histogram."""
+    data = frame.dropna(subset=["value"])
+    return alt.Chart(data, title=_title(title, unit, subtitle)).mark_bar(color=MAIN).encode(
+        x=alt.X("label:O", title=band_title, sort=list(frame["label"]),
+                scale=alt.Scale(paddingInner=0.04), axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.0f")),
+        tooltip=[alt.Tooltip("label:O", title=band_title),
+                 alt.Tooltip("value:Q", title=unit, format=",.0f")],
+    ).properties(height=300)
+
+
+def threshold_bars(frame: pd.DataFrame, field: str, *, title: str, unit: str,
+                   threshold: float, threshold_label: str, value_format: str = ".2f",
+                   colour: bool = False, subtitle: str = "") -> alt.LayerChart:
+    """Bars on a 0–1 scale with a vertical rule at ``threshold`` (scores, rates)."""
+    chart = bars(frame, field, title=title, unit=unit, colour=colour,
+                 value_format=value_format, sort_by_value=False)
+    chart = chart.encode(x=alt.X("value:Q", title=unit, scale=alt.Scale(domain=[0, 1]),
+                                 axis=alt.Axis(format=value_format)))
+    heading, chart = chart.title, chart.properties(title="")
+    line = pd.DataFrame({"threshold": [threshold], "text": [threshold_label]})
+    rule = alt.Chart(line).mark_rule(color=RULE, strokeDash=[6, 4], size=2).encode(
+        x="threshold:Q")
+    text = alt.Chart(line).mark_text(align="left", dx=4, dy=-6, color=RULE, baseline="bottom"
+                                     ).encode(x="threshold:Q", y=alt.value(0), text="text:N")
+    return alt.layer(chart, rule, text, title=heading)
+
+
+def traffic_lights(frame: pd.DataFrame, row: str, column: str, *, title: str,
+                   subtitle: str = "") -> alt.Chart:
+    """A table of coloured cells: ``status`` (on track / at risk / off track / unknown)
+    as the colour, ``text`` (e.g. "84 %") written in the cell."""
+    statuses = list(STATUS_COLOURS)
+    base = alt.Chart(frame, title=_title(title, "% of target achieved", subtitle)).encode(
+        x=alt.X(f"{column}:N", title=None, axis=alt.Axis(orient="top", labelAngle=0),
+                sort=list(dict.fromkeys(frame[column]))),
+        y=alt.Y(f"{row}:N", title=None, sort=list(dict.fromkeys(frame[row]))))
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("status:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=statuses,
+                                        range=[STATUS_COLOURS[s] for s in statuses])),
+        tooltip=[alt.Tooltip(f"{row}:N", title=row.capitalize()),
+                 alt.Tooltip(f"{column}:N", title=column.capitalize()),
+                 alt.Tooltip("text:N", title="Achieved"),
+                 alt.Tooltip("status:N", title="Status")])
+    text = base.mark_text(color="white", fontWeight="bold").encode(text="text:N")
+    return alt.layer(cells, text).properties(height=alt.Step(30), width=alt.Step(110))

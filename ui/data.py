@@ -65,6 +65,7 @@ def total(code: str, filters: Filters) -> pd.Series:
 def clear_cache() -> None:
     """After an import or any write: every cached figure is recomputed."""
     _figure.clear()
+    _derived.clear()
 
 
 @st.cache_data(show_spinner=False, ttl=900, max_entries=500)
@@ -87,3 +88,39 @@ def progress(filters: Filters) -> pd.DataFrame | None:
         unavailable(exc)
         raise
     return None if result is None else result.copy()
+
+# --- figures that are not catalogue indicators (issue 3) ---------------------------------
+# The pipeline funnel, cooperative list, amount bands, host countries and data-quality
+# checks: ``metrics`` functions ``(session, filters, *args) -> DataFrame``, scoped and
+# disclosed there, cached here on plain values like ``_figure``.
+
+def _derived_functions() -> dict[str, object]:
+    from metrics import cooperatives, distributions, pipeline, quality
+
+    return {"funnel": pipeline.funnel, "cooperative_list": cooperatives.cooperative_list,
+            "cooperatives_by_status": cooperatives.by_status,
+            "assisted_by_route": cooperatives.assisted_by_route,
+            "amount_bands": distributions.amount_bands,
+            "host_countries": distributions.host_countries,
+            "quality_checks": quality.checks, "quality_cases": quality.offending,
+            "completeness": quality.completeness}
+
+
+@st.cache_data(show_spinner=False, ttl=900, max_entries=1000)
+def _derived(url: str, scope: Scope, filters: Filters, name: str,
+             args: tuple[object, ...]) -> pd.DataFrame:
+    function = _derived_functions()[name]
+    with db.session(url, scope) as session:
+        return function(session, filters, *args)  # type: ignore[operator]
+
+
+def derived(name: str, filters: Filters, *args: object) -> pd.DataFrame:
+    """A non-indicator figure by name (see ``_derived_functions``), scoped and cached."""
+    from ui.viewer import current_scope
+
+    try:
+        return _derived(database_url(), current_scope(), filters, name, args).copy()
+    except DatabaseUnavailable as exc:
+        unavailable(exc)
+        raise
+

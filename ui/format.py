@@ -44,6 +44,8 @@ def by_kind(value: Any, kind: str, note: str = "") -> str:
         return money(value, note)
     if kind == "score":
         return number(value, note, digits=2)
+    if kind == "days" and not note and not is_missing(value):
+        return f"{float(value):,.0f} days"
     return number(value, note)
 
 
@@ -63,7 +65,21 @@ def region_label(code: str) -> str:
     return sub.name if sub is not None else str(code)
 
 
+# Words for codes that ``code_label`` would not spell well.
+WORDS = {
+    "sex": {"F": "Women", "M": "Men"},
+    "vulnerability": {"none": "No vulnerability"},
+    "route": {"individual": "Individual or community assistance only",
+              "cooperative": "In a cooperative"},
+    "horizon": {"6m": "6 months", "12m": "12 months"},
+}
+
+
 def dimension_label(field: str, value: Any) -> str:
+    if is_missing(value) or value == "unknown":
+        return "Not recorded"
+    if str(value) in WORDS.get(field, {}):
+        return WORDS[field][str(value)]
     if field == "country":
         return country_label(value)
     if field in ("region",):

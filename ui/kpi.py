@@ -1,9 +1,14 @@
 """KPI cards: the figure, its change against the previous period of the same length, and
-(when the logframe has a target for it) progress against the target."""
+(when the logframe has a target for it) progress against the target.
+
+A card names an indicator code (``BEN-2``) or one of its secondary measures
+(``ASS-2.mean``, listed in ``MEASURES`` with the title and unit kind the card shows).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -11,6 +16,26 @@ from metrics import catalogue
 from metrics.filters import Filters
 from ui import data
 from ui.format import by_kind, is_missing
+
+# Secondary measures shown as cards of their own: code.measure -> (title, kind, help).
+MEASURES = {
+    "ASS-2.mean": ("Mean grant", "money", "Mean delivered amount per assistance record"),
+    "COOP-2.share": ("Assisted returnees in cooperatives", "rate",
+                     "COOP-2 ÷ BEN-2: members of cooperatives among returnees assisted"),
+    "FUP-4.sustainable_share": ("Sustainably reintegrated", "rate",
+                                "Share whose composite reintegration score is at or above "
+                                "the sustainability threshold"),
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card that is not an indicator (data-quality counts, logframe status counts)."""
+
+    title: str
+    value: str
+    help: str = ""
+    caption: str = ""
 
 
 def delta_text(current: float, previous: float, kind: str) -> str | None:
@@ -24,23 +49,48 @@ def delta_text(current: float, previous: float, kind: str) -> str | None:
     return f"{change:+,.0f} vs previous period"
 
 
+def _reading(code: str, filters: Filters) -> tuple[str, str, float, str, str]:
+    """(title, kind, value, note, help) of an indicator or of one of its measures."""
+    base, _, measure = code.partition(".")
+    spec = catalogue.get(base)
+    row = data.total(base, filters)
+    help_text = f"{spec.code}: {spec.definition}. Dated by {spec.dated_by}."
+    if not measure:
+        return spec.title, spec.kind, row["value"], row["value_note"], help_text
+    title, kind, explain = MEASURES[code]
+    note = row["value_note"]  # a measure next to a hidden figure is hidden with it
+    value = float("nan") if note else row.get(measure, float("nan"))
+    return title, kind, value, note, f"{explain}. {help_text}"
+
+
 def cards(codes: Sequence[str], filters: Filters, per_row: int = 4) -> None:
     previous = filters.previous()
-    rows = [codes[i:i + per_row] for i in range(0, len(codes), per_row)]
-    for row in rows:
+    for row in _rows(codes, per_row):
         columns = st.columns(per_row)
         for column, code in zip(columns, row, strict=False):
-            spec = catalogue.get(code)
-            now = data.total(code, filters)
-            before = data.total(code, previous)
+            title, kind, now, note, help_text = _reading(code, filters)
+            before = _reading(code, previous)[2]
             with column:
-                st.metric(spec.title, by_kind(now["value"], spec.kind, now["value_note"]),
-                          delta=delta_text(now["value"], before["value"], spec.kind),
-                          help=f"{spec.code}: {spec.definition}. Dated by {spec.dated_by}.",
-                          border=True)
-                note = target_note(code, filters)
-                if note:
-                    st.caption(note)
+                st.metric(title, by_kind(now, kind, note),
+                          delta=delta_text(now, before, kind), help=help_text, border=True)
+                target = target_note(code, filters) if "." not in code else None
+                if target:
+                    st.caption(target)
+
+
+def plain(items: Sequence[Card], per_row: int = 4) -> None:
+    """Cards for figures that are not indicators (no delta, no target)."""
+    for row in _rows(items, per_row):
+        columns = st.columns(per_row)
+        for column, item in zip(columns, row, strict=False):
+            with column:
+                st.metric(item.title, item.value, help=item.help or None, border=True)
+                if item.caption:
+                    st.caption(item.caption)
+
+
+def _rows(items: Sequence, per_row: int) -> list[Sequence]:  # type: ignore[type-arg]
+    return [items[i:i + per_row] for i in range(0, len(items), per_row)]
 
 
 def target_note(code: str, filters: Filters) -> str | None:
@@ -48,8 +98,12 @@ def target_note(code: str, filters: Filters) -> str | None:
     progress = data.progress(filters)
     if progress is None or progress.empty:
         return None
-    rows = progress[(progress["indicator"] == code) & progress["country"].isna()] \
-        if "country" in progress else progress.iloc[0:0]
+    if "country" not in progress:
+        return None
+    # Programme-wide target; with one country chosen, that country's.
+    where = (progress["country"] == filters.countries[0]) if len(filters.countries) == 1 \
+        else progress["country"].isna()
+    rows = progress[(progress["indicator"] == code) & where]
     if rows.empty:
         return None
     row = rows.sort_values("period_end").iloc[-1]

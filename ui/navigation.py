@@ -27,6 +27,15 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", AGGREGATED),
+    PageSpec("pages/beneficiaries.py", "Beneficiaries", ":material/groups:", ALL_ROLES),
+    PageSpec("pages/projects.py", "Reintegration projects", ":material/storefront:", ALL_ROLES),
+    PageSpec("pages/cooperatives.py", "Cooperatives", ":material/handshake:", ALL_ROLES),
+    PageSpec("pages/training.py", "Training and coaching", ":material/school:", ALL_ROLES),
+    PageSpec("pages/outcomes.py", "Outcomes", ":material/trending_up:", ALL_ROLES),
+    PageSpec("pages/capacity.py", "Capacity building", ":material/account_balance:",
+             ALL_ROLES),
+    PageSpec("pages/targets.py", "Targets", ":material/flag:", ALL_ROLES),
+    PageSpec("pages/data_quality.py", "Data quality", ":material/fact_check:", STAFF),
     PageSpec("pages/caseload.py", "Caseload", ":material/folder_shared:", STAFF,
              section="Casework"),
     PageSpec("pages/administration.py", "Administration", ":material/admin_panel_settings:",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -31,19 +33,30 @@ def empty(what: str, filters: Filters) -> None:
 
 
 def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
-          filters: Filters, name: str = "") -> None:
+          filters: Filters, name: str = "", *, key: str | None = None) -> list[dict[str, Any]]:
     """Draw a chart with its filters caption, or say why there is nothing to draw.
 
     ``name`` is the stem of export file names (e.g. ``beneficiaries_by_sector``); the
     export helpers (issue 6) add PNG/SVG downloads here, for every chart at once.
+    ``key``: the chart was built with a click selection (``ui.charts.PICK``); clicking
+    reruns the page, and the values clicked (one dict per mark) are returned.
     """
     if not has_data(frame):
         empty(what, filters)
-        return
-    st.altair_chart(chart, width="stretch")
+        return []
+    picked: list[dict[str, Any]] = []
+    if key is None:
+        st.altair_chart(chart, width="stretch")
+    else:
+        from ui.charts import PICK
+
+        event = st.altair_chart(chart, width="stretch", on_select="rerun", key=key,
+                                selection_mode=PICK)
+        picked = list(event.selection.get(PICK) or []) if event is not None else []
     hidden = (frame.get("value_note", pd.Series(dtype=str)) != "").sum()
     st.caption(caption(filters, f"{hidden} small figure(s) hidden to protect privacy"
                        if hidden else ""))
+    return picked
 
 
 def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "") -> None:
@@ -55,3 +68,22 @@ def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "") -> N
         empty(what, filters)
         return
     st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def formatted(frame: pd.DataFrame, dims: list[str], columns: dict[str, tuple[str, str]]
+              ) -> pd.DataFrame:
+    """A figure table for people: each breakdown in words, each value as text by its unit
+    kind (``columns``: column -> (heading, kind)); a hidden value shows its note ("<5")."""
+    from ui.format import by_kind, dimension_label
+
+    out = pd.DataFrame(index=frame.index)
+    for dim in dims:
+        out[dim.replace("_", " ").capitalize()] = [dimension_label(dim, v) for v in frame[dim]]
+    for column, (heading, kind) in columns.items():
+        if column not in frame:
+            continue
+        # value → value_note; value_people (a merged second figure) → value_note_people
+        note = "value_note" + column[len("value"):] if column.startswith("value") else ""
+        notes = frame[note].fillna("") if note in frame else pd.Series("", index=frame.index)
+        out[heading] = [by_kind(v, kind, n) for v, n in zip(frame[column], notes, strict=True)]
+    return out.reset_index(drop=True)

@@ -1,0 +1,76 @@
+"""Targets: the logframe — every indicator with a target, by country, against its actual."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics import catalogue
+from ui import charts, data, filters, kpi, page
+from ui.format import by_kind, country_label, is_missing, percent
+
+ALL = "All countries"
+
+f = filters.current()
+page.header("Targets", "Are we on track against the logframe targets, indicator by "
+                       "indicator and country by country?")
+progress = data.progress(f)
+if progress is None:
+    st.info("The logframe (metrics.targets) is not available in this version.", icon="🛠️")
+    st.stop()
+
+
+def current(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator and country, the target in force at the end of the period: the first
+    one ending on or after it, else the last one."""
+    if rows.empty:
+        return rows
+    rows = rows.assign(_open=rows["period_end"] >= f.end)
+    picked = [group.sort_values("period_end").loc[lambda g: g["_open"]].head(1)
+              if group["_open"].any() else group.sort_values("period_end").tail(1)
+              for _, group in rows.groupby(["indicator", "country"], dropna=False)]
+    return pd.concat(picked).drop(columns="_open").reset_index(drop=True)
+
+
+def people_table(rows: pd.DataFrame) -> pd.DataFrame:
+    kinds = [catalogue.get(code).kind for code in rows["indicator"]]
+    return pd.DataFrame({
+        "Indicator": [f"{c} {t}" for c, t in zip(rows["indicator"], rows["title"], strict=True)],
+        "Country": [ALL if is_missing(c) else country_label(c) for c in rows["country"]],
+        "Target date": [f"{pd.Timestamp(d):%b %Y}" for d in rows["period_end"]],
+        "Baseline": [by_kind(v, k) for v, k in zip(rows["baseline"], kinds, strict=True)],
+        "Target": [by_kind(v, k) for v, k in zip(rows["target"], kinds, strict=True)],
+        "Pro-rated target": [by_kind(v, k) for v, k in zip(rows["prorated_target"], kinds,
+                                                             strict=True)],
+        "Actual": [by_kind(v, k) for v, k in zip(rows["actual"], kinds, strict=True)],
+        "Achieved": [percent(v) for v in rows["achieved"]],
+        "Status": [str(s) for s in rows["status"]],
+    })
+
+
+now = current(progress)
+counts = now["status"].value_counts() if not now.empty else pd.Series(dtype=int)
+kpi.plain([kpi.Card(status.capitalize(), f"{int(counts.get(status, 0)):,}",
+                    help=f"Targets {status} at the end of the period (of {len(now)})")
+           for status in ("on track", "at risk", "off track")]
+          + [kpi.Card("Targets", f"{len(now):,}", help="Indicator × country targets in force "
+                                                       "at the end of the period")])
+
+heat = now.assign(
+    indicator_title=[f"{c} {t}" for c, t in zip(now["indicator"], now["title"], strict=True)],
+    country_name=[ALL if is_missing(c) else country_label(c) for c in now["country"]],
+    text=[percent(v) if not is_missing(v) else "hidden" for v in now["achieved"]],
+    value=now["achieved"], value_note="")
+st.subheader("Traffic lights")
+page.chart(charts.traffic_lights(heat, "indicator_title", "country_name",
+                                 title="Logframe progress at the end of the period",
+                                 subtitle="Colour: on track ≥ 90 %, at risk 60–90 %, off track "
+                                          "< 60 % of the pro-rated target"),
+           heat.assign(value=1), "logframe target", f, "logframe_traffic_lights")
+st.caption("% achieved = (actual − baseline) ÷ (target − baseline); the status compares the "
+           "actual with the target pro-rated to the end of the period.")
+
+st.subheader("The logframe")
+page.table(people_table(progress.sort_values(["indicator", "country", "period_end"],
+                                             na_position="first")),
+           "logframe target", f, "logframe")
