@@ -124,3 +124,42 @@ def derived(name: str, filters: Filters, *args: object) -> pd.DataFrame:
         unavailable(exc)
         raise
 
+
+# --- donor reports and exports (issue 6) ---------------------------------------------------
+
+@st.cache_data(show_spinner=False, ttl=300)
+def _data_as_of(url: str, scope: Scope) -> object:
+    from reports.content import data_as_of as latest
+
+    with db.session(url, scope) as session:
+        return latest(session)
+
+
+def data_as_of():  # -> datetime.datetime
+    """The latest update the viewer can see (printed on every export)."""
+    from ui.viewer import current_scope
+
+    try:
+        return _data_as_of(database_url(), current_scope())
+    except DatabaseUnavailable as exc:
+        unavailable(exc)
+        raise
+
+
+def narratives(filters: Filters, sections: Sequence[str]) -> dict[str, object]:
+    """The saved (or carried-over) report text per section, for this period and scope."""
+    from reports import narratives as texts
+    from ui.viewer import current_scope
+
+    scope = current_scope()
+    with db.session(database_url(), scope) as session:
+        return texts.load(session, filters, sections, texts.scope_key(scope, filters))
+
+
+def save_narrative(filters: Filters, section: str, text: str, author: str | None) -> None:
+    from reports import narratives as texts
+    from ui.viewer import current_scope
+
+    scope = current_scope()
+    with db.session(database_url(), scope) as session:
+        texts.save(session, filters, section, texts.scope_key(scope, filters), text, author)

@@ -35,6 +35,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/capacity.py", "Capacity building", ":material/account_balance:",
              ALL_ROLES),
     PageSpec("pages/targets.py", "Targets", ":material/flag:", ALL_ROLES),
+    PageSpec("pages/donor_report.py", "Donor report", ":material/slideshow:", ALL_ROLES,
+             section="Reports"),
     PageSpec("pages/data_quality.py", "Data quality", ":material/fact_check:", STAFF),
     PageSpec("pages/caseload.py", "Caseload", ":material/folder_shared:", STAFF,
              section="Casework"),

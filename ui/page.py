@@ -56,6 +56,9 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
     hidden = (frame.get("value_note", pd.Series(dtype=str)) != "").sum()
     st.caption(caption(filters, f"{hidden} small figure(s) hidden to protect privacy"
                        if hidden else ""))
+    from ui.exports import chart_downloads  # PNG/SVG of exactly this chart (issue 6)
+
+    chart_downloads(chart, frame, filters, name or what)
     return picked
 
 
@@ -68,6 +71,9 @@ def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "") -> N
         empty(what, filters)
         return
     st.dataframe(frame, hide_index=True, width="stretch")
+    from ui.exports import table_downloads  # CSV/XLSX of exactly this table (issue 6)
+
+    table_downloads(frame, filters, name or what, what)
 
 
 def formatted(frame: pd.DataFrame, dims: list[str], columns: dict[str, tuple[str, str]]

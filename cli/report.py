@@ -1,0 +1,79 @@
+"""`manage.py report`: the donor report as a PowerPoint deck or an A4 PDF, without the UI.
+
+By default the report is built as a donor sees it (aggregates only, small counts hidden:
+``--scope donor``); ``--scope all`` builds the internal version with every figure. The
+narratives saved on the Donor report page for that period and scope are included. The
+export is written to the audit log as user ``cli:<login>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import sys
+import time
+from pathlib import Path
+
+from data_access import db
+from data_access.scope import Scope
+from data_access.settings import load_settings
+from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from reports.content import SECTION_KEYS
+
+    parser = subparsers.add_parser("report", help="write the donor report as PPTX or PDF")
+    parser.add_argument("--from", dest="start", type=dt.date.fromisoformat,
+                        default=PROGRAMME_START, help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat,
+                        default=PROGRAMME_END, help="last day, YYYY-MM-DD")
+    parser.add_argument("--country", nargs="+", default=[], metavar="XX",
+                        help="ISO 3166-1 alpha-2 codes (default: every country)")
+    parser.add_argument("--sections", nargs="+", default=list(SECTION_KEYS),
+                        choices=SECTION_KEYS, metavar="SECTION",
+                        help=f"sections to include (default all): {', '.join(SECTION_KEYS)}")
+    parser.add_argument("--format", choices=("pptx", "pdf"), required=True)
+    parser.add_argument("--out", type=Path, required=True, help="file to write")
+    parser.add_argument("--scope", choices=("donor", "all"), default="donor",
+                        help="donor (default): aggregates only, small counts hidden; "
+                             "all: every figure, for internal use")
+    parser.set_defaults(func=run)
+
+
+def build_file(url: str, scope: Scope, filters: Filters, sections: list[str], fmt: str,
+               programme: str) -> bytes:
+    """The report file for ``scope`` (also used by tests and the benchmark)."""
+    from reports import content, narratives, pdf, pptx
+
+    with db.session(url, scope) as session:
+        key = narratives.scope_key(scope, filters)
+        texts = {k: n.text for k, n in narratives.load(session, filters, sections,
+                                                       key).items()}
+        report = content.build(content.SessionSource(session), filters, sections,
+                               scope=scope, programme=programme,
+                               data_as_of=content.data_as_of(session), narratives=texts)
+    return pptx.build(report) if fmt == "pptx" else pdf.build(report)
+
+
+def run(args: argparse.Namespace) -> int:
+    from reports.audit import record_export
+
+    settings = load_settings()
+    if args.end < args.start:
+        print("error: --to is before --from", file=sys.stderr)
+        return 2
+    scope = (Scope(aggregates_only=True, suppression_threshold=settings.suppression_threshold)
+             if args.scope == "donor" else Scope.everything())
+    filters = Filters(args.start, args.end, tuple(args.country))
+    began = time.perf_counter()
+    data = build_file(settings.database_url, scope, filters, list(args.sections),
+                      args.format, settings.programme_name)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    record_export(settings.database_url, f"cli:{getpass.getuser()}", "report", args.format,
+                  args.out.name, filters, scope)
+    print(f"wrote {args.out} ({len(data) / 1024:,.0f} KiB, {args.scope} scope) in "
+          f"{time.perf_counter() - began:.1f} s", file=sys.stderr)
+    return 0

@@ -1,0 +1,115 @@
+"""Donor report: the period's figures as a presentation, with a narrative per section,
+exported in one click as PowerPoint or PDF (issue 6).
+
+Period and countries come from the shared sidebar; the sections from the pills below.
+Every figure comes from ``ui.data`` (scoped and disclosed), so the exports hold exactly
+what this viewer may see here. The text typed beside each section is saved per period
+and scope; a period without text starts from the latest earlier report's.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access.settings import load_settings
+from reports import content, files
+from ui import data, filters, kpi, page
+from ui.exports import deferred
+from ui.viewer import current_scope
+
+STATUS_ICON = {"on track": "🟢", "at risk": "🟠", "off track": "🔴", "unknown": "⚪"}
+
+f = filters.current()
+scope = current_scope()
+page.header("Donor report", "What did the programme achieve in this period, in figures "
+                            "a donor can be shown?")
+
+titles = content.section_titles()
+chosen = st.pills("Sections", list(titles), default=list(titles), selection_mode="multi",
+                  format_func=titles.get, key="report_sections") or []
+sections = [k for k in content.SECTION_KEYS if k in chosen]
+if not sections:
+    st.info("Choose at least one section.", icon="👆")
+    st.stop()
+
+saved = data.narratives(f, sections)
+period_key = f"{f.start}_{f.end}_{'-'.join(f.countries) or 'ALL'}"
+
+
+def _text_key(section: str) -> str:
+    return f"narrative_{section}_{period_key}"
+
+
+for section in sections:  # seed the text boxes once per period, then keep what is typed
+    st.session_state.setdefault(_text_key(section), saved[section].text)
+
+report = content.build(data, f, sections, scope=scope,
+                       programme=load_settings().programme_name,
+                       data_as_of=data.data_as_of(),
+                       narratives={s: st.session_state[_text_key(s)] for s in sections})
+username = st.session_state.get("username")
+url = data.database_url()
+
+
+def _build(fmt: str):  # type: ignore[no-untyped-def]
+    def make() -> bytes:
+        from reports import pdf, pptx
+
+        return pptx.build(report) if fmt == "pptx" else pdf.build(report)
+    return make
+
+
+st.caption(f"{report.period} · {report.countries} · data as of "
+           f"{report.data_as_of:%d %b %Y %H:%M}"
+           + (f" · {report.provenance.suppression_rule()}" if scope.aggregates_only else ""))
+left, right, _ = st.columns([1, 1, 4])
+for column, fmt, label, icon in ((left, "pptx", "PowerPoint", ":material/slideshow:"),
+                                 (right, "pdf", "PDF", ":material/picture_as_pdf:")):
+    file = files.file_name("donor_report", report.filters, fmt)
+    column.download_button(label, deferred(_build(fmt), url, str(username) if username
+                                           else None, "report", fmt, file, report.filters,
+                                           scope), file_name=file,
+                           mime=files.MIME[fmt], key=f"report-{fmt}", on_click="ignore",
+                           icon=icon, type="primary", width="stretch")
+
+for section in report.sections:
+    st.divider()
+    st.subheader(section.title)
+    st.markdown(f"*{section.question}*")
+    if section.key == "headline":
+        kpi.cards([fig.code for fig in section.figures], report.filters)
+    charts_column, text_column = st.columns([3, 2], gap="large")
+    with charts_column:
+        for item in section.charts:
+            if item.chart is None:
+                page.empty(item.what, report.filters)
+            else:
+                page.chart(item.chart, item.frame, item.what, report.filters, item.name)
+    with text_column:
+        if section.key != "headline":
+            for fig in section.figures:
+                st.metric(f"{fig.title} ({fig.unit})", fig.text, border=True,
+                          help=f"{fig.code}")
+        narrative = saved[section.key]
+        if not narrative.saved and narrative.from_period:
+            start, end = narrative.from_period
+            st.caption(f"Text carried over from the report for "
+                       f"{files.period_words(start, end)}: edit it for this period.")
+        st.text_area("Narrative", key=_text_key(section.key), height=180,
+                     placeholder="What happened in this period, in a few sentences…")
+        if st.button("Save text", key=f"save_{section.key}_{period_key}",
+                     icon=":material/save:"):
+            data.save_narrative(report.filters, section.key,
+                                st.session_state[_text_key(section.key)],
+                                str(username) if username else None)
+            st.toast(f"Saved the text of “{section.title}” for {report.period}.")
+    if section.key == "headline":
+        if report.logframe is None:
+            st.caption("No logframe targets for this period and these countries.")
+        else:
+            st.markdown("**Progress against logframe targets**")
+            table = report.logframe.copy()
+            if "Status" in table:
+                table["Status"] = [f"{STATUS_ICON.get(s, '')} {s}".strip()
+                                   for s in table["Status"]]
+            page.table(table, "logframe target", report.filters, "logframe_progress")

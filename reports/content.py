@@ -1,0 +1,384 @@
+"""What a donor report contains: its sections, their headline figures and their charts.
+
+``build(source, filters, sections, …)`` asks ``source`` for every figure. ``source`` is
+anything with ``figure(code, filters, by=(), *, cumulative=False)`` and
+``progress(filters)``: ``SessionSource`` (``metrics.compute`` in a scoped session; the
+command line and tests) or the page's ``ui.data`` module (the same figures, cached). No
+figure comes from anywhere else, so what an export shows is exactly what the viewer may
+see on screen: their countries only, small counts already hidden for donors.
+
+Charts are built with the same ``ui.charts`` builders the pages use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import altair as alt
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import metrics
+from data_access import models
+from data_access.scope import Scope
+from metrics import catalogue
+from metrics.filters import Filters
+from reports.files import Provenance, countries_words, hidden_count, period_words
+from ui import charts
+from ui.format import by_kind, dimension_label, is_missing
+
+
+class FigureSource(Protocol):
+    def figure(self, code: str, filters: Filters, by: Sequence[str] = (), *,
+               cumulative: bool = False) -> pd.DataFrame: ...
+
+    def progress(self, filters: Filters) -> pd.DataFrame | None: ...
+
+
+class SessionSource:
+    """Figures straight from ``metrics.compute`` in one scoped session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def figure(self, code: str, filters: Filters, by: Sequence[str] = (), *,
+               cumulative: bool = False) -> pd.DataFrame:
+        return metrics.compute(code, self.session, filters, by, cumulative=cumulative)
+
+    def progress(self, filters: Filters) -> pd.DataFrame | None:
+        try:
+            from metrics import targets  # type: ignore[attr-defined]
+        except ImportError:  # the logframe module is not there yet (issue 3)
+            return None
+        return targets.progress(self.session, filters)
+
+
+# --- the sections --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChartSpec:
+    name: str  # export file stem
+    code: str
+    title: str
+    what: str  # "returnee assisted": for "No … for …"
+    draw: str = "bars"  # bars | stacked | cumulative
+    field: str = ""  # the breakdown drawn (bars, stacked)
+    colour: bool = True
+    granularity: str | None = None  # e.g. month for a cumulative line
+
+    @property
+    def by(self) -> tuple[str, ...]:
+        if self.draw == "stacked":
+            return (self.field, "period")
+        return (self.field,) if self.field else ()
+
+    def build(self, frame: pd.DataFrame, targets: pd.DataFrame | None = None
+              ) -> alt.TopLevelMixin:
+        """The chart, with the same ``ui.charts`` builder the pages use."""
+        spec = catalogue.get(self.code)
+        if self.draw == "cumulative":
+            return charts.cumulative_line(frame, title=self.title, unit=spec.unit,
+                                          targets=targets)
+        if self.draw == "stacked":
+            return charts.stacked_periods(frame, self.field, title=self.title, unit=spec.unit)
+        return charts.bars(frame, self.field, title=self.title, unit=spec.unit,
+                           colour=self.colour,
+                           value_format=".0%" if spec.kind == "rate" else ",.0f")
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str
+    question: str
+    codes: tuple[str, ...]
+    charts: tuple[ChartSpec, ...]
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec("headline", "Headline figures against targets",
+                "How many returnees have we reached, and are we on track?",
+                ("BEN-1", "BEN-2", "ASS-1", "ASS-2", "COOP-1", "COOP-2", "TRN-1", "CAP-1"),
+                (ChartSpec("returnees_assisted_cumulative", "BEN-2",
+                           "Returnees assisted, cumulative", "returnee assisted",
+                           draw="cumulative", granularity="month"),)),
+    SectionSpec("beneficiaries", "Beneficiaries",
+                "Who has returned and been assisted, and where?",
+                ("BEN-1", "BEN-2", "BEN-3", "ASS-3"),
+                (ChartSpec("returnees_assisted_by_country", "BEN-2",
+                           "Returnees assisted by country and period", "returnee assisted",
+                           draw="stacked", field="country"),)),
+    SectionSpec("sectors", "Sectors and grants",
+                "In which sectors were businesses set up, and with how much?",
+                ("ASS-1", "ASS-2"),
+                (ChartSpec("projects_by_sector", "ASS-1", "Reintegration projects by sector",
+                           "reintegration project", field="sector"),
+                 ChartSpec("grants_by_sector", "ASS-2", "Grants disbursed by sector",
+                           "grant", field="sector"))),
+    SectionSpec("cooperatives", "Cooperatives",
+                "How many returnees pooled their grants in cooperatives?",
+                ("COOP-1", "COOP-2"),
+                (ChartSpec("cooperative_members_by_sector", "COOP-2",
+                           "Returnees in cooperatives by sector", "cooperative member",
+                           field="sector"),)),
+    SectionSpec("training", "Training and coaching",
+                "How many returnees were trained, and in what?",
+                ("TRN-1", "TRN-2", "TRN-3"),
+                (ChartSpec("returnees_trained_by_kind", "TRN-1",
+                           "Returnees trained by kind of training", "returnee trained",
+                           field="kind", colour=False),)),
+    SectionSpec("outcomes", "Outcomes: business survival and reintegration",
+                "Are the businesses still running, and is reintegration sustainable?",
+                ("FUP-1", "FUP-2", "FUP-3", "FUP-4"),
+                (ChartSpec("jobs_created_by_sector", "FUP-3", "Jobs created by sector",
+                           "job created", field="sector"),)),
+    SectionSpec("capacity", "Capacity building",
+                "Which local institutions were sensitised, trained or equipped?",
+                ("CAP-1", "CAP-2"),
+                (ChartSpec("people_reached_by_institution_type", "CAP-2",
+                           "People reached by type of institution", "person reached",
+                           field="institution_type", colour=False),)),
+)
+BY_KEY: dict[str, SectionSpec] = {s.key: s for s in SECTIONS}
+SECTION_KEYS: tuple[str, ...] = tuple(BY_KEY)
+
+
+def section_titles() -> dict[str, str]:
+    return {s.key: s.title for s in SECTIONS}
+
+
+# --- the built report ----------------------------------------------------------------
+
+@dataclass
+class Figure:
+    code: str
+    title: str
+    unit: str
+    kind: str
+    value: Any
+    note: str
+    text: str  # formatted for people ("1,234", "45.0 %", "<5")
+    target: str = ""  # "1,000 by Dec 2016" when the logframe has one
+    achieved: str = ""  # "83 %"
+    status: str = ""  # on track / at risk / off track
+
+
+@dataclass
+class ChartItem:
+    name: str
+    title: str
+    chart: alt.TopLevelMixin | None  # None: nothing to draw (no data)
+    frame: pd.DataFrame
+    what: str
+
+    @property
+    def hidden(self) -> int:
+        return hidden_count(self.frame)
+
+    def table(self) -> pd.DataFrame:
+        """The chart's figures as a table for people (what CSV/XLSX/PDF show)."""
+        return people_table(self.frame)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    question: str
+    figures: list[Figure]
+    charts: list[ChartItem]
+    narrative: str = ""
+
+
+@dataclass
+class Report:
+    programme: str
+    filters: Filters
+    scope: Scope
+    data_as_of: dt.datetime
+    sections: list[Section]
+    logframe: pd.DataFrame | None = None  # people table; None when there is no logframe
+    title: str = "Progress report"
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(
+        microsecond=0))
+    images: dict[str, bytes] = field(default_factory=dict, repr=False)  # PNGs, once rendered
+
+    @property
+    def provenance(self) -> Provenance:
+        return Provenance(self.programme, self.filters, self.data_as_of,
+                          self.scope.suppression_threshold if self.scope.aggregates_only
+                          else None)
+
+    @property
+    def period(self) -> str:
+        return period_words(self.filters.start, self.filters.end)
+
+    @property
+    def countries(self) -> str:
+        return countries_words(self.filters)
+
+    @property
+    def hidden(self) -> int:
+        return sum(c.hidden for s in self.sections for c in s.charts) + sum(
+            1 for s in self.sections for f in s.figures if f.note)
+
+    def notes(self) -> str:
+        """Speaker notes / colophon: the filters in words and the data's time."""
+        return "\n".join(self.provenance.lines(self.hidden or None))
+
+
+def people_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Breakdown columns in words, the value formatted or its note ("<5")."""
+    out = pd.DataFrame()
+    dims = [c for c in frame.columns if c not in ("value", "value_note", "period_start")
+            and frame[c].dtype == object and c not in ("numerator", "denominator")]
+    for dim in dims:
+        out[dim.replace("_", " ").capitalize()] = [dimension_label(dim, v)
+                                                   for v in frame[dim]]
+    notes = frame["value_note"] if "value_note" in frame else pd.Series([""] * len(frame))
+    out["Value"] = [note if note else (None if is_missing(v) else v)
+                    for v, note in zip(frame["value"], notes.fillna(""), strict=False)]
+    return out
+
+
+def _target_columns(progress: pd.DataFrame | None, code: str,
+                    filters: Filters) -> tuple[str, str, str]:
+    if progress is None or progress.empty or "indicator" not in progress:
+        return "", "", ""
+    rows = progress[progress["indicator"] == code]
+    if "country" in rows:
+        rows = rows[rows["country"].isna()] if not filters.countries else rows[
+            rows["country"].isin(filters.countries)]
+    if rows.empty or "target" not in rows:
+        return "", "", ""
+    if len(filters.countries) > 1 or "period_end" not in rows:
+        return "", "", ""  # several countries' targets: see the logframe table
+    row = rows.sort_values("period_end").iloc[-1]
+    spec = catalogue.get(code)
+    target = f"{by_kind(row['target'], spec.kind)} by {pd.Timestamp(row['period_end']):%b %Y}"
+    achieved = row.get("achieved")
+    achieved_text = "" if is_missing(achieved) else f"{float(achieved) * 100:.0f} %"
+    return target, achieved_text, str(row.get("status") or "")
+
+
+LOGFRAME_COLUMNS = {"indicator": "Indicator", "country": "Country", "period_end": "By",
+                    "baseline": "Baseline", "target": "Target",
+                    "prorated_target": "Target to date", "actual": "Actual",
+                    "achieved": "% achieved", "status": "Status"}
+
+
+def logframe_table(progress: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``metrics.targets.progress`` for people: one row per target."""
+    if progress is None or progress.empty:
+        return None
+    out = pd.DataFrame()
+    for column, label in LOGFRAME_COLUMNS.items():
+        if column not in progress:
+            continue
+        values = progress[column]
+        if column == "indicator":
+            out[label] = [f"{c} {catalogue.get(c).title}" if c in catalogue.BY_CODE else c
+                          for c in values]
+        elif column == "country":
+            out[label] = ["All countries" if is_missing(c) or c is None
+                          else dimension_label("country", c) for c in values]
+        elif column == "period_end":
+            out[label] = [f"{pd.Timestamp(v):%b %Y}" for v in values]
+        elif column == "achieved":
+            out[label] = ["–" if is_missing(v) else f"{float(v) * 100:.0f} %" for v in values]
+        elif column in ("baseline", "target", "prorated_target", "actual"):
+            kinds = [catalogue.get(c).kind if c in catalogue.BY_CODE else "count"
+                     for c in progress["indicator"]]
+            notes = progress.get("actual_note") if column == "actual" else None
+            out[label] = [by_kind(v, k, "" if notes is None else (notes.iloc[i] or ""))
+                          for i, (v, k) in enumerate(zip(values, kinds, strict=False))]
+        else:
+            out[label] = ["" if is_missing(v) else str(v) for v in values]
+    return out
+
+
+def _chart(source: FigureSource, spec: ChartSpec, filters: Filters,
+           target_points: pd.DataFrame | None) -> ChartItem:
+    f = replace(filters, granularity=spec.granularity) if spec.granularity else filters
+    frame = source.figure(spec.code, f, spec.by, cumulative=spec.draw == "cumulative")
+    for dim in spec.by:
+        # BEN-2-based breakdowns (COOP-2, FUP-3 by sector) can return a missing key where
+        # ASS-1 says "unknown"; show it the same way (and keep the chart builder working).
+        if dim in frame and dim != "period":
+            frame[dim] = frame[dim].astype(object).where(frame[dim].notna(), "unknown")
+    values = pd.to_numeric(frame["value"], errors="coerce") if "value" in frame else None
+    drawable = values is not None and bool((values.fillna(0) != 0).any())
+    chart = spec.build(frame, target_points) if drawable else None
+    return ChartItem(spec.name, spec.title, chart, frame, spec.what)
+
+
+def _target_points(progress: pd.DataFrame | None, code: str,
+                   filters: Filters) -> pd.DataFrame | None:
+    """Targets of ``code`` as (period_start, value) points for the cumulative line."""
+    if progress is None or progress.empty or "indicator" not in progress:
+        return None
+    rows = progress[progress["indicator"] == code]
+    if "country" in rows:
+        rows = rows[rows["country"].isna()] if not filters.countries else rows[
+            rows["country"].isin(filters.countries)]
+    if rows.empty or "period_end" not in rows or "target" not in rows:
+        return None
+    return (rows.groupby("period_end", as_index=False)["target"].sum()
+            .rename(columns={"period_end": "period_start", "target": "value"}))
+
+
+def build(source: FigureSource, filters: Filters, sections: Sequence[str], *,
+          scope: Scope, programme: str, data_as_of: dt.datetime,
+          narratives: dict[str, str] | None = None) -> Report:
+    """The report for ``filters`` as the viewer with ``scope`` may see it."""
+    if scope.countries is not None:
+        filters = replace(filters, countries=scope.narrow(filters.countries))
+    unknown = [s for s in sections if s not in BY_KEY]
+    if unknown:
+        raise ValueError(f"unknown section(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(SECTION_KEYS)}")
+    narratives = narratives or {}
+    progress = source.progress(filters)
+    built: list[Section] = []
+    for key in [k for k in SECTION_KEYS if k in sections]:
+        spec = BY_KEY[key]
+        figures = []
+        for code in spec.codes:
+            indicator = catalogue.get(code)
+            row = source.figure(code, filters).iloc[0]
+            note = str(row.get("value_note") or "")
+            target, achieved, status = (_target_columns(progress, code, filters)
+                                        if key == "headline" else ("", "", ""))
+            figures.append(Figure(code, indicator.title, indicator.unit, indicator.kind,
+                                  row["value"], note, by_kind(row["value"], indicator.kind,
+                                                              note),
+                                  target, achieved, status))
+        chart_items = [_chart(source, c, filters, _target_points(progress, c.code, filters))
+                       for c in spec.charts]
+        built.append(Section(key, spec.title, spec.question, figures, chart_items,
+                             narratives.get(key, "")))
+    return Report(programme, filters, scope, data_as_of, built,
+                  logframe_table(progress) if "headline" in sections else None)
+
+
+# --- "data as of" ----------------------------------------------------------------------
+
+TIMESTAMPED = (models.Beneficiary, models.Assistance, models.Cooperative,
+               models.TrainingSession, models.Attendance, models.FollowUp,
+               models.CapacityActivity)
+
+
+def data_as_of(session: Session) -> dt.datetime:
+    """The latest ``updated_at`` the viewer's scope can see (now, for an empty database)."""
+    latest: list[dt.datetime] = []
+    for model in TIMESTAMPED:
+        value = session.execute(select(func.max(model.updated_at))).scalar()
+        if isinstance(value, str):  # SQLite may hand back text
+            value = dt.datetime.fromisoformat(value)
+        if value is not None:
+            latest.append(value)
+    return max(latest) if latest else dt.datetime.now().replace(microsecond=0)

@@ -1,0 +1,329 @@
+"""One chart → PNG/SVG, one table → CSV/XLSX, and the names and source lines of the files.
+
+Every exported file states where it comes from (``Provenance.lines()``): the programme
+name, the period, the countries, the filters in words, the "data as of" time and — for an
+aggregate-only (donor) viewer — the suppression rule. Where it goes:
+
+- PNG/SVG: extra subtitle lines under the chart's own title.
+- XLSX: the first rows of the sheet (bold title, the source lines, a blank row), then the
+  table with its header; the panes are frozen under the header.
+- CSV: the source lines first, each starting with ``#``, then the header row and the data.
+  Decision: a CSV must say what it is when it travels alone (there is no sidecar for a
+  single download), and ``#`` comment lines are the usual machine-readable compromise:
+  ``pandas.read_csv(path, comment="#")``, R ``read.csv(comment.char="#")``; a spreadsheet
+  shows them as rows above the table. Data cells never start with ``#`` (they would be
+  neutralised like formulas, see ``safe_text``).
+
+Spreadsheet hygiene: a text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab/CR) is
+written as text: in CSV prefixed with ``'`` (OWASP CSV injection advice; ``#`` too, so no
+data row looks like a comment), in XLSX stored as a string cell, which is never a formula.
+``data_access.spreadsheet.safe_cell`` (being written elsewhere) is applied first when it
+exists; until then ``safe_text`` here is the helper.
+
+File names say what and when: ``<stem>_<countries>_<period>.<ext>``, e.g.
+``beneficiaries_by_sector_MA_2016Q3.xlsx``; the period is ``2016Q3``, ``2016``, ``2016-03``
+or ``2015-2016`` when the range is exactly a quarter, year(s) or month, else
+``2016-01-15_2016-02-20``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from metrics.filters import Filters, country_name
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "#")
+EXPORT_WIDTH = 640  # px; charts on pages stretch to their column, exports need a size
+
+
+# --- periods and file names ----------------------------------------------------------
+
+def _month_end(day: dt.date) -> dt.date:
+    first_next = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return first_next - dt.timedelta(days=1)
+
+
+def period_kind(start: dt.date, end: dt.date) -> str | None:
+    """"month", "quarter", "year", "years" when the range is exactly that, else None."""
+    if start.day != 1 or end != _month_end(end):
+        return None
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months == 1:
+        return "month"
+    if months == 3 and start.month in (1, 4, 7, 10):
+        return "quarter"
+    if start.month == 1 and end.month == 12:
+        return "year" if months == 12 else "years"
+    return None
+
+
+def period_slug(start: dt.date, end: dt.date) -> str:
+    """The period in a file name: 2016Q3, 2016, 2016-03, 2015-2016 or the two dates."""
+    kind = period_kind(start, end)
+    if kind == "month":
+        return f"{start:%Y-%m}"
+    if kind == "quarter":
+        return f"{start.year}Q{(start.month - 1) // 3 + 1}"
+    if kind == "year":
+        return str(start.year)
+    if kind == "years":
+        return f"{start.year}-{end.year}"
+    return f"{start.isoformat()}_{end.isoformat()}"
+
+
+def period_words(start: dt.date, end: dt.date) -> str:
+    """The period for people: "Q3 2016", "March 2016", "2016", "2015–2016" or the dates."""
+    kind = period_kind(start, end)
+    if kind == "month":
+        return f"{start:%B %Y}"
+    if kind == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    if kind == "year":
+        return str(start.year)
+    if kind == "years":
+        return f"{start.year}–{end.year}"
+    return f"{start:%d %b %Y} – {end:%d %b %Y}"
+
+
+def countries_slug(filters: Filters) -> str:
+    return "-".join(filters.countries) if filters.countries else "ALL"
+
+
+def countries_words(filters: Filters) -> str:
+    return (", ".join(country_name(c) for c in filters.countries)
+            if filters.countries else "all countries")
+
+
+def file_name(stem: str, filters: Filters, ext: str) -> str:
+    """``beneficiaries_by_sector_MA_2016Q3.xlsx``: what, where, when."""
+    clean = re.sub(r"[^A-Za-z0-9_-]+", "_", stem.strip()).strip("_") or "export"
+    return f"{clean}_{countries_slug(filters)}_{period_slug(filters.start, filters.end)}.{ext}"
+
+
+# --- where a file comes from ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Provenance:
+    """What every exported file says about its source."""
+
+    programme: str
+    filters: Filters
+    data_as_of: dt.datetime
+    threshold: int | None = None  # the suppression threshold when it applies (donors)
+
+    def suppression_rule(self) -> str:
+        if self.threshold is None:
+            return ""
+        return (f"Disclosure control: counts below {self.threshold} are shown as "
+                f"\"<{self.threshold}\" (with a second figure hidden where a total would "
+                f"reveal it), and rates or averages resting on fewer than {self.threshold} "
+                f"people are not shown.")
+
+    def lines(self, hidden: int | None = None) -> list[str]:
+        f = self.filters
+        lines = [
+            f"Source: {self.programme}",
+            f"Period: {period_words(f.start, f.end)}; countries: {countries_words(f)}",
+            f"Filters: {f.describe()}",
+            f"Data as of {self.data_as_of:%d %b %Y %H:%M}",
+        ]
+        rule = self.suppression_rule()
+        if rule:
+            if hidden:
+                rule += f" {hidden} figure(s) hidden here."
+            lines.append(rule)
+        return lines
+
+
+def hidden_count(frame: pd.DataFrame) -> int:
+    if "value_note" not in frame:
+        return 0
+    return int((frame["value_note"].fillna("") != "").sum())
+
+
+# --- charts --------------------------------------------------------------------------
+
+def with_source(chart: alt.TopLevelMixin, lines: list[str],
+                large: bool = False) -> alt.TopLevelMixin:
+    """A copy of ``chart`` with ``lines`` added under its title, a fixed width and a white
+    background (vl-convert renders transparent otherwise). ``large``: bigger type and
+    bars, for a slide or a printed page."""
+    chart = chart.copy(deep=True)
+    title = chart.title
+    text: Any = ""
+    subtitle: list[str] = []
+    params: dict[str, Any] = {}
+    if isinstance(title, alt.TitleParams):
+        params = {k: v for k, v in title.to_dict().items() if k not in ("text", "subtitle")}
+        text = title.text
+        old = title.subtitle
+        if isinstance(old, str):
+            subtitle = [old]
+        elif isinstance(old, list):
+            subtitle = list(old)
+    elif isinstance(title, str):
+        text = title
+    if text or lines:
+        params.setdefault("anchor", "start")
+        chart.title = alt.TitleParams(text or " ", subtitle=subtitle + list(lines),
+                                      subtitleFontSize=10, subtitleColor="#555555",
+                                      **params)
+    if isinstance(chart, alt.Chart | alt.LayerChart) and chart.width is alt.Undefined:
+        chart = chart.properties(width=EXPORT_WIDTH)
+    if large and isinstance(chart, alt.Chart) and isinstance(chart.height, alt.Step):
+        chart = chart.properties(height=alt.Step(34))
+    if large and isinstance(chart, alt.Chart | alt.LayerChart) and \
+            not isinstance(chart.height, alt.Step):
+        chart = chart.properties(height=240)
+    configured = chart.configure(background="white")
+    if large:
+        configured = (configured.configure_axis(labelFontSize=13, titleFontSize=13)
+                      .configure_legend(labelFontSize=13)
+                      .configure_title(fontSize=17, subtitleFontSize=12))
+    return configured
+
+
+def _spec(chart: alt.TopLevelMixin, lines: list[str], large: bool = False) -> dict[str, Any]:
+    """The Vega-Lite spec as plain JSON (dates in the data become ISO strings)."""
+    spec = with_source(chart, lines, large).to_dict()
+    return json.loads(json.dumps(spec, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot put {type(value).__name__} in a chart spec")
+
+
+def chart_png(chart: alt.TopLevelMixin, lines: list[str] | None = None,
+              scale: float = 2.0, large: bool = False) -> bytes:
+    """PNG through vl-convert, from the same Altair spec the page draws."""
+    import vl_convert
+
+    return bytes(vl_convert.vegalite_to_png(_spec(chart, lines or [], large), scale=scale,
+                                            vl_version=_vl_version()))
+
+
+def chart_svg(chart: alt.TopLevelMixin, lines: list[str] | None = None) -> bytes:
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(_spec(chart, lines or []), vl_version=_vl_version())
+    return svg.encode("utf-8")
+
+
+def _vl_version() -> str:
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    return vl_version_for_vl_convert()
+
+
+# --- tables --------------------------------------------------------------------------
+
+def safe_text(value: Any) -> Any:
+    """A value safe to put in a spreadsheet cell: text that would start a formula is
+    prefixed with an apostrophe; numbers, dates and other text pass unchanged."""
+    try:
+        from data_access.spreadsheet import safe_cell  # type: ignore[import-not-found]
+    except ImportError:
+        safe_cell = None
+    if safe_cell is not None:
+        value = safe_cell(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """pandas/numpy scalars → Python values; missing → empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def table_csv(frame: pd.DataFrame, lines: list[str] | None = None) -> bytes:
+    """UTF-8 CSV (with BOM, so spreadsheets read the accents) after ``#`` source lines."""
+    out = io.StringIO()
+    for line in lines or []:
+        out.write(f"# {line}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([safe_text(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow(["" if (v := _plain(x)) is None else safe_text(v) for x in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def table_xlsx(frame: pd.DataFrame, lines: list[str] | None = None,
+               title: str = "", sheet: str = "Data") -> bytes:
+    """One sheet: the title and source lines in the first rows, then the table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    ws = book.active
+    ws.title = re.sub(r"[\[\]:*?/\\]", " ", sheet)[:31] or "Data"
+    row = 1
+    if title:
+        _text(ws.cell(row, 1), title).font = Font(bold=True, size=13)
+        row += 1
+    for line in lines or []:
+        _text(ws.cell(row, 1), line).font = Font(italic=True, color="555555")
+        row += 1
+    if row > 1:
+        row += 1  # a blank row between the source and the table
+    header = row
+    for col, name in enumerate(frame.columns, start=1):
+        cell = ws.cell(header, col)
+        cell.value = str(name)
+        cell.data_type = "s"
+        cell.font = Font(bold=True)
+    for r, values in enumerate(frame.itertuples(index=False), start=header + 1):
+        for col, raw in enumerate(values, start=1):
+            value = _plain(raw)
+            cell = ws.cell(r, col)
+            if isinstance(value, str):
+                cell.value = value
+                cell.data_type = "s"  # never a formula, whatever it starts with
+            else:
+                cell.value = value
+    ws.freeze_panes = ws.cell(header + 1, 1)
+    for col, name in enumerate(frame.columns, start=1):
+        longest = max([len(str(name))] + [len(str(v)) for v in frame.iloc[:200, col - 1]])
+        ws.column_dimensions[get_column_letter(col)].width = min(60, max(10, longest + 2))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _text(cell: Any, value: str) -> Any:
+    cell.value = value
+    cell.data_type = "s"
+    return cell
+
+
+MIME = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pdf": "application/pdf",
+}

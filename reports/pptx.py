@@ -1,0 +1,248 @@
+"""The report as a 16:9 slide deck (python-pptx).
+
+A title slide; per section one slide with its chart as an image, its figures as a native
+table and its narrative beside them; the logframe (when there is one) as a native table
+with traffic lights after the headline slide. Speaker notes carry the filters in words,
+the "data as of" time and the suppression rule; a footer line on every slide names the
+source.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.enum.text import PP_ALIGN
+from pptx.util import Emu, Inches, Pt
+
+from reports.content import Report, Section
+from reports.images import fit, for_report
+from ui.palette import STATUS_COLOURS
+
+NAVY = RGBColor(0x1F, 0x4E, 0x79)
+GREY = RGBColor(0x55, 0x55, 0x55)
+LIGHT = RGBColor(0xEE, 0xF2, 0xF7)
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+MARGIN = Inches(0.5)
+
+
+def _rgb(hex_colour: str) -> RGBColor:
+    return RGBColor.from_string(hex_colour.lstrip("#").upper())
+
+
+def _text(slide: Any, left: int, top: int, width: int, height: int, lines: list[str], *,
+          size: int = 14, bold: bool = False, colour: RGBColor | None = None,
+          align: Any = None) -> Any:
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.word_wrap = True
+    for i, line in enumerate(lines):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        if align is not None:
+            paragraph.alignment = align
+        run = paragraph.add_run()
+        run.text = line
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        if colour is not None:
+            run.font.color.rgb = colour
+    return box
+
+
+def _title(slide: Any, text: str, subtitle: str = "") -> None:
+    title = slide.shapes.title
+    title.left, title.top, title.width, title.height = MARGIN, Inches(0.25), \
+        WIDTH - 2 * MARGIN, Inches(0.8)
+    title.text = text
+    paragraph = title.text_frame.paragraphs[0]
+    paragraph.alignment = PP_ALIGN.LEFT
+    for run in paragraph.runs:
+        run.font.size = Pt(30)
+        run.font.bold = True
+        run.font.color.rgb = NAVY
+    if subtitle:
+        _text(slide, MARGIN, Inches(1.0), WIDTH - 2 * MARGIN, Inches(0.4), [subtitle],
+              size=14, colour=GREY)
+
+
+def _footer(slide: Any, report: Report, number: int) -> None:
+    source = (f"{report.programme} · {report.period} · {report.countries} · "
+              f"data as of {report.data_as_of:%d %b %Y}")
+    if report.provenance.threshold is not None:
+        source += f" · counts below {report.provenance.threshold} shown as " \
+                  f"\"<{report.provenance.threshold}\""
+    _text(slide, MARGIN, HEIGHT - Inches(0.45), WIDTH - 2 * MARGIN - Inches(0.6),
+          Inches(0.3), [source], size=9, colour=GREY)
+    _text(slide, WIDTH - MARGIN - Inches(0.6), HEIGHT - Inches(0.45), Inches(0.6),
+          Inches(0.3), [str(number)], size=9, colour=GREY, align=PP_ALIGN.RIGHT)
+
+
+def _notes(slide: Any, report: Report, extra: list[str]) -> None:
+    slide.notes_slide.notes_text_frame.text = "\n".join(extra + ["", report.notes()])
+
+
+def _table(slide: Any, rows: list[list[str]], left: int, top: int, width: int,
+           widths: list[float], *, size: int = 12,
+           status_column: int | None = None) -> Any:
+    row_height = Inches(0.36 if size >= 12 else 0.3)
+    shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width,
+                                   row_height * len(rows))
+    table = shape.table
+    total = sum(widths)
+    for i, share in enumerate(widths):
+        table.columns[i].width = Emu(int(width * share / total))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            cell = table.cell(r, c)
+            cell.text = value
+            for paragraph in cell.text_frame.paragraphs:
+                if c > 0:
+                    paragraph.alignment = PP_ALIGN.RIGHT
+                for run in paragraph.runs:
+                    run.font.size = Pt(size)
+                    run.font.bold = r == 0
+            if r > 0 and c == status_column and value in STATUS_COLOURS:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = _rgb(STATUS_COLOURS[value])
+    return shape
+
+
+def _figure_rows(section: Section) -> list[list[str]]:
+    with_targets = any(f.target for f in section.figures)
+    header = ["Indicator", "Value"] + (["Target", "Achieved"] if with_targets else [])
+    rows = [header]
+    for f in section.figures:
+        row = [f"{f.title} ({f.unit})", f.text]
+        if with_targets:
+            row += [f.target or "–", f.achieved or "–"]
+        rows.append(row)
+    return rows
+
+
+def _section_slide(prs: Any, report: Report, section: Section, images: dict[str, bytes],
+                   number: int) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
+    _title(slide, section.title, section.question)
+    top = Inches(1.55)
+    bottom = HEIGHT - Inches(0.6)
+    left_width = Inches(7.6)
+    pictures = [c for c in section.charts if c.name in images]
+    if section.key == "headline":
+        top = _tiles(slide, section, top)
+    if pictures:
+        each = (bottom - top) / len(pictures)
+        y = top
+        for item in pictures:
+            width, height = fit(images[item.name], left_width, each - Inches(0.1))
+            slide.shapes.add_picture(io.BytesIO(images[item.name]), MARGIN, int(y),
+                                     int(width), int(height))
+            y += each
+    else:
+        _text(slide, MARGIN, top, left_width, Inches(1), [
+            f"No {section.charts[0].what if section.charts else 'figure'} for "
+            f"{report.countries}, {report.period}."], size=14, colour=GREY)
+    right = MARGIN + left_width + Inches(0.3)
+    right_width = WIDTH - right - MARGIN
+    y = top
+    if section.key != "headline":
+        rows = _figure_rows(section)
+        _table(slide, rows, right, top, right_width, [3, 1.3], size=12)
+        y = top + Inches(0.36) * len(rows) + Inches(0.25)
+    if section.narrative.strip():
+        _text(slide, right, y, right_width, bottom - y,
+              section.narrative.strip().splitlines(), size=13)
+    _footer(slide, report, number)
+    hidden = sum(c.hidden for c in section.charts) + sum(1 for f in section.figures if f.note)
+    _notes(slide, report, [
+        f"{section.title}: {section.question}",
+        *[f"{f.code} {f.title}: {f.text} ({f.unit})" for f in section.figures],
+        *([f"{hidden} small figure(s) hidden to protect privacy."] if hidden else []),
+    ])
+
+
+def _tiles(slide: Any, section: Section, top: int) -> int:
+    """Large headline numbers, four to a row; returns the y below them."""
+    per_row = 4
+    width = (WIDTH - 2 * MARGIN) / per_row
+    height = Inches(1.0)
+    for i, f in enumerate(section.figures):
+        x = MARGIN + width * (i % per_row)
+        y = top + height * (i // per_row)
+        box = slide.shapes.add_shape(1, int(x) + Inches(0.05), int(y) + Inches(0.05),
+                                     int(width) - Inches(0.1), int(height) - Inches(0.1))
+        box.fill.solid()
+        box.fill.fore_color.rgb = LIGHT
+        box.line.fill.background()
+        frame = box.text_frame
+        frame.word_wrap = True
+        lines = [(f.text, 26, True, NAVY), (f.title, 11, False, GREY)]
+        if f.achieved:
+            lines.append((f"{f.achieved} of target ({f.status})", 10, False,
+                          _rgb(STATUS_COLOURS.get(f.status, "#555555"))))
+        for j, (text, size, bold, colour) in enumerate(lines):
+            paragraph = frame.paragraphs[0] if j == 0 else frame.add_paragraph()
+            paragraph.alignment = PP_ALIGN.CENTER
+            run = paragraph.add_run()
+            run.text = text
+            run.font.size = Pt(size)
+            run.font.bold = bold
+            run.font.color.rgb = colour
+    rows = (len(section.figures) + per_row - 1) // per_row
+    return int(top + height * rows + Inches(0.1))
+
+
+def _logframe_slide(prs: Any, report: Report, number: int) -> None:
+    frame = report.logframe
+    assert frame is not None
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    _title(slide, "Progress against logframe targets",
+           "Achieved = (actual − baseline) ÷ (target − baseline); on track ≥ 90 %, "
+           "at risk 60–90 %, off track < 60 %")
+    rows = [list(frame.columns)] + [[str(v) for v in row] for row in frame.itertuples(
+        index=False)]
+    rows = rows[:16]  # one slide; the PDF and the page show every row
+    widths = [3.2 if c == "Indicator" else 1.2 for c in frame.columns]
+    status = list(frame.columns).index("Status") if "Status" in frame.columns else None
+    _table(slide, rows, MARGIN, Inches(1.55), WIDTH - 2 * MARGIN, widths, size=10,
+           status_column=status)
+    _footer(slide, report, number)
+    _notes(slide, report, ["Logframe: every target with its actual value and progress."])
+
+
+def build(report: Report) -> bytes:
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = WIDTH, HEIGHT
+    props = prs.core_properties
+    props.title = f"{report.title}: {report.period}"
+    props.author = report.programme
+    props.subject = f"{report.period}; {report.countries}"[:255]
+    props.comments = " ".join(report.provenance.lines()[:4])[:255]
+    images = for_report(report)
+
+    slide = prs.slides.add_slide(prs.slide_layouts[0])
+    title = slide.shapes.title
+    title.left, title.top, title.width, title.height = MARGIN, Inches(1.8), \
+        WIDTH - 2 * MARGIN, Inches(1.4)
+    title.text = report.title
+    for run in title.text_frame.paragraphs[0].runs:
+        run.font.color.rgb = NAVY
+        run.font.bold = True
+    subtitle = slide.placeholders[1]
+    subtitle.left, subtitle.top, subtitle.width, subtitle.height = MARGIN, Inches(3.4), \
+        WIDTH - 2 * MARGIN, Inches(2.4)
+    subtitle.text = f"{report.programme}\n{report.period} · {report.countries}\n" \
+                    f"Data as of {report.data_as_of:%d %B %Y %H:%M}"
+    _notes(slide, report, [f"Sections: {', '.join(s.title for s in report.sections)}"])
+
+    number = 2
+    for section in report.sections:
+        _section_slide(prs, report, section, images, number)
+        number += 1
+        if section.key == "headline" and report.logframe is not None:
+            _logframe_slide(prs, report, number)
+            number += 1
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,90 @@
+"""Download buttons under every chart (PNG, SVG) and table (CSV, XLSX), issue 6.
+
+Called from ``ui.page.chart`` / ``ui.page.table`` only, so every chart and table of every
+page gets them. Files are made by ``reports.files`` from exactly what the page shows (the
+same Altair chart, the same disclosed frame), so a donor's or a focal point's download
+holds what they may see on screen and nothing more.
+
+Cheap on reruns: the buttons sit in a small popover and get a *callable* as ``data``
+(Streamlit runs it only when the button is clicked, on its own thread), so a page with six
+charts renders no PNG until someone asks for one. The callable also writes the export to
+the audit log. ``on_click="ignore"``: a download does not rerun the page.
+
+Keys are made from the file name, so two exports on one page need different name stems.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from metrics.filters import Filters
+from reports import files
+from reports.audit import record_export
+
+HIDDEN = re.compile(r"^(<\d+|hidden.*)$")
+
+
+def _context(filters: Filters) -> tuple[files.Provenance, str, str | None, object]:
+    from data_access.settings import load_settings
+    from ui import data
+    from ui.viewer import current_scope
+
+    scope = current_scope()
+    provenance = files.Provenance(
+        load_settings().programme_name, filters, data.data_as_of(),
+        scope.suppression_threshold if scope.aggregates_only else None)
+    username = st.session_state.get("username")
+    return provenance, data.database_url(), str(username) if username else None, scope
+
+
+def deferred(make: Callable[[], bytes], url: str, username: str | None, kind: str,
+             fmt: str, file: str, filters: Filters, scope: object) -> Callable[[], bytes]:
+    """``make`` for ``st.download_button(data=…)``: runs on click, then logs the export
+    (a failure to log must not lose the download)."""
+    def run() -> bytes:
+        content = make()
+        with contextlib.suppress(Exception):
+            record_export(url, username, kind, fmt, file, filters, scope)  # type: ignore[arg-type]
+        return content
+    return run
+
+
+def chart_downloads(chart: alt.TopLevelMixin, frame: pd.DataFrame, filters: Filters,
+                    name: str) -> None:
+    provenance, url, username, scope = _context(filters)
+    lines = provenance.lines(files.hidden_count(frame) or None)
+    stem = files.file_name(name, filters, "x")[:-2]
+    with st.popover("Download", icon=":material/download:", key=f"dlp-{stem}"):
+        for fmt, render in (("png", files.chart_png), ("svg", files.chart_svg)):
+            file = f"{stem}.{fmt}"
+            st.download_button(
+                f"{fmt.upper()} image", deferred(lambda r=render: r(chart, lines), url,
+                                                 username, "chart", fmt, file, filters,
+                                                 scope),
+                file_name=file, mime=files.MIME[fmt], key=f"dl-{file}", on_click="ignore",
+                icon=":material/image:")
+
+
+def table_downloads(frame: pd.DataFrame, filters: Filters, name: str, title: str) -> None:
+    provenance, url, username, scope = _context(filters)
+    hidden = int(frame.astype(str).map(lambda v: bool(HIDDEN.match(v))).to_numpy().sum())
+    lines = provenance.lines(hidden or None)
+    stem = files.file_name(name, filters, "x")[:-2]
+    makers: dict[str, Callable[[], bytes]] = {
+        "csv": lambda: files.table_csv(frame, lines),
+        "xlsx": lambda: files.table_xlsx(frame, lines, title=title.capitalize()),
+    }
+    with st.popover("Download", icon=":material/download:", key=f"dlp-{stem}"):
+        for fmt, make in makers.items():
+            file = f"{stem}.{fmt}"
+            st.download_button(
+                "CSV" if fmt == "csv" else "Excel (XLSX)",
+                deferred(make, url, username, "table", fmt, file, filters, scope),
+                file_name=file, mime=files.MIME[fmt], key=f"dl-{file}", on_click="ignore",
+                icon=":material/table:")
