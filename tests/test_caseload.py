@@ -1,0 +1,164 @@
+"""Caseload queries on a hand-made database, on SQLite and PostgreSQL; the Excel export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from data_access import caseload, db
+from data_access.models import Assistance, Beneficiary, FollowUp
+from data_access.scope import Scope
+from data_access.vocab import AssistanceKind, AssistanceStatus, Modality, Sector, Sex
+
+TODAY = dt.date(2016, 6, 30)
+D = dt.date
+# case number -> (country, first name, last name, [(delivered, status)], [visits])
+CASES = {
+    "SN-1": ("SN", "Awa", "Diallo", [(D(2015, 12, 31), "delivered")], []),  # due today
+    "SN-2": ("SN", "Moussa", "Sow", [(D(2015, 8, 31), "delivered")], []),  # 6 m: 29 Feb
+    "SN-3": ("SN", "Fatou", "Ndiaye", [(D(2015, 1, 15), "delivered")], [D(2015, 8, 1)]),
+    "SN-4": ("SN", "Ibrahima", "Fall", [(D(2015, 1, 15), "delivered")],
+             [D(2015, 7, 20), D(2016, 2, 1)]),
+    "SN-5": ("SN", "Khady", "Diallo", [(D(2015, 1, 1), "cancelled")], []),
+    "SN-6": ("SN", "Ousmane", "Sy", [(D(2016, 3, 1), "delivered"),
+                                     (D(2016, 5, 1), "delivered")], []),
+    "MA-1": ("MA", "Youssef", "Alaoui", [(D(2015, 1, 1), "delivered")], []),
+    "TN-1": ("TN", "Sami", "Trabelsi", [(D(2015, 2, 1), "delivered")], []),
+}
+SENEGAL = Scope.for_countries(["SN"])
+
+
+@pytest.fixture
+def url(empty_db_url: str) -> str:
+    with db.session(empty_db_url, Scope.everything()) as session:
+        for number, (country, first, last, deliveries, visits) in CASES.items():
+            ben = Beneficiary(case_number=number, country=country, sex=Sex.F,
+                              first_name=first, last_name=last, phone="+000",
+                              region=f"{country}-01", return_date=D(2014, 12, 1),
+                              registration_date=D(2014, 12, 15))
+            session.add(ben)
+            session.flush()
+            for delivered, status in deliveries:
+                session.add(Assistance(beneficiary_id=ben.id, country=country,
+                                       modality=Modality.INDIVIDUAL,
+                                       kind=AssistanceKind.BUSINESS_GRANT,
+                                       sector=Sector.TRADE, delivered_date=delivered,
+                                       status=AssistanceStatus(status)))
+            for visit in visits:
+                session.add(FollowUp(beneficiary_id=ben.id, country=country,
+                                     visit_date=visit))
+    return empty_db_url
+
+
+def numbers(page: caseload.Page) -> list[str]:
+    return page.rows["case_number"].tolist()
+
+
+def test_a_focal_point_lists_their_country_only(url: str) -> None:
+    with db.session(url, SENEGAL) as session:
+        page = caseload.cases(session, today=TODAY)
+        assert numbers(page) == ["SN-1", "SN-2", "SN-3", "SN-4", "SN-5", "SN-6"]
+        assert page.total == 6
+        # A tampered filter asking for Morocco gets nothing, not Morocco.
+        assert caseload.cases(session, today=TODAY, countries=["MA"]).total == 0
+        ma_id = None
+    with db.session(url, Scope.everything()) as session:
+        assert caseload.cases(session, today=TODAY).total == 8
+        rows = caseload.cases(session, today=TODAY, search="MA-1").rows
+        ma_id = int(rows["id"][0])
+        assert caseload.cases(session, today=TODAY, countries=["MA", "TN"]).total == 2
+    with db.session(url, SENEGAL) as session:
+        assert caseload.case_detail(session, ma_id) is None
+
+
+def test_follow_ups_due_and_overdue(url: str) -> None:
+    with db.session(url, SENEGAL) as session:
+        page = caseload.cases(session, today=TODAY)
+        by_case = page.rows.set_index("case_number")
+        assert by_case.loc["SN-1", "next_due"] == D(2016, 6, 30)
+        assert by_case.loc["SN-2", "next_due"] == D(2016, 2, 29)  # end of month, leap year
+        assert by_case.loc["SN-3", "next_due"] == D(2016, 1, 15)  # 12-month visit missing
+        assert by_case.loc["SN-4", "next_due"] is None  # both visits done
+        assert by_case.loc["SN-5", "next_due"] is None  # cancelled is not delivered
+        assert by_case.loc["SN-6", "next_due"] == D(2016, 9, 1)  # from the first delivery
+        assert by_case.loc["SN-1", "follow_up"] == "due in 0 d"
+        assert by_case.loc["SN-2", "follow_up"] == "overdue 122 d"
+        assert by_case.loc["SN-6", "follow_up"] == "scheduled"
+        assert by_case.loc["SN-4", "last_visit"] == D(2016, 2, 1)
+        assert by_case.loc["SN-6", "assistance"] == "individual/trade"
+        due = caseload.cases(session, today=TODAY, due_within=30, sort="next_due")
+        assert numbers(due) == ["SN-3", "SN-2", "SN-1"]
+        later = caseload.cases(session, today=D(2016, 8, 15), due_within=30)
+        assert "SN-6" in numbers(later)
+
+
+def test_search_sort_and_pages(url: str) -> None:
+    with db.session(url, SENEGAL) as session:
+        assert numbers(caseload.cases(session, today=TODAY, search="diallo")) == ["SN-1",
+                                                                                  "SN-5"]
+        assert numbers(caseload.cases(session, today=TODAY, search="awa dia")) == ["SN-1"]
+        assert numbers(caseload.cases(session, today=TODAY, search="sn-4")) == ["SN-4"]
+        assert caseload.cases(session, today=TODAY, search="%").total == 0  # escaped
+        by_name = caseload.cases(session, today=TODAY, sort="name")
+        assert by_name.rows["name"].tolist()[:3] == ["Awa Diallo", "Khady Diallo",
+                                                     "Ibrahima Fall"]
+        desc = caseload.cases(session, today=TODAY, sort="case_number", descending=True)
+        assert numbers(desc)[0] == "SN-6"
+        due_first = caseload.cases(session, today=TODAY, sort="next_due")
+        assert numbers(due_first)[-2:] in (["SN-4", "SN-5"], ["SN-5", "SN-4"])  # nulls last
+        seen: list[str] = []
+        for offset in (0, 4):
+            page = caseload.cases(session, today=TODAY, limit=4, offset=offset)
+            assert page.pages == 2
+            seen += numbers(page)
+        assert seen == ["SN-1", "SN-2", "SN-3", "SN-4", "SN-5", "SN-6"]
+        with pytest.raises(ValueError, match="cannot sort"):
+            caseload.cases(session, today=TODAY, sort="phone")
+
+
+def test_case_detail(url: str) -> None:
+    with db.session(url, SENEGAL) as session:
+        sn4 = int(caseload.cases(session, today=TODAY, search="SN-4").rows["id"][0])
+        detail = caseload.case_detail(session, sn4)
+    assert detail is not None
+    assert detail["record"]["Case number"] == "SN-4"
+    assert detail["record"]["Name"] == "Ibrahima Fall"
+    assert len(detail["assistance"]) == 1 and len(detail["visits"]) == 2
+    assert detail["training"].empty
+
+
+def test_a_donor_scope_cannot_list_cases(url: str) -> None:
+    from data_access.scope import ScopeError
+
+    donor = Scope(countries=None, aggregates_only=True)
+    with pytest.raises(ScopeError), db.session(url, donor) as session:
+        caseload.cases(session, today=TODAY)
+
+
+@pytest.mark.parametrize(("date", "months", "expected"), [
+    (D(2015, 1, 15), 6, D(2015, 7, 15)), (D(2015, 8, 31), 6, D(2016, 2, 29)),
+    (D(2015, 8, 31), 12, D(2016, 8, 31)), (D(2015, 12, 31), 6, D(2016, 6, 30)),
+    (D(2016, 2, 29), 12, D(2017, 2, 28)), (D(2015, 7, 31), 6, D(2016, 1, 31)),
+])
+def test_months_after(date: dt.date, months: int, expected: dt.date) -> None:
+    assert caseload.months_after(date, months) == expected
+
+
+def test_the_excel_export_keeps_formulas_as_text() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"Case number": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "ok"],
+                          "Last visit": [D(2016, 1, 1), None, None, None, None],
+                          "Count": [1, 2, 3, 4, 5]})
+    book = load_workbook(io.BytesIO(caseload.to_xlsx(frame, note="=note")))
+    sheet = book.active
+    assert sheet["A1"].value == "=note" and sheet["A1"].data_type == "s"
+    assert [c.value for c in sheet[3]] == ["Case number", "Last visit", "Count"]
+    cells = [sheet.cell(row=r, column=1) for r in range(4, 9)]
+    assert [c.value for c in cells] == frame["Case number"].tolist()
+    assert all(c.data_type == "s" for c in cells)
+    assert sheet.cell(row=4, column=2).value.date() == D(2016, 1, 1)
+    assert sheet.cell(row=8, column=3).value == 5
