@@ -8,11 +8,14 @@ Rules (domain.md, "Privacy rules"):
    ``CountryScoped`` table in every SELECT, UPDATE and DELETE that session runs — in joins,
    subqueries and CTEs alike (``with_loader_criteria``). Targets follow the same rule, and a
    scoped viewer never sees the programme-wide target rows (country NULL).
-2. Statements the listener cannot inspect (``text()``, Core selects over bare ``Table``
-   objects) are refused in a restricted session: the query fails closed rather than leaking.
-3. ``aggregates_only`` (donors) is enforced twice: ``Beneficiary`` personal columns cannot
-   be selected in such a session, and every indicator result passes through
-   ``data_access.disclosure`` before anyone sees it.
+2. What the criteria cannot reach fails closed in a restricted session: ``text()`` and
+   non-trivial ``literal_column`` fragments, bare case ``Table`` objects or columns anywhere
+   in a statement, and anything run on the session's raw connection (an engine-level
+   ``before_execute`` guard lets through only statements that passed the listener, and the
+   unit of work's writes).
+3. ``aggregates_only`` (donors) is enforced twice: no personal column (names, phone, case
+   number, birth date) may appear anywhere in the final SQL of such a session, and every
+   indicator result passes through ``data_access.disclosure`` before anyone sees it.
 
 Pages and metrics never filter by the viewer's countries themselves; they may narrow
 further with the user's filters, which can only ever intersect with the scope.
@@ -20,11 +23,16 @@ further with the user's filters, which can only ever intersect with the scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Delete, Engine, Insert, Update, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.elements import ColumnClause, TextClause
+from sqlalchemy.sql.selectable import Join, Select, TableClause
 
 from data_access.models import Beneficiary, CountryScoped, Target
 
@@ -75,24 +83,95 @@ class Scope:
         return f"{countries}{'/agg' if self.aggregates_only else ''}"
 
 
-def _personal_columns_selected(state: ORMExecuteState) -> list[str]:
-    names = []
-    for desc in state.statement.column_descriptions:  # type: ignore[union-attr]
-        entity = desc.get("entity")
-        expr = desc.get("expr")
-        if entity is Beneficiary and expr is Beneficiary:
-            return list(PERSONAL_COLUMNS)
-        if entity is Beneficiary and desc.get("name") in PERSONAL_COLUMNS:
-            names.append(str(desc["name"]))
-    return names
+_CASE_TABLES = frozenset(
+    mapper.local_table.name for mapper in Beneficiary.registry.mappers
+    if issubclass(mapper.class_, CountryScoped) or mapper.class_ is Target)
+_PERSONAL_SQL = re.compile(r"\b(%s)\b" % "|".join(PERSONAL_COLUMNS), re.IGNORECASE)
+_SAFE_LITERAL = re.compile(r"^[\w*.]*$")
+_APPLIED = "_rrd_scope_applied"
+# Connections currently used by a restricted session, and its scope.
+_RESTRICTED: weakref.WeakKeyDictionary[Connection, Scope] = weakref.WeakKeyDictionary()
+_GUARDED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def install(session: Session) -> None:
-    """Attach the scope listener to one session (called by ``data_access.db.session``)."""
+    """Attach the scope guards to one session (called by ``data_access.db.session``)."""
     if session.info.get("_scope_listener"):
         return
     session.info["_scope_listener"] = True
     event.listen(session, "do_orm_execute", _apply_scope)
+    event.listen(session, "after_begin", _remember_connection)
+    engine = session.get_bind()
+    if isinstance(engine, Engine) and engine not in _GUARDED:
+        _GUARDED.add(engine)
+        event.listen(engine, "before_execute", _check_execute)
+        event.listen(engine, "before_cursor_execute", _check_sql)
+
+
+def _remember_connection(session: Session, _transaction: Any, connection: Connection) -> None:
+    scope: Scope | None = session.info.get("scope")
+    if scope is not None and scope.restricted:
+        _RESTRICTED[connection] = scope
+
+
+def _orm(element: Any) -> bool:
+    """Whether the ORM produced this element (entity or relationship), so criteria apply."""
+    annotations = getattr(element, "_annotations", {})
+    return "parententity" in annotations or "parentmapper" in annotations
+
+
+def _walk(statement: Any) -> Iterator[Any]:
+    """Every element of a statement, not descending below ORM-annotated ones.
+
+    An ORM column's children include its plain ``Table``; that table is covered by the
+    loader criteria, so it must not be mistaken for a bare one.
+    """
+    stack, seen = [statement], set()
+    while stack:
+        element = stack.pop()
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        yield element
+        if not _orm(element):
+            stack.extend(element.get_children())
+
+
+def _unscoped_parts(statement: Any) -> list[str]:
+    """Parts of a statement the loader criteria cannot reach: raw SQL, bare case tables.
+
+    The ORM itself writes bare columns (``get()``, lazy loads, ``any()``) of tables that
+    are in the statement as ORM entities, which the criteria cover; a bare column is a
+    leak only when its table appears nowhere in the statement as an entity.
+    """
+    found: list[str] = []
+    bare_columns: list[ColumnClause[Any]] = []
+    entity_tables: set[str] = set()
+    for element in _walk(statement):
+        if _orm(element):
+            table = element if isinstance(element, TableClause) else \
+                getattr(element, "table", None)
+            if isinstance(table, TableClause):
+                entity_tables.add(table.name)
+        elif isinstance(element, TextClause):
+            found.append(f"text({element.text[:40]!r})")
+        elif isinstance(element, ColumnClause) and element.is_literal \
+                and not _SAFE_LITERAL.match(element.name):
+            found.append(f"literal_column({element.name[:40]!r})")
+        elif isinstance(element, (Select, Join)):
+            # Tables named explicitly (select_from, join); the FROM objects a Select
+            # derives from its ORM columns are plain Tables too, and are covered.
+            named = element._from_obj if isinstance(element, Select) else \
+                (element.left, element.right)
+            found += [f"table {t.name}" for t in named
+                      if isinstance(t, TableClause) and t.name in _CASE_TABLES
+                      and not _orm(t)]
+        elif isinstance(element, ColumnClause) and isinstance(element.table, TableClause) \
+                and element.table.name in _CASE_TABLES:
+            bare_columns.append(element)
+    found += [f"column {c.table.name}.{c.name}" for c in bare_columns  # type: ignore[union-attr]
+              if c.table.name not in entity_tables]  # type: ignore[union-attr]
+    return found
 
 
 def _apply_scope(state: ORMExecuteState) -> None:
@@ -104,10 +183,11 @@ def _apply_scope(state: ORMExecuteState) -> None:
     if not state.is_orm_statement:
         raise ScopeError("restricted sessions run ORM statements only (no text() or bare "
                          "Table queries), so that the country scope can be applied")
-    if scope.aggregates_only and state.is_select:
-        leaked = _personal_columns_selected(state)
-        if leaked:
-            raise ScopeError(f"aggregate-only viewers cannot read {', '.join(leaked)}")
+    unscoped = _unscoped_parts(state.statement)
+    if unscoped:
+        raise ScopeError(f"restricted sessions cannot run {', '.join(sorted(set(unscoped)))}: "
+                         "query through the ORM entities so the scope applies")
+    state.update_execution_options(**{_APPLIED: True})
     if scope.countries is None:
         return
     allowed = tuple(sorted(scope.countries))
@@ -116,3 +196,35 @@ def _apply_scope(state: ORMExecuteState) -> None:
                              include_aliases=True, track_closure_variables=False),
         with_loader_criteria(Target, Target.country.in_(allowed), include_aliases=True),
     )
+
+
+def _check_execute(conn: Connection, clause: Any, _multi: Any, _params: Any,
+                   options: Any) -> None:
+    """Refuse what reaches a restricted connection without passing ``_apply_scope``.
+
+    That is ``Session.connection().execute(...)``. The unit of work's own INSERTs and
+    plain UPDATE/DELETE (without RETURNING) read nothing and pass.
+    """
+    if conn not in _RESTRICTED or options.get(_APPLIED):
+        return
+    if isinstance(clause, Insert):
+        return
+    if isinstance(clause, (Update, Delete)) and not clause._returning:
+        return
+    raise ScopeError("restricted sessions cannot run statements on their raw connection")
+
+
+def _check_sql(conn: Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
+    """Aggregate-only viewers: no personal column may appear anywhere in the SQL.
+
+    Checked on the final SQL text, so labels, expressions, aliases, subqueries, eager
+    loads and RETURNING are all covered; the names are unique to the beneficiary table.
+    """
+    scope = _RESTRICTED.get(conn)
+    if scope is None or not scope.aggregates_only:
+        return
+    if statement.lstrip()[:6].upper() == "INSERT":
+        return
+    match = _PERSONAL_SQL.search(statement)
+    if match:
+        raise ScopeError(f"aggregate-only viewers cannot read {match.group(1)}")

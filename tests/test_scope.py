@@ -443,10 +443,10 @@ def test_aggregate_only_viewers_can_count(url: str) -> None:
         assert dict(rows) == PER_COUNTRY
 
 
-# --- known leaks (xfail strict: they turn into failures the day the listener is fixed) ---
+# --- shapes that once leaked: each must now be refused with ScopeError ----------------
 #
-# Each shape returns personal data (aggregate-only scope) or other countries' rows (SN
-# scope) instead of raising ScopeError. Reported; data_access/scope.py is not ours to fix.
+# Each shape returned personal data (aggregate-only scope) or other countries' rows (SN
+# scope) before the listener walked whole statements and guarded the raw connection.
 
 BEN = Beneficiary.__table__
 AGG_LEAKS: dict[str, Callable[[Session], Any]] = {
@@ -462,19 +462,12 @@ AGG_LEAKS: dict[str, Callable[[Session], Any]] = {
     "update-returning": lambda s: s.execute(
         update(Beneficiary).values(region=None).returning(Beneficiary.phone)).all(),
 }
-LEAK_REASON = "known scope leak (data_access/scope.py), reported: {}"
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=LEAK_REASON.format(
-    "aggregates_only checks only top-level Beneficiary entities and column names"))
 @pytest.mark.parametrize("shape", list(AGG_LEAKS))
-def test_known_leak_aggregate_only_personal_data(url: str, shape: str) -> None:
-    with read(url, AGG) as s:
-        try:
-            rows = AGG_LEAKS[shape](s)
-        except ScopeError:
-            return
-    pytest.fail(f"aggregate-only scope read personal data: {rows[:2]}")
+def test_aggregate_only_refuses_personal_data(url: str, shape: str) -> None:
+    with pytest.raises(ScopeError), read(url, AGG) as s:
+        AGG_LEAKS[shape](s)
 
 
 COUNTRY_LEAKS: dict[str, Callable[[Session], Any]] = {
@@ -495,17 +488,10 @@ COUNTRY_LEAKS: dict[str, Callable[[Session], Any]] = {
 }
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=LEAK_REASON.format(
-    "Table/text() inside an ORM statement and Session.connection() pass unfiltered"))
 @pytest.mark.parametrize("shape", list(COUNTRY_LEAKS))
-def test_known_leak_country_scope(url: str, shape: str) -> None:
-    with read(url) as s:
-        try:
-            countries = COUNTRY_LEAKS[shape](s)
-        except ScopeError:
-            return
-    if set(countries) - {"SN"}:
-        pytest.fail(f"SN scope read other countries: {sorted(set(countries))}")
+def test_country_scope_refuses_unscoped_shapes(url: str, shape: str) -> None:
+    with pytest.raises(ScopeError), read(url) as s:
+        COUNTRY_LEAKS[shape](s)
 
 
 # --- metrics through the scope ---------------------------------------------------------
