@@ -13,6 +13,7 @@ page.header("Beneficiaries", "Who are the returnees, where do they return to, an
                              "does their case get stuck?")
 kpi.cards(("BEN-1", "BEN-2", "BEN-3", "ASS-3"), f)
 RETURNEES = catalogue.get("BEN-2").unit
+TOP = 15
 
 st.subheader("Case pipeline")
 funnel = data.derived("funnel", f)
@@ -56,9 +57,9 @@ with right:
 st.subheader("Where from, where to")
 left, right = st.columns(2)
 with left:
-    hosts = data.derived("host_countries", f).head(15)
+    hosts = data.derived("host_countries", f).head(TOP)
     page.chart(charts.bars(hosts, "host_country", colour=False,
-                           title="Returnees registered by host country returned from (top 15)",
+                           title=f"Returnees registered by host country (top {TOP})",
                            unit=catalogue.get("BEN-1").unit),
                hosts, "returnee registered", f, "beneficiaries_by_host_country")
 with right:
@@ -74,9 +75,11 @@ chosen = sorted({str(p["country"]) for p in picked if "country" in p})
 regions = data.figure("BEN-2", f, ("country", "region"))
 if chosen:
     regions = regions[regions["country"].isin(chosen)]
-where = (", ".join(country_label(c) for c in chosen) if chosen
-         else "every country (click a country above to narrow)")
-page.chart(charts.grouped_bars(regions, "region", "country", stacked=True,
+    where = f"Regions of {', '.join(country_label(c) for c in chosen)}"
+else:
+    regions = regions.sort_values("value", ascending=False).head(TOP)
+    where = f"The {TOP} largest regions of every country; click a country above for all of its"
+page.chart(charts.grouped_bars(regions, "region", "country", stacked=True, sort_by_value=True,
                                title="Returnees assisted by region of return", unit=RETURNEES,
-                               subtitle=f"Regions of {where}"),
+                               subtitle=where),
            regions, "returnee assisted", f, "beneficiaries_by_region")

@@ -45,11 +45,9 @@ if current_role() != "donor":
                        "case failing this check", f, f"cases_{check['check']}")
 
 st.subheader("Completeness by country")
-scores = (long.groupby("country", as_index=False)[["filled", "expected"]].sum()
-          if not long.empty else long)
-if not long.empty:
-    scores["value"] = scores["filled"] / scores["expected"]
-    scores["value_note"] = ""
+scores = long.groupby("country", as_index=False)[["filled", "expected"]].sum()
+scores["value"] = scores["filled"] / scores["expected"]
+scores["value_note"] = ""
 left, right = st.columns(2)
 with left:
     page.chart(charts.bars(scores, "country", value_format=".0%", unit="% of fields filled",

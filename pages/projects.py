@@ -60,6 +60,5 @@ with right:
     trend = data.figure("ASS-3", f, ("period",))
     page.chart(charts.bars(trend, "period", colour=False, horizontal=False,
                            sort_by_value=False, unit=WAIT.unit,
-                           title="Median time from return to first delivery, by period of "
-                                 "delivery"),
+                           title="Median time to assistance, by period of delivery"),
                trend, "returnee assisted", f, "time_to_assistance_by_period")

@@ -18,6 +18,9 @@ FORMATS = {"count": ",.0f", "rate": ".0%", "money": ",.0f", "days": ",.0f", "sco
 # The name of the click selection a chart built with ``select=True`` carries; ui.page.chart
 # hands what was clicked back to the page.
 PICK = "pick"
+# Categories with an order of their own (others: alphabetical, or by value).
+ORDERS = {"age_group": ["<18", "18–24", "25–34", "35–49", "50+", "unknown"],
+          "horizon": ["6m", "12m"]}
 
 
 def value_format(kind: str) -> str:
@@ -111,8 +114,9 @@ def _legend(field: str, values: list[str]) -> alt.Legend:
     """A bottom legend that shows codes in words (``food_processing`` → Food processing)."""
     labels = {v: dimension_label(field, v).replace("'", "’") for v in values}
     expr = " : ".join(f"datum.label == '{k}' ? '{v}'" for k, v in labels.items())
-    return alt.Legend(title=None, orient="bottom",
-                      labelExpr=f"{expr} : datum.label" if expr else None)
+    extra = {"labelExpr": f"{expr} : datum.label"} if expr else {}
+    return alt.Legend(title=None, orient="bottom", columns=min(4, max(1, len(values))),
+                      **extra)
 
 
 def _tooltip(fields: list[str], unit: str, fmt: str) -> list[alt.Tooltip]:
@@ -120,17 +124,30 @@ def _tooltip(fields: list[str], unit: str, fmt: str) -> list[alt.Tooltip]:
             for f in fields] + [alt.Tooltip("value:Q", title=unit, format=fmt)]
 
 
+def _order(data: pd.DataFrame, field: str, by_value: bool) -> list[str]:
+    """Category labels in order: largest total first, or the field's natural order
+    (age groups from the youngest) and otherwise alphabetical by code."""
+    if by_value:
+        totals = data.groupby(f"{field}_label", sort=False)["value"].sum()
+        return list(totals.sort_values(ascending=False, kind="stable").index)
+    natural = ORDERS.get(field)
+    codes = sorted(set(data[field]), key=lambda c: (natural.index(c) if natural and c in
+                                                    natural else len(natural or ()), c))
+    return [dimension_label(field, c) for c in codes]
+
+
 def grouped_bars(frame: pd.DataFrame, field: str, group: str, *, title: str, unit: str,
-                 value_format: str = ",.0f", subtitle: str = "",
-                 stacked: bool = False) -> alt.Chart:
+                 value_format: str = ",.0f", subtitle: str = "", stacked: bool = False,
+                 sort_by_value: bool = False) -> alt.Chart:
     """Horizontal bars per value of ``field``, one bar per ``group`` value side by side
     (or stacked with ``stacked``), coloured by ``group`` (fixed colours for countries,
     sectors and sex)."""
     data = _labelled(_labelled(frame.dropna(subset=["value"]), field), group)
-    groups = sorted(set(data[group].astype(str)))
+    natural = ORDERS.get(group, [])
+    groups = sorted(set(data[group].astype(str)),
+                    key=lambda g: (natural.index(g) if g in natural else len(natural), g))
     encoding = dict(
-        y=alt.Y(f"{field}_label:N", title=None, sort=list(dict.fromkeys(
-            data.sort_values(field)[f"{field}_label"]))),
+        y=alt.Y(f"{field}_label:N", title=None, sort=_order(data, field, sort_by_value)),
         x=alt.X("value:Q", title=unit, stack=True if stacked else None,
                 axis=alt.Axis(format=value_format)),
         color=alt.Color(f"{group}:N", scale=scale_for(group, groups),
@@ -138,9 +155,9 @@ def grouped_bars(frame: pd.DataFrame, field: str, group: str, *, title: str, uni
         tooltip=_tooltip([field, group], unit, value_format))
     if not stacked:
         encoding["yOffset"] = alt.YOffset(f"{group}:N", sort=groups)
-    step = 22 if stacked else max(8, 44 // max(1, len(groups))) * len(groups)
+    # With an offset channel the step sizes one bar of a group, not the whole group.
     return alt.Chart(data, title=_title(title, unit, subtitle)).mark_bar().encode(
-        **encoding).properties(height=alt.Step(min(step, 40)))
+        **encoding).properties(height=alt.Step(22 if stacked else 12))
 
 
 def funnel(frame: pd.DataFrame, *, title: str, unit: str, subtitle: str = "") -> alt.Chart:
@@ -149,9 +166,11 @@ def funnel(frame: pd.DataFrame, *, title: str, unit: str, subtitle: str = "") ->
     data = frame.dropna(subset=["value"]).copy()
     data["note"] = [_funnel_note(row) for _, row in data.iterrows()]
     order = list(frame["label"])
+    room = float(data["value"].max() or 1) * 1.6  # space for the notes right of the bars
     base = alt.Chart(data, title=_title(title, unit, subtitle)).encode(
         y=alt.Y("label:N", title=None, sort=order),
-        x=alt.X("value:Q", title=unit, axis=alt.Axis(format=",.0f")))
+        x=alt.X("value:Q", title=unit, axis=alt.Axis(format=",.0f"),
+                scale=alt.Scale(domain=[0, room], nice=False)))
     bar = base.mark_bar(color=MAIN).encode(tooltip=[
         alt.Tooltip("label:N", title="Step"), alt.Tooltip("value:Q", title=unit, format=",.0f"),
         alt.Tooltip("share:Q", title="Moved on from the previous step", format=".0%"),
@@ -175,7 +194,8 @@ def histogram(frame: pd.DataFrame, *, title: str, unit: str, band_title: str,
     data = frame.dropna(subset=["value"])
     return alt.Chart(data, title=_title(title, unit, subtitle)).mark_bar(color=MAIN).encode(
         x=alt.X("label:O", title=band_title, sort=list(frame["label"]),
-                scale=alt.Scale(paddingInner=0.04), axis=alt.Axis(labelAngle=-40)),
+                scale=alt.Scale(paddingInner=0.04),
+                axis=alt.Axis(labelAngle=-45, labelOverlap=False)),
         y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.0f")),
         tooltip=[alt.Tooltip("label:O", title=band_title),
                  alt.Tooltip("value:Q", title=unit, format=",.0f")],

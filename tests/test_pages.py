@@ -1,0 +1,147 @@
+"""Every page of issue 3 renders under AppTest, on SQLite and PostgreSQL, with the default
+filters, one country, an empty period and a one-day period — and shows the same figures
+as ``metrics`` computes on the same database.
+
+The database is the demo generator's (``data_access.demo``) at 300 beneficiaries, made
+once per backend. Sign-in is set in session state (the keys streamlit-authenticator
+leaves, see docs/stack-notes.md); charts are unknown elements to AppTest, so figures are
+checked on the KPI cards and chart presence through the absence of exceptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_access import db, demo
+from data_access.scope import Scope
+from metrics import catalogue, compute, quality
+from metrics.filters import Filters
+from ui.format import by_kind
+from ui.kpi import MEASURES
+
+ROOT = Path(__file__).resolve().parent.parent
+D = dt.date
+
+# page -> the indicator (or measure) of its first KPI card; None: cards that are not one.
+PAGES: dict[str, str | None] = {
+    "pages/overview.py": "BEN-1",
+    "pages/beneficiaries.py": "BEN-1",
+    "pages/projects.py": "ASS-1",
+    "pages/cooperatives.py": "COOP-1",
+    "pages/training.py": "TRN-1",
+    "pages/outcomes.py": "FUP-1",
+    "pages/capacity.py": "CAP-1",
+    "pages/targets.py": None,
+    "pages/data_quality.py": None,
+}
+# name -> (sidebar session state, the Filters it makes)
+FILTERS: dict[str, tuple[dict[str, object], Filters]] = {
+    "default": ({}, Filters(D(2015, 1, 1), D(2016, 12, 31))),
+    "one_country": ({"f_countries": ["MA"]}, Filters(D(2015, 1, 1), D(2016, 12, 31), ("MA",))),
+    "empty_period": ({"f_period": "Custom range", "f_range": (D(1990, 1, 1), D(1990, 12, 31))},
+                     Filters(D(1990, 1, 1), D(1990, 12, 31))),
+    "one_day": ({"f_period": "Custom range", "f_range": (D(2016, 6, 15), D(2016, 6, 15))},
+                Filters(D(2016, 6, 15), D(2016, 6, 15))),
+}
+_urls: dict[str, str] = {}
+
+
+@pytest.fixture
+def demo_url(backend: str, make_database: Callable[[str, str], str]) -> str:
+    """A demo database (300 beneficiaries) per backend, made once for this module."""
+    if backend not in _urls:
+        url = make_database(backend, "pages_demo")
+        demo.load(url, demo.generate(300, seed=7), progress=lambda _: None)
+        _urls[backend] = url
+    return _urls[backend]
+
+
+def open_page(url: str, monkeypatch: pytest.MonkeyPatch, path: str,
+              state: dict[str, object] | None = None, user: str = "demo-manager") -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DEMO_MODE", "true")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = user
+    at.session_state["name"] = user
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at.switch_page(path).run()
+
+
+def expected_card(url: str, code: str, filters: Filters) -> str:
+    base, _, measure = code.partition(".")
+    with db.session(url, Scope.everything()) as session:
+        row = compute(base, session, filters).iloc[0]
+    if measure:
+        return by_kind(row[measure], MEASURES[code][1])
+    return by_kind(row["value"], catalogue.get(base).kind, row["value_note"])
+
+
+def card(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no card {label!r}; cards: {[m.label for m in at.metric]}"
+    return values[0]
+
+
+@pytest.mark.parametrize("filter_name", list(FILTERS))
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_renders_with_its_figures(demo_url: str, monkeypatch: pytest.MonkeyPatch,
+                                       path: str, filter_name: str) -> None:
+    state, filters = FILTERS[filter_name]
+    at = open_page(demo_url, monkeypatch, path, state)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, f"{path} has no title"
+    code = PAGES[path]
+    if code is not None:
+        title = catalogue.get(code).title
+        assert card(at, title) == expected_card(demo_url, code, filters)
+    if filter_name == "empty_period":
+        messages = [i.value for i in at.info]
+        assert any(m.startswith("No ") and "1990" in m for m in messages), messages
+        assert not at.error, [e.value for e in at.error]
+
+
+def test_data_quality_counts_match_the_metrics(demo_url: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(demo_url, monkeypatch, "pages/data_quality.py")
+    filters = FILTERS["default"][1]
+    with db.session(demo_url, Scope.everything()) as session:
+        checks = quality.checks(session, filters)
+    assert card(at, "Records with a problem") == f"{checks['value'].sum():,.0f}"
+    failing = int((checks["value"] > 0).sum())
+    assert card(at, "Checks with problems") == f"{failing} of {len(checks)}"
+    # The offending cases are listed (case numbers only) in one expander per failing check.
+    assert len(at.expander) == failing
+
+
+def test_targets_page_shows_the_logframe(demo_url: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from metrics import targets
+
+    at = open_page(demo_url, monkeypatch, "pages/targets.py")
+    with db.session(demo_url, Scope.everything()) as session:
+        logframe = targets.progress(session, FILTERS["default"][1])
+    pairs = logframe[["indicator", "country"]].drop_duplicates()
+    assert card(at, "Targets") == f"{len(pairs):,}"
+    assert at.dataframe, "the logframe table is missing"
+
+
+def test_donors_see_the_figures_pages_but_not_data_quality(
+        demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(demo_url, monkeypatch, "pages/beneficiaries.py", user="demo-donor")
+    assert not at.exception, [e.value for e in at.exception]
+    assert card(at, "Returnees registered")
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    fresh.session_state["authentication_status"] = True
+    fresh.session_state["username"] = fresh.session_state["name"] = "demo-donor"
+    fresh.run()
+    with pytest.raises(ValueError):
+        fresh.switch_page("pages/data_quality.py")
