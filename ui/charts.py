@@ -227,7 +227,8 @@ def traffic_lights(frame: pd.DataFrame, row: str, column: str, *, title: str,
     base = alt.Chart(frame, title=_title(title, "% of target achieved", subtitle)).encode(
         x=alt.X(f"{column}:N", title=None, axis=alt.Axis(orient="top", labelAngle=0),
                 sort=list(dict.fromkeys(frame[column]))),
-        y=alt.Y(f"{row}:N", title=None, sort=list(dict.fromkeys(frame[row]))))
+        y=alt.Y(f"{row}:N", title=None, sort=list(dict.fromkeys(frame[row])),
+                axis=alt.Axis(labelLimit=320)))
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("status:N", title=None, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=statuses,
