@@ -47,7 +47,10 @@ def get_engine(url: str) -> Engine:
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite":
                 if parsed.database and parsed.database != ":memory:":
-                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                    try:
+                        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                    except OSError as exc:
+                        raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
                 engine = create_engine(url, connect_args={"check_same_thread": False})
                 event.listen(engine, "connect", _sqlite_pragmas)
             else:
@@ -71,6 +74,25 @@ def describe_unavailable(url: str, exc: BaseException) -> str:
             f"click. Detail: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
 
+# Messages of driver errors that mean "cannot reach or open the database", as opposed to
+# a bad query (SQLite reports both as OperationalError).
+_CONNECTION_ERRORS = (
+    "unable to open database", "disk i/o error", "database is locked", "could not connect",
+    "connection refused", "connection timed out", "timeout expired", "server closed the "
+    "connection", "terminating connection", "connection is closed", "the database system "
+    "is starting up", "the database system is shutting down", "no route to host",
+    "name or service not known", "could not translate host name", "consuming input failed",
+    "ssl syscall error", "connection failed", "connection to server",
+)
+
+
+def is_connection_error(exc: DBAPIError) -> bool:
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    return any(marker in text for marker in _CONNECTION_ERRORS)
+
+
 def alembic_config(url: str):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
@@ -87,6 +109,8 @@ def upgrade(url: str, revision: str = "head") -> None:
     try:
         command.upgrade(alembic_config(url), revision)
     except OperationalError as exc:
+        if not is_connection_error(exc):
+            raise
         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
 
 
@@ -110,9 +134,9 @@ def session(url: str, scope: Scope) -> Iterator[Session]:
     try:
         yield sess
         sess.commit()
-    except (OperationalError, DBAPIError) as exc:
+    except DBAPIError as exc:
         sess.rollback()
-        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        if is_connection_error(exc):
             raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
         raise
     except BaseException:
