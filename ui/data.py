@@ -63,9 +63,9 @@ def total(code: str, filters: Filters) -> pd.Series:
 
 
 def clear_cache() -> None:
-    """After an import or any write: every cached figure is recomputed."""
-    _figure.clear()
-    _derived.clear()
+    """After an import or any write: every cached result (figures, logframe, derived
+    figures, filter choices, "data as of") is recomputed on next use."""
+    st.cache_data.clear()
 
 
 @st.cache_data(show_spinner=False, ttl=900, max_entries=500)
@@ -88,6 +88,7 @@ def progress(filters: Filters) -> pd.DataFrame | None:
         unavailable(exc)
         raise
     return None if result is None else result.copy()
+
 
 # --- figures that are not catalogue indicators (issue 3) ---------------------------------
 # The pipeline funnel, cooperative list, amount bands, host countries and data-quality
