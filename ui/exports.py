@@ -73,7 +73,9 @@ def chart_downloads(chart: alt.TopLevelMixin, frame: pd.DataFrame, filters: Filt
 
 def table_downloads(frame: pd.DataFrame, filters: Filters, name: str, title: str) -> None:
     provenance, url, username, scope = _context(filters)
-    hidden = int(frame.astype(str).map(lambda v: bool(HIDDEN.match(v))).to_numpy().sum())
+    # Not astype(str): under pandas 3 a missing cell stays missing and match() fails.
+    hidden = int(frame.map(lambda v: isinstance(v, str) and bool(HIDDEN.match(v)))
+                 .to_numpy().sum())
     lines = provenance.lines(hidden or None)
     stem = files.file_name(name, filters, "x")[:-2]
     makers: dict[str, Callable[[], bytes]] = {
