@@ -1,0 +1,101 @@
+"""`manage.py import PATH [--dry-run] [--user NAME] [--errors FILE]`: import a template file.
+
+PATH is an .xlsx workbook, a .zip of CSV files, a folder of CSV files, or one CSV file
+named after its sheet (docs/import.md). The whole file is validated first; with any
+problem nothing is written, every problem is printed (sheet, row, column, sentence) and
+the exit code is 1. ``--errors FILE`` also writes them to FILE (.csv or .xlsx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from data_access.importing import ImportReport, Source, run_import
+from data_access.scope import Scope
+from data_access.settings import load_settings
+from data_access.spreadsheet import frame_to_csv_bytes, frame_to_xlsx_bytes
+
+COLUMNS = ["sheet", "row", "column", "problem"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("import", help="validate and import a template file")
+    parser.add_argument("path", help=".xlsx, .zip of CSVs, folder of CSVs, or SHEET.csv")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="validate and count, write nothing")
+    parser.add_argument("--user", default="cli", help="name recorded in the import log")
+    parser.add_argument("--country", nargs="+", metavar="XX", default=None,
+                        help="import as a focal point of these countries (rows of other "
+                             "countries are errors); default: every country")
+    parser.add_argument("--errors", metavar="FILE", help="also write the problems to FILE "
+                        "(.csv or .xlsx)")
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    parser.set_defaults(func=run)
+
+
+def indicator_codes() -> list[str]:
+    from metrics import catalogue
+
+    return [i.code for i in catalogue.CATALOGUE]
+
+
+def problems_frame(report: ImportReport) -> pd.DataFrame:
+    return pd.DataFrame([p.as_dict() for p in report.problems], columns=COLUMNS)
+
+
+def error_file_bytes(report: ImportReport, suffix: str) -> bytes:
+    frame = problems_frame(report)
+    if suffix == ".xlsx":
+        return frame_to_xlsx_bytes({"problems": frame})
+    return frame_to_csv_bytes(frame)
+
+
+class ProgressLine:
+    """A one-line textual progress indicator on stderr: `[ 45%] reading beneficiaries…`."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.last = 0.0
+        self.started = time.monotonic()
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self.last < 0.2 and fraction < 1):
+            return
+        self.last = now
+        line = f"[{fraction:4.0%}] {message} ({now - self.started:.0f}s)"
+        sys.stderr.write("\r" + line[:78].ljust(78))
+        sys.stderr.flush()
+
+    def end(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    scope = Scope.for_countries(args.country) if args.country else Scope.everything()
+    line = ProgressLine(not args.quiet and sys.stderr.isatty() or False)
+    line.enabled = not args.quiet
+    report = run_import(settings.database_url, Source.from_path(Path(args.path)), scope,
+                        username=args.user, dry_run=args.dry_run,
+                        indicator_codes=indicator_codes(), progress=line)
+    line.end()
+    if not report.ok:
+        for p in report.problems:
+            where = " ".join(x for x in (p.sheet, f"row {p.row}" if p.row else "",
+                                         f"column {p.column}" if p.column else "") if x)
+            print(f"{where or 'file'}: {p.message}", file=sys.stderr)
+        if report.truncated:
+            print(f"… and {report.truncated:,} more problems", file=sys.stderr)
+    if args.errors and report.problems:
+        target = Path(args.errors)
+        target.write_bytes(error_file_bytes(report, target.suffix.lower()))
+        print(f"problems written to {target}", file=sys.stderr)
+    print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1

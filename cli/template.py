@@ -1,0 +1,20 @@
+"""`manage.py template PATH`: write the empty import template (.xlsx)."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.importer import indicator_codes
+from data_access.importing.template import write_workbook
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("template", help="write the empty import template (.xlsx)")
+    parser.add_argument("path", help="where to write the .xlsx file")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    write_workbook(args.path, indicator_codes=indicator_codes())
+    print(f"import template written to {args.path}")
+    return 0

@@ -1,0 +1,372 @@
+"""Write a validated file in bulk, in the caller's transaction.
+
+Matching (so that importing the same file twice changes nothing and a corrected file
+updates in place; nothing is ever deleted except vulnerability flags a case no longer has):
+
+- beneficiaries on ``case_number``; vulnerabilities become ``beneficiary_vulnerability``
+  rows (the cell is the whole set). When a case's country changes, the ``country`` copy on
+  all its fact rows changes with it (the scope filters on that copy).
+- cooperatives on name + country.
+- assistance on case + modality + kind, in order: the n-th row of a case with a given
+  modality and kind is the n-th such record of that case in the database.
+- training on case + kind + session date: the session is found or created by country
+  (the case's) + kind + date + provider, the attendance by session + beneficiary.
+- follow-ups on case + visit date; capacity-building on country + date + institution +
+  activity; targets on indicator + country + period end.
+
+A column the file does not have is left as it is on existing rows. All reads of existing
+rows are one SELECT per table; all writes are Core ``executemany`` in chunks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
+
+from data_access.importing.validate import Table as Parsed
+from data_access.importing.validate import Validated
+from data_access.models import (
+    Assistance,
+    Attendance,
+    Beneficiary,
+    BeneficiaryVulnerability,
+    CapacityActivity,
+    Cooperative,
+    FollowUp,
+    Target,
+    TrainingSession,
+)
+from data_access.vocab import CaseStatus, CooperativeStatus
+
+CHUNK = 5_000
+Counts = dict[str, dict[str, int]]
+Progress = Callable[[float, str], None]
+
+BEN = Beneficiary.__table__
+VUL = BeneficiaryVulnerability.__table__
+COOP = Cooperative.__table__
+ASS = Assistance.__table__
+SES = TrainingSession.__table__
+ATT = Attendance.__table__
+FUP = FollowUp.__table__
+CAP = CapacityActivity.__table__
+TGT = Target.__table__
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start:start + CHUNK]
+
+
+def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    for chunk in _chunks(rows):
+        conn.execute(insert(table), chunk)
+
+
+def _update(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``rows``: dicts with ``_id`` and the columns to set (the same keys in every dict)."""
+    if not rows:
+        return
+    columns = [k for k in rows[0] if k != "_id"]
+    stmt = update(table).where(table.c.id == bindparam("_id")).values(
+        {c: bindparam(c) for c in columns})
+    for chunk in _chunks(rows):
+        conn.execute(stmt, chunk)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if hasattr(a, "isoformat") and hasattr(b, "isoformat"):
+        return str(a)[:10] == str(b)[:10]
+    return bool(a == b)
+
+
+class _Upsert:
+    """Collects inserts and updates for one table against its existing rows."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self.inserts: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+
+    def row(self, current: dict[str, Any] | None, values: dict[str, Any],
+            update_columns: Iterable[str], *, force_changed: bool = False) -> None:
+        if current is None:
+            self.inserts.append(values)
+            self.counts["inserted"] += 1
+            return
+        cols = list(update_columns)
+        if force_changed or any(not _same(current[c], values[c]) for c in cols):
+            self.updates.append({"_id": current["id"], **{c: values[c] for c in cols}})
+            self.counts["updated"] += 1
+        else:
+            self.counts["unchanged"] += 1
+
+    def flush(self, conn: Connection, table: Table) -> None:
+        _update(conn, table, self.updates)
+        _insert(conn, table, self.inserts)
+        self.inserts, self.updates = [], []
+
+
+def _values(t: Parsed, row: tuple[Any, ...], names: Iterable[str]) -> dict[str, Any]:
+    return {n: row[t.at[n]] for n in names}
+
+
+def _cols(t: Parsed, names: Iterable[str]) -> list[str]:
+    return [n for n in names if n in t.present]
+
+
+def _existing(conn: Connection, table: Table, columns: Iterable[str],
+              key: Callable[[dict[str, Any]], Any], wanted: set[Any] | None = None,
+              order_by_id: bool = False) -> dict[Any, list[dict[str, Any]]]:
+    """Existing rows by key (one SELECT), keeping only the keys in ``wanted``."""
+    stmt = select(*[table.c[c] for c in ["id", *columns]])
+    if order_by_id:
+        stmt = stmt.order_by(table.c.id)
+    found: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(stmt).mappings():
+        k = key(row)
+        if wanted is None or k in wanted:
+            found[k].append(dict(row))
+    return found
+
+
+def _case_ids(conn: Connection) -> dict[str, tuple[int, str]]:
+    return {case: (bid, country) for case, bid, country in conn.execute(
+        select(BEN.c.case_number, BEN.c.id, BEN.c.country))}
+
+
+BEN_COLUMNS = ("country", "region", "sex", "birth_date", "birth_year", "household_size",
+               "host_country", "return_date", "return_type", "registration_date", "status",
+               "consent_story", "first_name", "last_name", "phone")
+FACT_TABLES = (ASS, ATT, FUP, VUL)
+
+
+def _beneficiaries(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
+    present = set(t.present) | ({"birth_year"} if "birth_date" in t.present else set())
+    cols = [c for c in BEN_COLUMNS if c in present]
+    rows = list(t.valid_rows())
+    at_case = t.at["case_number"]
+    wanted = {r[at_case] for r in rows}
+    existing = _existing(conn, BEN, ["case_number", *BEN_COLUMNS], lambda r: r["case_number"],
+                         wanted)
+    vul_present = "vulnerabilities" in t.present
+    old_vul: dict[int, set[str]] = defaultdict(set)
+    if vul_present:
+        for bid, vul in conn.execute(select(VUL.c.beneficiary_id, VUL.c.vulnerability)):
+            old_vul[bid].add(str(vul))
+    upsert = _Upsert(counts)
+    moved: list[dict[str, Any]] = []  # cases whose country changed
+    vul_add: list[tuple[str, str, str]] = []  # (case, vulnerability, country)
+    vul_remove: list[dict[str, Any]] = []
+    for row in rows:
+        values = _values(t, row, ("case_number", *BEN_COLUMNS))
+        if values["status"] is None:
+            values["status"] = CaseStatus.REGISTERED
+        if values["consent_story"] is None:
+            values["consent_story"] = False
+        current = existing.get(values["case_number"], [None])[0]
+        vul_changed = False
+        if vul_present:
+            wanted_vul = {str(v) for v in (row[t.at["vulnerabilities"]] or ())}
+            had = old_vul.get(current["id"], set()) if current else set()
+            vul_changed = wanted_vul != had
+            vul_add += [(values["case_number"], v, values["country"])
+                        for v in sorted(wanted_vul - had)]
+            if current:
+                vul_remove += [{"b": current["id"], "v": v} for v in sorted(had - wanted_vul)]
+        if current is not None and current["country"] != values["country"]:
+            moved.append({"b": current["id"], "c": values["country"]})
+        upsert.row(current, values, cols, force_changed=vul_changed)
+    upsert.flush(conn, BEN)
+    for fact in FACT_TABLES:
+        if moved:
+            stmt = update(fact).where(fact.c.beneficiary_id == bindparam("b")).values(
+                country=bindparam("c"))
+            for chunk in _chunks(moved):
+                conn.execute(stmt, chunk)
+    if vul_remove:
+        stmt = delete(VUL).where(VUL.c.beneficiary_id == bindparam("b"),
+                                 VUL.c.vulnerability == bindparam("v"))
+        for chunk in _chunks(vul_remove):
+            conn.execute(stmt, chunk)
+    if vul_add:
+        ids = _case_ids(conn)
+        _insert(conn, VUL, [{"beneficiary_id": ids[case][0], "vulnerability": v,
+                             "country": country} for case, v, country in vul_add])
+
+
+def _cooperatives(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
+    names = ("region", "sector", "partner", "registration_date", "status")
+    cols = _cols(t, names)
+    existing = _existing(conn, COOP, ["name", "country", *names],
+                         lambda r: (r["name"], r["country"]))
+    upsert = _Upsert(counts)
+    for row in t.valid_rows():
+        values = _values(t, row, ("name", "country", *names))
+        if values["status"] is None:
+            values["status"] = CooperativeStatus.IN_CREATION
+        upsert.row(existing.get((values["name"], values["country"]), [None])[0], values, cols)
+    upsert.flush(conn, COOP)
+
+
+def _assistance(conn: Connection, t: Parsed, counts: dict[str, int],
+                cases: dict[str, tuple[int, str]]) -> None:
+    names = ("sector", "amount_eur", "approved_date", "delivered_date", "status")
+    cols = [*_cols(t, names), "country"] + (["cooperative_id"] if "cooperative" in t.present
+                                             else [])
+    coops = {(name, country): cid for name, country, cid in conn.execute(
+        select(COOP.c.name, COOP.c.country, COOP.c.id))}
+    existing = _existing(conn, ASS, ["beneficiary_id", "modality", "kind", "country",
+                                     "cooperative_id", *names],
+                         lambda r: (r["beneficiary_id"], str(r["modality"]), str(r["kind"])),
+                         order_by_id=True)
+    seen: dict[tuple[int, str, str], int] = defaultdict(int)
+    upsert = _Upsert(counts)
+    for row in t.valid_rows():
+        bid, country = cases[row[t.at["case_number"]]]
+        values = _values(t, row, ("modality", "kind", *names))
+        coop = row[t.at["cooperative"]]
+        values.update(beneficiary_id=bid, country=country,
+                      cooperative_id=coops[(coop, country)] if coop is not None else None)
+        key = (bid, str(values["modality"]), str(values["kind"]))
+        matches = existing.get(key, [])
+        current = matches[seen[key]] if seen[key] < len(matches) else None
+        seen[key] += 1
+        upsert.row(current, values, cols)
+    upsert.flush(conn, ASS)
+
+
+def _training(conn: Connection, t: Parsed, counts: dict[str, int],
+              cases: dict[str, tuple[int, str]]) -> None:
+    rows = list(t.valid_rows())
+
+    def session_key(country: str, kind: Any, date: Any, provider: Any) -> tuple[Any, ...]:
+        return (country, str(kind), str(date)[:10], provider)
+
+    sessions = {session_key(r.country, r.kind, r.session_date, r.provider): r.id
+                for r in conn.execute(select(SES.c.id, SES.c.country, SES.c.kind,
+                                             SES.c.session_date, SES.c.provider))}
+    new_sessions: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        country = cases[row[t.at["case_number"]]][1]
+        key = session_key(country, row[t.at["kind"]], row[t.at["session_date"]],
+                          row[t.at["provider"]])
+        if key not in sessions and key not in new_sessions:
+            new_sessions[key] = {"country": country, "kind": row[t.at["kind"]],
+                                 "session_date": row[t.at["session_date"]],
+                                 "provider": row[t.at["provider"]]}
+    if new_sessions:
+        _insert(conn, SES, list(new_sessions.values()))
+        sessions = {session_key(r.country, r.kind, r.session_date, r.provider): r.id
+                    for r in conn.execute(select(SES.c.id, SES.c.country, SES.c.kind,
+                                                 SES.c.session_date, SES.c.provider))}
+    existing: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    stmt = select(ATT.c.id, ATT.c.beneficiary_id, ATT.c.session_id, ATT.c.completed,
+                  ATT.c.country, SES.c.kind, SES.c.session_date).join(
+        SES, SES.c.id == ATT.c.session_id).order_by(ATT.c.id)
+    for r in conn.execute(stmt).mappings():
+        existing[(r["beneficiary_id"], str(r["kind"]), str(r["session_date"])[:10])].append(
+            dict(r))
+    upsert = _Upsert(counts)
+    for row in rows:
+        bid, country = cases[row[t.at["case_number"]]]
+        kind, date = row[t.at["kind"]], row[t.at["session_date"]]
+        sid = sessions[session_key(country, kind, date, row[t.at["provider"]])]
+        values = {"session_id": sid, "beneficiary_id": bid, "country": country,
+                  "completed": row[t.at["completed"]]}
+        matches = existing.get((bid, str(kind), str(date)[:10]), [])
+        current = next((m for m in matches if m["session_id"] == sid),
+                       matches[0] if matches else None)
+        upsert.row(current, values, ("session_id", "completed", "country"))
+    upsert.flush(conn, ATT)
+
+
+def _followups(conn: Connection, t: Parsed, counts: dict[str, int],
+               cases: dict[str, tuple[int, str]]) -> None:
+    names = ("business_operating", "jobs_created", "score_economic", "score_social",
+             "score_psychosocial")
+    cols = [*_cols(t, names), "country"]
+    existing = _existing(conn, FUP, ["beneficiary_id", "visit_date", "country", *names],
+                         lambda r: (r["beneficiary_id"], str(r["visit_date"])[:10]))
+    upsert = _Upsert(counts)
+    for row in t.valid_rows():
+        bid, country = cases[row[t.at["case_number"]]]
+        values = _values(t, row, ("visit_date", *names))
+        values.update(beneficiary_id=bid, country=country)
+        current = existing.get((bid, str(values["visit_date"])), [None])[0]
+        upsert.row(current, values, cols)
+    upsert.flush(conn, FUP)
+
+
+def _capacity(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
+    names = ("institution_type", "people_reached")
+    cols = _cols(t, names)
+
+    def key(country: Any, date: Any, institution: Any, activity: Any) -> tuple[Any, ...]:
+        return (country, str(date)[:10], institution, str(activity))
+
+    existing = _existing(conn, CAP, ["country", "activity_date", "institution", "activity",
+                                     *names],
+                         lambda r: key(r["country"], r["activity_date"], r["institution"],
+                                       r["activity"]), order_by_id=True)
+    upsert = _Upsert(counts)
+    for row in t.valid_rows():
+        values = _values(t, row, ("country", "activity_date", "institution", "activity",
+                                  *names))
+        current = existing.get(key(values["country"], values["activity_date"],
+                                   values["institution"], values["activity"]), [None])[0]
+        upsert.row(current, values, cols)
+    upsert.flush(conn, CAP)
+
+
+def _targets(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
+    cols = _cols(t, ("baseline", "target"))
+    existing = _existing(conn, TGT, ["indicator", "country", "period_end", "baseline",
+                                     "target"],
+                         lambda r: (r["indicator"], r["country"], str(r["period_end"])[:10]))
+    upsert = _Upsert(counts)
+    for row in t.valid_rows():
+        values = _values(t, row, ("indicator", "country", "period_end", "baseline", "target"))
+        current = existing.get((values["indicator"], values["country"],
+                                str(values["period_end"])), [None])[0]
+        upsert.row(current, values, cols)
+    upsert.flush(conn, TGT)
+
+
+def apply(conn: Connection, validated: Validated, progress: Progress | None = None) -> Counts:
+    """Write every sheet of a problem-free file; returns counts per sheet."""
+    assert validated.ok, "apply() takes a file without problems"
+    report = progress or (lambda _f, _m: None)
+    counts: Counts = {name: {"inserted": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+                      for name in validated.tables}
+    tables = validated.tables
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("cooperatives", lambda: _cooperatives(conn, tables["cooperatives"],
+                                               counts["cooperatives"])),
+        ("beneficiaries", lambda: _beneficiaries(conn, tables["beneficiaries"],
+                                                 counts["beneficiaries"])),
+    ]
+    for index, (name, step) in enumerate(steps):
+        report(0.82 + 0.04 * index, f"writing {name}")
+        step()
+    cases = _case_ids(conn)
+    fact_steps: list[tuple[str, Callable[[], None]]] = [
+        ("assistance", lambda: _assistance(conn, tables["assistance"], counts["assistance"],
+                                           cases)),
+        ("training", lambda: _training(conn, tables["training"], counts["training"], cases)),
+        ("followups", lambda: _followups(conn, tables["followups"], counts["followups"],
+                                         cases)),
+        ("capacity_building", lambda: _capacity(conn, tables["capacity_building"],
+                                                counts["capacity_building"])),
+        ("targets", lambda: _targets(conn, tables["targets"], counts["targets"])),
+    ]
+    for index, (name, step) in enumerate(fact_steps):
+        report(0.9 + 0.018 * index, f"writing {name}")
+        if tables[name].rows:
+            step()
+    return counts

@@ -1,0 +1,233 @@
+"""Value parsers for the import template (domain.md, "The import template", "Values").
+
+Every parser takes the raw cell value (a ``str`` from a CSV, or whatever openpyxl read from
+an XLSX cell: ``str``, ``int``, ``float``, ``bool``, ``datetime``) that is known not to be
+blank, and returns the stored value or raises ``ValueError`` whose message is a plain
+sentence fragment a field officer can act on ("'31/02/2015' is not a date: …").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import math
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+import pycountry
+
+from data_access.spreadsheet import unsafe_text
+from data_access.vocab import Sex, Vulnerability, parse_code
+
+YES = frozenset({"yes", "oui", "true", "vrai", "1", "y", "o"})
+NO = frozenset({"no", "non", "false", "faux", "0", "n"})
+INT32_MAX = 2_147_483_647
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or (
+        isinstance(value, float) and math.isnan(value))
+
+
+def text(value: Any) -> str:
+    """A cell as trimmed text; whole numbers read as numbers lose their ``.0``."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return unsafe_text(str(value).strip())
+
+
+def fold(value: str) -> str:
+    """Lower case, no accents, single spaces: the form names are compared in."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = re.sub(r"[\s\-_'’.,()]+", " ", stripped.lower())
+    return stripped.strip()
+
+
+def parse_date(value: Any) -> dt.date:
+    """``YYYY-MM-DD``, ``DD/MM/YYYY`` or an Excel date cell."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"{text(value)!r} is a number, not a date: format the cell as a "
+                         "date or type YYYY-MM-DD or DD/MM/YYYY")
+    raw = text(value)
+    match = _ISO_DATE.match(raw)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = _FR_DATE.match(raw)
+        if not match:
+            raise ValueError(f"{raw!r} is not a date: write YYYY-MM-DD or DD/MM/YYYY")
+        day, month, year = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a date of the calendar") from None
+
+
+def parse_bool(value: Any) -> bool:
+    """yes/no, oui/non, true/false, 1/0, y/n, o/n (any case), or a TRUE/FALSE cell."""
+    if isinstance(value, bool):
+        return value
+    key = text(value).lower()
+    if key in YES:
+        return True
+    if key in NO:
+        return False
+    raise ValueError(f"{text(value)!r} is not yes or no: write yes/no (or oui/non)")
+
+
+def _number_text(value: Any) -> str:
+    raw = text(value)
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", raw)
+    if "," in cleaned and "." in cleaned:
+        # the last separator is the decimal one: 1.234,50 or 1,234.50
+        if cleaned.rfind(",") > cleaned.rfind("."):
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        else:
+            cleaned = cleaned.replace(",", "")
+    else:
+        cleaned = cleaned.replace(",", ".")  # French decimal comma: 1234,50
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", cleaned):
+        raise ValueError(f"{raw!r} is not a number")
+    return cleaned
+
+
+def parse_decimal(value: Any, places: int = 2) -> Decimal:
+    """A number (``1234.5``, ``1 234,50``, ``1.234,50``) as a Decimal rounded to ``places``."""
+    if isinstance(value, bool):
+        raise ValueError(f"{text(value)!r} is not a number")
+    if isinstance(value, (int, Decimal)):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a number")
+        number = Decimal(repr(value))
+    else:
+        try:
+            number = Decimal(_number_text(value))
+        except InvalidOperation:
+            raise ValueError(f"{text(value)!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{text(value)!r} is not a number")
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def parse_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{text(value)!r} is not a number")
+    number = float(value) if isinstance(value, (int, float, Decimal)) else float(
+        _number_text(value))
+    if not math.isfinite(number):
+        raise ValueError(f"{text(value)!r} is not a number")
+    return number
+
+
+def parse_int(value: Any) -> int:
+    """A whole number (``3``, ``3.0``, ``1 200``)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{text(value)!r} is not a whole number")
+    if isinstance(value, int):
+        number = value
+    else:
+        try:
+            as_float = parse_float(value)
+        except ValueError:
+            raise ValueError(f"{text(value)!r} is not a whole number") from None
+        if not as_float.is_integer():
+            raise ValueError(f"{text(value)!r} is not a whole number")
+        number = int(as_float)
+    if abs(number) > INT32_MAX:
+        raise ValueError(f"{text(value)!r} is too large")
+    return number
+
+
+def parse_enum(enum: type[StrEnum], value: Any) -> StrEnum:
+    return parse_code(enum, text(value))
+
+
+def parse_sex(value: Any) -> Sex:
+    return parse_code(Sex, text(value))
+
+
+def parse_vulnerabilities(value: Any) -> frozenset[Vulnerability]:
+    """A ``;``-separated (or ``,``-separated) list of vulnerability words."""
+    words = [w for w in re.split(r"[;,]", text(value)) if w.strip()]
+    found = set()
+    for word in words:
+        try:
+            found.add(parse_code(Vulnerability, word))
+        except ValueError:
+            accepted = ", ".join(v.value for v in Vulnerability)
+            raise ValueError(f"{word.strip()!r} is not a vulnerability: use {accepted}, "
+                             "separated by ;") from None
+    return frozenset(found)
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Folded name or code → alpha-2, for every ISO 3166-1 country, in English and French."""
+    french = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        for name in (country.name, getattr(country, "official_name", None),
+                     getattr(country, "common_name", None)):
+            if name:
+                names.setdefault(fold(name), code)
+                names.setdefault(fold(french.gettext(name)), code)
+    for country in pycountry.countries:  # codes win over names
+        names[country.alpha_2.lower()] = country.alpha_2
+        names[country.alpha_3.lower()] = country.alpha_2
+    return names
+
+
+def parse_country(value: Any) -> str:
+    """ISO 3166-1 alpha-2 (or alpha-3) code, or the English or French name → alpha-2."""
+    raw = text(value)
+    code = _country_names().get(fold(raw)) or _country_names().get(raw.lower())
+    if code is None:
+        raise ValueError(f"{raw!r} is not a country: write its ISO code (MA, TN, SN) or its "
+                         "English or French name")
+    return code
+
+
+@cache
+def _region_names(country: str) -> dict[str, str]:
+    french = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["fr"])
+    names: dict[str, str] = {}
+    subdivisions = sorted(pycountry.subdivisions.get(country_code=country) or [],
+                          key=lambda s: (s.type != "Region", s.code))  # regions win clashes
+    for sub in subdivisions:
+        names.setdefault(fold(sub.name), sub.code)
+        names.setdefault(fold(french.gettext(sub.name)), sub.code)
+    for sub in subdivisions:
+        names[sub.code.lower()] = sub.code
+        names[sub.code.split("-", 1)[1].lower()] = sub.code  # "05" for MA-05
+    return names
+
+
+def parse_region(value: Any, country: str) -> str:
+    """An ISO 3166-2 code (``MA-05``, or ``05`` within the row's country) or a name."""
+    raw = text(value)
+    names = _region_names(country)
+    code = names.get(raw.lower()) or names.get(fold(raw))
+    if code is None:
+        raise ValueError(f"{raw!r} is not a region of {country}: write its ISO 3166-2 code "
+                         f"(e.g. {next(iter(sorted(set(names.values()))), country + '-01')}) "
+                         "or its name")
+    return code

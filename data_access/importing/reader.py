@@ -1,0 +1,230 @@
+"""Reading an import file into raw sheets, whatever its container.
+
+Accepted (the choice is documented in docs/import.md):
+
+- ``.xlsx`` / ``.xlsm``: one workbook, a sheet per entity, streamed row by row
+  (``data_access.importing.xlsx``). Every template sheet must be there (an empty sheet is fine); other sheets are
+  ignored.
+- ``.zip``: the same sheets as CSV files named after the sheets (``beneficiaries.csv``,
+  …), at any depth of the archive; every template sheet must be there.
+- a folder: the same as a ``.zip``.
+- ``.csv``: one sheet, named by the file name (``followups.csv``), for small updates.
+
+CSV files are UTF-8 (with or without BOM) with a comma, semicolon or tab as separator
+(detected on the header line), as Excel writes them in any locale.
+
+Problems with the container itself raise ``FileProblem`` with a plain sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from data_access.importing.schema import SHEET_NAMES
+
+MAX_BYTES = 200 * 1024 * 1024
+csv.field_size_limit(10 * 1024 * 1024)
+
+
+class FileProblem(ValueError):
+    """The file cannot be read as an import file; the message says why and what to do."""
+
+
+class Formula(str):
+    """The text of a formula cell (``=A1+1``): refused by the validator."""
+
+
+@dataclass
+class RawSheet:
+    name: str
+    header: list[Any]
+    rows: Iterator[tuple[int, tuple[Any, ...]]]  # (spreadsheet row number, cells)
+    size_hint: int | None  # rows in the sheet when known, for progress
+
+
+@dataclass
+class Source:
+    """What was uploaded or named: a path (file or folder), or bytes with a file name."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str]) -> Source:
+        p = Path(path)
+        return cls(p.name, path=p)
+
+    def open_bytes(self) -> io.BufferedIOBase:
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        return open(self.path, "rb")  # noqa: SIM115
+
+    def read_bytes(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path.read_bytes()
+
+    def size(self) -> int:
+        if self.data is not None:
+            return len(self.data)
+        assert self.path is not None
+        return self.path.stat().st_size
+
+
+def _kind(source: Source) -> str:
+    if source.path is not None and source.path.is_dir():
+        return "folder"
+    suffix = PurePosixPath(source.name.lower()).suffix
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".zip":
+        return "zip"
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise FileProblem(f"{source.name}: {suffix} files are not read; save the workbook as "
+                          "Excel Workbook (.xlsx) or the sheets as CSV UTF-8 files")
+    raise FileProblem(f"{source.name}: not an import file (expected .xlsx, .csv, .zip of CSV "
+                      "files, or a folder of CSV files)")
+
+
+def open_sheets(source: Source) -> tuple[list[RawSheet], list[str]]:
+    """The raw sheets of ``source`` and the template sheets it lacks."""
+    if source.path is not None and not source.path.exists():
+        raise FileProblem(f"{source.path}: no such file or folder")
+    kind = _kind(source)
+    if kind != "folder":
+        size = source.size()
+        if size == 0:
+            raise FileProblem(f"{source.name}: the file is empty")
+        if size > MAX_BYTES:
+            raise FileProblem(f"{source.name}: the file is larger than "
+                              f"{MAX_BYTES // (1024 * 1024)} MB; split it by country or year")
+    if kind == "xlsx":
+        sheets = _xlsx_sheets(source)
+    elif kind == "csv":
+        stem = PurePosixPath(source.name).stem.lower().strip()
+        if stem not in SHEET_NAMES:
+            raise FileProblem(f"{source.name}: a CSV file must be named after its sheet "
+                              f"({', '.join(n + '.csv' for n in SHEET_NAMES)})")
+        return [_csv_sheet(stem, source.read_bytes(), source.name)], []
+    elif kind == "zip":
+        sheets = _zip_sheets(source)
+    else:
+        sheets = _folder_sheets(source)
+    found = {s.name for s in sheets}
+    missing = [n for n in SHEET_NAMES if n not in found]
+    return sheets, missing
+
+
+# --- XLSX --------------------------------------------------------------------------------
+
+def _xlsx_sheets(source: Source) -> list[RawSheet]:
+    from data_access.importing.xlsx import Workbook, XlsxError
+
+    handle = source.open_bytes()
+    if handle.read(4) != b"PK\x03\x04":
+        raise FileProblem(f"{source.name}: not an Excel workbook (.xlsx); the file may be "
+                          "damaged or of another kind")
+    handle.seek(0)
+    try:
+        wb = Workbook(handle)
+    except XlsxError as exc:
+        raise FileProblem(f"{source.name}: the workbook cannot be read ({exc}); open it in "
+                          "Excel and save it again as .xlsx") from None
+    sheets = []
+    for title in wb.sheets:
+        name = title.strip().lower()
+        if name not in SHEET_NAMES:
+            continue
+        rows = _guarded(wb.rows(title, Formula), source.name)
+        header = next(rows, (1, ()))[1]
+        sheets.append(RawSheet(name, list(header), rows, wb.row_count(title)))
+    return sheets
+
+
+def _guarded(rows: Iterator[tuple[int, tuple[Any, ...]]], label: str
+             ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    from data_access.importing.xlsx import XlsxError
+
+    try:
+        yield from rows
+    except (XlsxError, KeyError, ValueError, IndexError) as exc:
+        raise FileProblem(f"{label}: the workbook is damaged ({type(exc).__name__}); open "
+                          "it in Excel and save it again as .xlsx") from None
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096]:
+        raise FileProblem(f"{name}: not a text file (it holds binary data); export the sheet "
+                          "as CSV UTF-8") from None
+    raise FileProblem(f"{name}: not UTF-8 text (probably Latin-1 / Windows-1252, as older "
+                      "Excel writes 'CSV'); in Excel save as 'CSV UTF-8 (comma delimited)'"
+                      ) from None
+
+
+def _csv_sheet(name: str, data: bytes, label: str) -> RawSheet:
+    text = _decode(data, label)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    if first_line.count(delimiter) == 0:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+        try:
+            for index, record in enumerate(reader, start=1):
+                yield index, tuple(record)
+        except csv.Error as exc:
+            raise FileProblem(f"{label}: not a readable CSV file near record "
+                              f"{reader.line_num} ({exc})") from None
+
+    iterator = rows()
+    header = next(iterator, (1, ()))[1]
+    return RawSheet(name, list(header), iterator, text.count("\n") + 1)
+
+
+def _zip_sheets(source: Source) -> list[RawSheet]:
+    try:
+        archive = zipfile.ZipFile(source.open_bytes())
+    except zipfile.BadZipFile:
+        raise FileProblem(f"{source.name}: not a readable .zip archive") from None
+    sheets: dict[str, RawSheet] = {}
+    for info in archive.infolist():
+        path = PurePosixPath(info.filename)
+        if info.is_dir() or path.name.startswith(".") or "__MACOSX" in path.parts:
+            continue
+        stem = path.stem.lower().strip()
+        if path.suffix.lower() == ".csv" and stem in SHEET_NAMES:
+            if stem in sheets:
+                raise FileProblem(f"{source.name}: two files for the sheet {stem}")
+            if info.file_size > MAX_BYTES:
+                raise FileProblem(f"{source.name}: {info.filename} is too large")
+            sheets[stem] = _csv_sheet(stem, archive.read(info), f"{source.name}/{path.name}")
+    return list(sheets.values())
+
+
+def _folder_sheets(source: Source) -> list[RawSheet]:
+    assert source.path is not None
+    sheets = []
+    for path in sorted(source.path.iterdir()):
+        stem = path.stem.lower().strip()
+        if path.is_file() and path.suffix.lower() == ".csv" and stem in SHEET_NAMES:
+            sheets.append(_csv_sheet(stem, path.read_bytes(), path.name))
+    return sheets

@@ -1,0 +1,450 @@
+"""Validate a whole import file before anything is written.
+
+``validate(source, connection, scope, ...)`` reads every sheet, parses every cell, and
+checks rows against each other and against the database. It returns a ``Validated``: the
+parsed rows ready for ``apply`` and the list of ``Problem`` s (sheet, row, column, a plain
+sentence). Row numbers are the spreadsheet's own: the header is row 1, the template's
+description row (when present) is row 2, so the first data row is 2 or 3.
+
+Database look-ups are one SELECT per table, never one per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from data_access.importing import parsers as p
+from data_access.importing.reader import FileProblem, Formula, RawSheet, Source, open_sheets
+from data_access.importing.schema import BY_NAME, SHEET_NAMES, Column, Sheet
+from data_access.models import Beneficiary, Cooperative
+from data_access.scope import Scope
+from data_access.vocab import AssistanceStatus
+
+MAX_PROBLEMS = 20_000
+MAX_AMOUNT = Decimal("9999999999.99")
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column,
+                "problem": self.message}
+
+
+@dataclass
+class Table:
+    """The parsed rows of one sheet: ``rows[i] = (row_number, value per template column)``."""
+
+    sheet: Sheet
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rejected: set[int] = field(default_factory=set)  # row numbers with a problem
+    present: set[str] = field(default_factory=set)  # template columns the file has
+
+    def __post_init__(self) -> None:
+        # position of each column in a row tuple (0 is the row number)
+        self.at = {c.name: i + 1 for i, c in enumerate(self.sheet.columns)}
+
+    def valid_rows(self) -> Iterator[tuple[Any, ...]]:
+        return (r for r in self.rows if r[0] not in self.rejected)
+
+
+@dataclass
+class Validated:
+    file_name: str
+    tables: dict[str, Table]
+    problems: list[Problem]
+    sheets_present: tuple[str, ...]
+    truncated: int = 0  # problems not kept beyond MAX_PROBLEMS
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def rejected_counts(self) -> dict[str, int]:
+        return {name: len(t.rejected) for name, t in self.tables.items()}
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.truncated = 0
+
+    def add(self, sheet: str, row: int | None, column: str, message: str,
+            table: Table | None = None) -> None:
+        if table is not None and row is not None:
+            table.rejected.add(row)
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(sheet, row, column, message))
+        else:
+            self.truncated += 1
+
+
+def _header_key(value: Any) -> str:
+    return p.fold(p.text(value)).replace(" ", "_").rstrip("*").strip("_")
+
+
+def _map_header(raw: RawSheet, sheet: Sheet, out: _Collector
+                ) -> list[tuple[int, Column, str]] | None:
+    """(file column index, template column, header as written) or None if unusable."""
+    by_alias = {alias: c for c in sheet.columns for alias in c.aliases}
+    mapping: list[tuple[int, Column, str]] = []
+    seen: dict[str, str] = {}
+    ok = True
+    for index, cell in enumerate(raw.header):
+        if p.is_blank(cell):
+            continue
+        written = p.text(cell)
+        column = by_alias.get(_header_key(cell))
+        if column is None:
+            names = ", ".join(c.name for c in sheet.columns)
+            out.add(sheet.name, 1, written, f"'{written}' is not a column of the {sheet.name} "
+                    f"sheet (renamed or misspelt?); its columns are: {names}")
+            ok = False
+            continue
+        if column.name in seen:
+            out.add(sheet.name, 1, written, f"the column {column.name} appears twice "
+                    f"(as '{seen[column.name]}' and '{written}')")
+            ok = False
+            continue
+        seen[column.name] = written
+        mapping.append((index, column, written))
+    for column in sheet.columns:
+        if column.required and column.name not in seen:
+            french = f" (or {column.french})" if column.french != column.name else ""
+            out.add(sheet.name, 1, column.name, f"the required column {column.name}{french} "
+                    "is missing from the header row")
+            ok = False
+    if not raw.header or all(p.is_blank(c) for c in raw.header):
+        return None
+    return mapping if ok else None
+
+
+class _CellParser:
+    """Turns one raw cell of a template column into its stored value (or ValueError)."""
+
+    def __init__(self, today: dt.date, indicator_codes: Collection[str] | None) -> None:
+        self.today = today
+        self.codes = {c.upper() for c in indicator_codes} if indicator_codes else None
+
+    def parse(self, sheet: str, column: Column, raw: Any, country: str | None) -> Any:
+        kind = column.kind
+        if kind == "text":
+            value = p.text(raw)
+            if column.max_length and len(value) > column.max_length:
+                raise ValueError(f"is longer than {column.max_length} characters")
+            return value
+        if kind == "date":
+            value = p.parse_date(raw)
+            if value.year < 1900:
+                raise ValueError(f"{value.isoformat()} is before 1900")
+            if value > self.today and not (sheet == "targets"):
+                raise ValueError(f"{value.isoformat()} is in the future")
+            return value
+        if kind == "bool":
+            return p.parse_bool(raw)
+        if kind == "int":
+            value = p.parse_int(raw)
+            name = column.name
+            if name == "household_size" and value < 1:
+                raise ValueError(f"{value} is not a household size (1 or more)")
+            if name == "birth_year" and not 1900 <= value <= self.today.year:
+                raise ValueError(f"{value} is not a birth year (1900 to {self.today.year})")
+            if value < 0:
+                raise ValueError(f"{value} is negative")
+            return value
+        if kind == "decimal":
+            value = p.parse_decimal(raw)
+            if value < 0:
+                raise ValueError(f"{value} is negative")
+            if value > MAX_AMOUNT:
+                raise ValueError(f"{value} is too large")
+            return value
+        if kind == "float":
+            return p.parse_float(raw)
+        if kind == "score":
+            value = p.parse_float(raw)
+            if not 0 <= value <= 1:
+                raise ValueError(f"{p.text(raw)} is outside 0–1 (write 0.75, not 75)")
+            return value
+        if kind == "country":
+            return p.parse_country(raw)
+        if kind == "region":
+            if country is None:
+                return None  # the country cell already has a problem
+            return p.parse_region(raw, country)
+        if kind == "sex":
+            return p.parse_sex(raw)
+        if kind == "enum":
+            assert column.enum is not None
+            return p.parse_enum(column.enum, raw)
+        if kind == "vulnerabilities":
+            return p.parse_vulnerabilities(raw)
+        if kind == "indicator":
+            code = p.text(raw).upper()
+            if self.codes is not None and code not in self.codes:
+                raise ValueError(f"{p.text(raw)!r} is not an indicator code (e.g. BEN-2, "
+                                 "ASS-1, TRN-1)")
+            return code
+        raise AssertionError(kind)
+
+
+def _parse_sheet(raw: RawSheet, out: _Collector, cells: _CellParser,
+                 tick: Callable[[int], None]) -> Table:
+    sheet = BY_NAME[raw.name]
+    table = Table(sheet)
+    mapping = _map_header(raw, sheet, out)
+    if mapping is None:
+        for _ in raw.rows:  # drain (keeps progress honest); nothing is parsed
+            pass
+        return table
+    width = len(sheet.columns)
+    table.present = {c.name for _, c, _ in mapping}
+    country_at = table.at.get("country")
+    # country first, so that region can be checked against it
+    mapping.sort(key=lambda m: m[1].kind != "country")
+    descriptions = {i: c.description for i, c, _ in mapping}
+    first = True
+    for number, row in raw.rows:
+        tick(number)
+        if first:
+            first = False
+            if any(i < len(row) and not p.is_blank(row[i]) and p.text(row[i]) == text
+                   for i, text in descriptions.items()):
+                continue  # the template's description row
+        if all(p.is_blank(v) for v in row):
+            continue
+        values: list[Any] = [number] + [None] * width
+        for index, column, written in mapping:
+            raw_value = row[index] if index < len(row) else None
+            if p.is_blank(raw_value):
+                if column.required:
+                    out.add(sheet.name, number, written, f"{column.name} is required but "
+                            "the cell is empty", table)
+                continue
+            if isinstance(raw_value, Formula):
+                out.add(sheet.name, number, written, f"the cell holds a formula "
+                        f"({str(raw_value)[:40]}); type the value itself", table)
+                continue
+            country = values[country_at] if country_at else None
+            try:
+                values[table.at[column.name]] = cells.parse(sheet.name, column, raw_value,
+                                                            country)
+            except ValueError as exc:
+                out.add(sheet.name, number, written, f"{column.name}: {exc}", table)
+        _row_rules(sheet.name, table, values, out)
+        table.rows.append(tuple(values))
+    return table
+
+
+def _row_rules(sheet: str, table: Table, v: list[Any], out: _Collector) -> None:
+    """Checks between the cells of one row (and defaults that depend on other cells)."""
+    at, row = table.at, v[0]
+    if sheet == "beneficiaries":
+        birth, year, ret = v[at["birth_date"]], v[at["birth_year"]], v[at["return_date"]]
+        if birth is not None and ret is not None and birth > ret:
+            out.add(sheet, row, "birth_date", f"the birth date {birth} is after the return "
+                    f"date {ret}", table)
+        if birth is not None and year is not None and birth.year != year:
+            out.add(sheet, row, "birth_year", f"the birth year {year} does not match the "
+                    f"birth date {birth}", table)
+        if year is not None and ret is not None and year > ret.year:
+            out.add(sheet, row, "birth_year", f"the birth year {year} is after the return "
+                    f"date {ret}", table)
+        if birth is not None:
+            v[at["birth_year"]] = birth.year
+        if v[at["consent_story"]] is None:
+            v[at["consent_story"]] = False
+    elif sheet == "assistance":
+        approved, delivered = v[at["approved_date"]], v[at["delivered_date"]]
+        if approved is not None and delivered is not None and delivered < approved:
+            out.add(sheet, row, "delivered_date", f"the delivery date {delivered} is before "
+                    f"the approval date {approved}", table)
+        if v[at["status"]] is None:
+            v[at["status"]] = (AssistanceStatus.DELIVERED if delivered is not None
+                               else AssistanceStatus.APPROVED)
+        elif v[at["status"]] == AssistanceStatus.DELIVERED and delivered is None and \
+                row not in table.rejected:
+            out.add(sheet, row, "delivered_date", "the assistance is delivered but has no "
+                    "delivery date", table)
+
+
+@dataclass(frozen=True)
+class Existing:
+    """What the database already holds, looked up once per table."""
+
+    beneficiaries: dict[str, tuple[int, str, dt.date]]  # case → (id, country, return date)
+    cooperatives: dict[tuple[str, str], int]  # (name, country) → id
+
+    @classmethod
+    def load(cls, conn: Connection) -> Existing:
+        ben = {case: (bid, country, _date(ret)) for case, bid, country, ret in conn.execute(
+            select(Beneficiary.case_number, Beneficiary.id, Beneficiary.country,
+                   Beneficiary.return_date))}
+        coops = {(name, country): cid for name, country, cid in conn.execute(
+            select(Cooperative.name, Cooperative.country, Cooperative.id))}
+        return cls(ben, coops)
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
+                  out: _Collector) -> None:
+    allowed = ", ".join(sorted(scope.countries)) if scope.countries is not None else ""
+
+    def outside(country: str | None) -> bool:
+        return country is not None and not scope.allows(country)
+
+    # duplicate keys within the file
+    for table in tables.values():
+        sheet = table.sheet
+        if sheet.name == "assistance":
+            continue  # several measures of one kind per case are matched in order
+        positions = [table.at[k] for k in sheet.key]
+        first_row: dict[tuple[Any, ...], int] = {}
+        for row in table.rows:
+            key = tuple(row[i] for i in positions)
+            if any(k is None for k, name in zip(key, sheet.key, strict=True)
+                   if BY_NAME[sheet.name].column(name).required):
+                continue
+            if key in first_row:
+                out.add(sheet.name, row[0], sheet.key[0],
+                        f"duplicate: the same {' + '.join(sheet.key)} as row {first_row[key]}",
+                        table)
+            else:
+                first_row[key] = row[0]
+
+    # beneficiaries: scope, and existing cases of countries the user cannot change
+    ben = tables["beneficiaries"]
+    in_file: dict[str, tuple[str | None, dt.date | None]] = {}
+    b_case, b_country, b_return = (ben.at[c] for c in ("case_number", "country",
+                                                       "return_date"))
+    for row in ben.rows:
+        case = row[b_case]
+        if case is None:
+            continue
+        in_file.setdefault(case, (row[b_country], row[b_return]))
+        if outside(row[b_country]):
+            out.add("beneficiaries", row[0], "country", f"{row[b_country]} is not one of your "
+                    f"countries ({allowed}): you can import rows of your countries only", ben)
+        found = existing.beneficiaries.get(case)
+        if found is not None and outside(found[1]):
+            out.add("beneficiaries", row[0], "case_number", f"the case number {case} is "
+                    "already used by a case you cannot change; check the number", ben)
+
+    def case_of(table: Table, row: tuple[Any, ...]) -> tuple[str | None, dt.date | None] | None:
+        case = row[table.at["case_number"]]
+        if case is None:
+            return None
+        if case in in_file:
+            country, ret = in_file[case]
+            if outside(country):
+                out.add(table.sheet.name, row[0], "case_number", f"the case {case} is in "
+                        f"{country}, not one of your countries ({allowed})", table)
+            return country, ret
+        found = existing.beneficiaries.get(case)
+        if found is None or outside(found[1]):
+            out.add(table.sheet.name, row[0], "case_number", f"the case number {case} is "
+                    "neither on the beneficiaries sheet nor in the database", table)
+            return None
+        return found[1], found[2]
+
+    coops_in_file = {(r[tables["cooperatives"].at["name"]],
+                      r[tables["cooperatives"].at["country"]])
+                     for r in tables["cooperatives"].rows}
+    for name in ("assistance", "training", "followups"):
+        table = tables[name]
+        for row in table.rows:
+            found = case_of(table, row)
+            if found is None or name != "assistance":
+                continue
+            country, ret = found
+            delivered = row[table.at["delivered_date"]]
+            if delivered is not None and ret is not None and delivered < ret:
+                out.add(name, row[0], "delivered_date", f"the delivery date {delivered} is "
+                        f"before the return date {ret}", table)
+            coop = row[table.at["cooperative"]]
+            if coop is not None and country is not None and (coop, country) not in \
+                    coops_in_file and (coop, country) not in existing.cooperatives:
+                out.add(name, row[0], "cooperative", f"no cooperative named '{coop}' in "
+                        f"{country}, neither on the cooperatives sheet nor in the database",
+                        table)
+
+    for name in ("cooperatives", "capacity_building"):
+        table = tables[name]
+        for row in table.rows:
+            country = row[table.at["country"]]
+            if outside(country):
+                out.add(name, row[0], "country", f"{country} is not one of your countries "
+                        f"({allowed}): you can import rows of your countries only", table)
+    targets = tables["targets"]
+    for row in targets.rows:
+        country = row[targets.at["country"]]
+        if scope.countries is not None and country is None and row[0] not in targets.rejected:
+            out.add("targets", row[0], "country", "a programme-wide target (blank country) "
+                    "can be set by an administrator or manager only", targets)
+        elif outside(country):
+            out.add("targets", row[0], "country", f"{country} is not one of your countries "
+                    f"({allowed})", targets)
+
+
+def validate(source: Source, conn: Connection, scope: Scope, *,
+             today: dt.date | None = None, indicator_codes: Collection[str] | None = None,
+             progress: Progress | None = None) -> Validated:
+    """Read and check the whole file; nothing is written."""
+    out = _Collector()
+    tables = {name: Table(BY_NAME[name]) for name in SHEET_NAMES}
+    report = progress or (lambda _f, _m: None)
+    try:
+        raw_sheets, missing = open_sheets(source)
+    except FileProblem as exc:
+        out.add("", None, "", str(exc))
+        return Validated(source.name, tables, out.problems, ())
+    for name in missing:
+        out.add(name, None, "", f"the sheet '{name}' is missing; the template has the sheets "
+                f"{', '.join(SHEET_NAMES)} (leave a sheet empty, but keep it)")
+    cells = _CellParser(today or dt.date.today(), indicator_codes)
+    total = sum(s.size_hint or 1 for s in raw_sheets) or 1
+    done = 0
+    try:
+        for raw in raw_sheets:
+            step = max(1, (raw.size_hint or 1000) // 50)
+
+            def tick(number: int, raw: RawSheet = raw, start: int = done,
+                     step: int = step) -> None:
+                if number % step == 0:
+                    report(0.8 * (start + number) / total,
+                           f"reading {raw.name}: row {number:,}")
+
+            tables[raw.name] = _parse_sheet(raw, out, cells, tick)
+            done += raw.size_hint or 1
+    except FileProblem as exc:
+        out.add("", None, "", str(exc))
+        return Validated(source.name, tables, out.problems, (), out.truncated)
+    report(0.8, "checking references")
+    existing = Existing.load(conn)
+    _cross_checks(tables, existing, scope, out)
+    problems = sorted(out.problems, key=lambda q: (SHEET_NAMES.index(q.sheet)
+                                                   if q.sheet in SHEET_NAMES else -1,
+                                                   q.row or 0))
+    validated = Validated(source.name, tables, problems, tuple(s.name for s in raw_sheets),
+                          out.truncated)
+    validated.existing = existing  # type: ignore[attr-defined]
+    return validated
