@@ -17,8 +17,10 @@ refused (checked against the audit log), since the token itself stays valid upst
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
@@ -163,7 +165,7 @@ def _attempt(authenticator: stauth.Authenticate, settings: Settings, username: s
 
 
 def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
-    minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
     return (f"Too many failed sign-ins with this username: sign-in is locked for "
             f"{minutes} more minute{'s' if minutes != 1 else ''}. Ask an administrator if "
             "you have forgotten your password.")
@@ -174,7 +176,7 @@ def demo_table() -> None:
             "person).", icon="🧪")
     rows = [{"Username": u.username, "Password": password, "Role": ROLE_LABELS[u.role],
              "Countries": u.country_text} for u, password in DEMO_ACCOUNTS]
-    st.dataframe(rows, hide_index=True)
+    st.table(pd.DataFrame(rows).set_index("Username"))
 
 
 def _sign_out(authenticator: stauth.Authenticate, settings: Settings, reason: str) -> None:

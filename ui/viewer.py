@@ -71,7 +71,17 @@ def scope_for(user: User | None, settings: Settings | None = None) -> Scope:
 
 
 def current_scope() -> Scope:
-    return scope_for(current_user())
+    """The signed-in viewer's scope. Nobody signed in: the run stops here.
+
+    A page script can be run without app.py's sign-in gate (Streamlit runs a ``pages/``
+    file directly when a new session opens on its URL), so every read stops here first.
+    """
+    user = current_user()
+    if user is None:
+        st.info("Please sign in first: open the dashboard's home page.", icon="🔒")
+        st.stop()
+    return scope_for(user)
+
 
 
 def allowed_countries() -> tuple[str, ...]:
