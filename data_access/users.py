@@ -58,6 +58,7 @@ class User:
     password_hash: str = field(default="", repr=False)
     disabled: bool = False
     demo: bool = False
+    language: str = ""  # the interface language the user chose ("" = DEFAULT_LANGUAGE)
 
     @property
     def country_text(self) -> str:
@@ -126,7 +127,8 @@ def _user_from(username: str, entry: dict[str, Any]) -> User:
                 role=role, countries=countries, email=str(entry.get("email") or ""),
                 password_hash=str(entry.get("password") or ""),
                 disabled=bool(entry.get("disabled", False)), demo=bool(entry.get("demo", False))
-                or username.lower().startswith(DEMO_PREFIX))
+                or username.lower().startswith(DEMO_PREFIX),
+                language=str(entry.get("language") or ""))
 
 
 def _entry_of(user: User) -> dict[str, Any]:
@@ -136,6 +138,8 @@ def _entry_of(user: User) -> dict[str, Any]:
         entry["countries"] = list(user.countries)
     if user.disabled:
         entry["disabled"] = True
+    if user.language:
+        entry["language"] = user.language
     return entry
 
 
@@ -277,3 +281,22 @@ def remove(path: Path, username: str) -> User:
     user = users.pop(name)
     write_file(path, users)
     return user
+
+
+# --- interface language (issue 7) ------------------------------------------------------
+
+LANGUAGES = ("en", "fr")
+
+
+def get_language(path: Path, username: str) -> str | None:
+    """The interface language ``username`` chose, or None (never chosen, or not in the
+    file: demo accounts keep their choice in the session only)."""
+    user = read_file(path).get(username.strip().lower())
+    return user.language if user is not None and user.language in LANGUAGES else None
+
+
+def set_language(path: Path, username: str, language: str) -> User:
+    """Remember the interface language of a user of the file."""
+    if language not in LANGUAGES:
+        raise UserError(f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
+    return _change(path, username, language=language)
