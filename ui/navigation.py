@@ -42,6 +42,8 @@ PAGES: tuple[PageSpec, ...] = (
              section="Casework"),
     PageSpec("pages/administration.py", "Administration", ":material/admin_panel_settings:",
              ADMIN, section="Administration"),
+    PageSpec("pages/import_data.py", "Import", ":material/upload_file:", STAFF,
+             section="Administration"),
 )
 
 
