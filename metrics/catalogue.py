@@ -1,7 +1,9 @@
 """The indicator catalogue (domain.md, "Indicators") as data.
 
 Pages, exports, reports and ``manage.py indicators`` read titles, units and definitions
-from here. ``unit`` also tells the disclosure rules what a value is: ``count`` units are
+from here. They are English, marked with ``N_`` for the catalogue: show them with
+``_(spec.title)`` so they come out in the viewer's language.
+``unit`` also tells the disclosure rules what a value is: ``count`` units are
 suppressed below the threshold, ``rate`` values are hidden when their denominator is.
 """
 
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from i18n import N_
 
 UnitKind = Literal["count", "rate", "money", "days", "score"]
 
@@ -31,68 +35,68 @@ class Indicator:
 
 
 CATALOGUE: tuple[Indicator, ...] = (
-    Indicator("BEN-1", "Returnees registered", "returnees", "count",
-              "Distinct beneficiaries registered", "registration date",
+    Indicator("BEN-1", N_("Returnees registered"), N_("returnees"), "count",
+              N_("Distinct beneficiaries registered"), N_("registration date"),
               BENEFICIARY_DIMS + ("return_type",), True),
-    Indicator("BEN-2", "Returnees assisted", "returnees", "count",
-              "Distinct beneficiaries with at least one delivered assistance",
-              "first delivery date", ASSISTANCE_DIMS, True),
-    Indicator("BEN-3", "Vulnerable share of returnees assisted", "% of assisted", "rate",
-              "BEN-2 with at least one vulnerability flag ÷ BEN-2", "first delivery date",
+    Indicator("BEN-2", N_("Returnees assisted"), N_("returnees"), "count",
+              N_("Distinct beneficiaries with at least one delivered assistance"),
+              N_("first delivery date"), ASSISTANCE_DIMS, True),
+    Indicator("BEN-3", N_("Vulnerable share of returnees assisted"), N_("% of assisted"), "rate",
+              N_("BEN-2 with at least one vulnerability flag ÷ BEN-2"), N_("first delivery date"),
               ("country", "region", "sex", "age_group", "period"), False,
               ("numerator", "denominator")),
-    Indicator("ASS-1", "Reintegration projects", "projects", "count",
-              "Delivered assistance records, by modality and sector", "delivery date",
+    Indicator("ASS-1", N_("Reintegration projects"), N_("projects"), "count",
+              N_("Delivered assistance records, by modality and sector"), N_("delivery date"),
               ASSISTANCE_DIMS, True),
-    Indicator("ASS-2", "Grants disbursed", "EUR", "money",
-              "Sum and mean of delivered amounts (EUR)", "delivery date",
+    Indicator("ASS-2", N_("Grants disbursed"), N_("EUR"), "money",
+              N_("Sum and mean of delivered amounts (EUR)"), N_("delivery date"),
               ASSISTANCE_DIMS, True, ("mean", "records")),
-    Indicator("ASS-3", "Time to assistance", "days", "days",
-              "Median days from return date to first delivery", "first delivery date",
+    Indicator("ASS-3", N_("Time to assistance"), N_("days"), "days",
+              N_("Median days from return date to first delivery"), N_("first delivery date"),
               BENEFICIARY_DIMS, False, ("beneficiaries",)),
-    Indicator("COOP-1", "Cooperatives formed", "cooperatives", "count",
-              "Cooperatives legally registered", "registration date",
+    Indicator("COOP-1", N_("Cooperatives formed"), N_("cooperatives"), "count",
+              N_("Cooperatives legally registered"), N_("registration date"),
               ("country", "region", "sector", "period"), True),
-    Indicator("COOP-2", "Returnees in cooperatives", "returnees", "count",
-              "Distinct members of cooperatives, and share of BEN-2", "delivery date",
+    Indicator("COOP-2", N_("Returnees in cooperatives"), N_("returnees"), "count",
+              N_("Distinct members of cooperatives, and share of BEN-2"), N_("delivery date"),
               ("country", "region", "sex", "age_group", "vulnerability", "sector", "period"),
               False, ("share",)),
-    Indicator("TRN-1", "Returnees trained", "returnees", "count",
-              "Distinct beneficiaries with at least one completed session, by kind",
-              "session date", BENEFICIARY_DIMS + ("kind",), False),
-    Indicator("TRN-2", "Training uptake", "% of assisted", "rate", "TRN-1 ÷ BEN-2",
-              "session date", ("country", "region", "sex", "age_group", "period"), False,
+    Indicator("TRN-1", N_("Returnees trained"), N_("returnees"), "count",
+              N_("Distinct beneficiaries with at least one completed session, by kind"),
+              N_("session date"), BENEFICIARY_DIMS + ("kind",), False),
+    Indicator("TRN-2", N_("Training uptake"), N_("% of assisted"), "rate", N_("TRN-1 ÷ BEN-2"),
+              N_("session date"), ("country", "region", "sex", "age_group", "period"), False,
               ("numerator", "denominator")),
-    Indicator("TRN-3", "Training completion rate", "% of enrolments", "rate",
-              "Completed attendances ÷ enrolled attendances", "session date",
+    Indicator("TRN-3", N_("Training completion rate"), N_("% of enrolments"), "rate",
+              N_("Completed attendances ÷ enrolled attendances"), N_("session date"),
               BENEFICIARY_DIMS + ("kind",), False, ("numerator", "denominator")),
-    Indicator("FUP-1", "Follow-up coverage", "% of due", "rate",
-              "Of the beneficiaries whose first delivery is at least 6 months before the end "
-              "of the period, the share with a visit at least 6 months after that delivery",
-              "visit date", BENEFICIARY_DIMS, False, ("numerator", "denominator")),
-    Indicator("FUP-2", "Business survival", "% of visited", "rate",
-              "Of those visited at least 6 months after delivery, the share whose latest "
-              "visit finds the business operating", "visit date",
+    Indicator("FUP-1", N_("Follow-up coverage"), N_("% of due"), "rate",
+              N_("Of the beneficiaries whose first delivery is at least 6 months before the end "
+              "of the period, the share with a visit at least 6 months after that delivery"),
+              N_("visit date"), BENEFICIARY_DIMS, False, ("numerator", "denominator")),
+    Indicator("FUP-2", N_("Business survival"), N_("% of visited"), "rate",
+              N_("Of those visited at least 6 months after delivery, the share whose latest "
+              "visit finds the business operating"), N_("visit date"),
               ASSISTANCE_DIMS, False, ("numerator", "denominator")),
     # Not a code of domain.md: FUP-2 measured at 12 months. Its own code (not extra FUP-2
     # columns) so that disclosure control hides it by its own denominator.
-    Indicator("FUP-2-12M", "Business survival at 12 months", "% of visited", "rate",
-              "Of those visited at least 12 months after delivery, the share whose latest "
-              "visit finds the business operating", "visit date",
+    Indicator("FUP-2-12M", N_("Business survival at 12 months"), N_("% of visited"), "rate",
+              N_("Of those visited at least 12 months after delivery, the share whose latest "
+              "visit finds the business operating"), N_("visit date"),
               ASSISTANCE_DIMS, False, ("numerator", "denominator")),
-    Indicator("FUP-3", "Jobs created", "jobs", "count",
-              "Sum of jobs created at the latest visit per beneficiary", "visit date",
+    Indicator("FUP-3", N_("Jobs created"), N_("jobs"), "count",
+              N_("Sum of jobs created at the latest visit per beneficiary"), N_("visit date"),
               ASSISTANCE_DIMS, False),
-    Indicator("FUP-4", "Reintegration score", "score 0–1", "score",
-              "Mean economic, social, psychosocial and composite score; share whose composite "
-              "is at or above the sustainability threshold", "visit date",
+    Indicator("FUP-4", N_("Reintegration score"), N_("score 0–1"), "score",
+              N_("Mean economic, social, psychosocial and composite score; share whose composite "
+              "is at or above the sustainability threshold"), N_("visit date"),
               BENEFICIARY_DIMS, False,
               ("economic", "social", "psychosocial", "sustainable_share", "beneficiaries")),
-    Indicator("CAP-1", "Institutions supported", "institutions", "count",
-              "Distinct institutions, by type and activity", "activity date",
+    Indicator("CAP-1", N_("Institutions supported"), N_("institutions"), "count",
+              N_("Distinct institutions, by type and activity"), N_("activity date"),
               ("country", "institution_type", "activity", "period"), False),
-    Indicator("CAP-2", "People reached", "people", "count",
-              "Sum of people reached by capacity-building activities", "activity date",
+    Indicator("CAP-2", N_("People reached"), N_("people"), "count",
+              N_("Sum of people reached by capacity-building activities"), N_("activity date"),
               ("country", "institution_type", "activity", "period"), True),
 )
 
