@@ -19,6 +19,16 @@ def _signed_out() -> None:
     """The page of a signed-out visitor: nothing beyond the sign-in form."""
 
 
+def _only(page: st.Page) -> None:
+    """Make ``page`` the only page of this run.
+
+    Every run must call ``st.navigation`` before it ends: a session whose runs never do
+    falls back to Streamlit's ``pages/`` folder discovery, where a URL such as
+    ``/overview`` runs that page file directly, past this entry point and its checks.
+    """
+    st.navigation([page], position="hidden").run()
+
+
 def main() -> None:
     st.set_page_config(page_title="Reintegration dashboard", page_icon="🧭", layout="wide")
     try:
@@ -26,8 +36,10 @@ def main() -> None:
         settings.check_for_serving()
         users.check_for_serving(settings)
     except SettingsError as exc:
-        st.error(f"**The dashboard cannot start.** {exc}")
-        st.stop()
+        message = f"**The dashboard cannot start.** {exc}"
+        _only(st.Page(lambda: st.error(message), title="Cannot start", url_path="error",
+                      default=True))
+        return
     from ui import auth, filters
     from ui.navigation import PAGES, pages_for
 
