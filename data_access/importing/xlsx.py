@@ -39,14 +39,21 @@ class XlsxError(ValueError):
     """The archive is not a readable workbook."""
 
 
+_COLUMNS: dict[str, int] = {}
+
+
 def _column_index(ref: str) -> int:
-    letters = _COLUMN.match(ref)
-    if not letters:
-        return -1
-    index = 0
-    for ch in letters.group(0):
-        index = index * 26 + (ord(ch) - 64)
-    return index - 1
+    letters = ref.rstrip("0123456789")
+    index = _COLUMNS.get(letters)
+    if index is None:
+        index = 0
+        for ch in letters.upper():
+            if not "A" <= ch <= "Z":
+                return -1
+            index = index * 26 + (ord(ch) - 64)
+        index -= 1
+        _COLUMNS[letters] = index
+    return index
 
 
 def _tree(archive: zipfile.ZipFile, name: str) -> Any:
@@ -141,25 +148,33 @@ class Workbook:
                 raise XlsxError(f"sheet {title} is damaged ({exc})") from None
 
 
+T, V, F, IS = f"{MAIN}t", f"{MAIN}v", f"{MAIN}f", f"{MAIN}is"
+
+
 def _text_of(element: Any) -> str:
-    # the string's text runs, without phonetic (rPh) runs
-    parts = [t.text or "" for t in element.iter(f"{MAIN}t")
-             if t.getparent().tag != f"{MAIN}rPh"]
+    if len(element) == 1 and element[0].tag == T:  # the usual case: one plain run
+        return element[0].text or ""
+    # rich text: the runs' texts, without phonetic (rPh) runs
+    parts = [t.text or "" for t in element.iter(T) if t.getparent().tag != f"{MAIN}rPh"]
     return "".join(parts)
 
 
 def _value(c: Any, strings: list[str], dates: frozenset[int], formula: type[str]) -> Any:
+    text = None
+    inline = None
+    for child in c:
+        tag = child.tag
+        if tag == V:
+            text = child.text
+        elif tag == F:
+            return formula("=" + (child.text or ""))
+        elif tag == IS:
+            inline = child
     kind = c.get("t", "n")
-    v = c.find(f"{MAIN}v")
-    f = c.find(f"{MAIN}f")
-    if f is not None:
-        return formula("=" + (f.text or ""))
     if kind == "inlineStr":
-        inline = c.find(f"{MAIN}is")
         return _text_of(inline) if inline is not None else None
-    if v is None or v.text is None:
+    if text is None:
         return None
-    text = v.text
     if kind == "s":
         return strings[int(text)]
     if kind in ("str", "e"):
@@ -168,12 +183,12 @@ def _value(c: Any, strings: list[str], dates: frozenset[int], formula: type[str]
         return text == "1"
     if kind == "d":
         return dt.datetime.fromisoformat(text)
-    number = float(text)
     style = c.get("s")
     if style is not None and int(style) in dates:
         try:
-            return EXCEL_EPOCH + dt.timedelta(days=number)
+            return EXCEL_EPOCH + dt.timedelta(days=float(text))
         except OverflowError:
-            return number
-    return int(number) if number.is_integer() and "E" not in text and "." not in text \
-        else number
+            return float(text)
+    if "." in text or "E" in text or "e" in text:
+        return float(text)
+    return int(text)
