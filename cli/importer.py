@@ -1,9 +1,9 @@
 """`manage.py import PATH [--dry-run] [--user NAME] [--errors FILE]`: import a template file.
 
 PATH is an .xlsx workbook, a .zip of CSV files, a folder of CSV files, or one CSV file
-named after its sheet (docs/import.md). The whole file is validated first; with any
-problem nothing is written, every problem is printed (sheet, row, column, sentence) and
-the exit code is 1. ``--errors FILE`` also writes them to FILE (.csv or .xlsx).
+named after its sheet (see data_access/importing/reader.py). The whole file is validated
+first; with any problem nothing is written, every problem is printed (sheet, row,
+column, sentence) and the exit code is 1. ``--errors FILE`` also writes them to FILE (.csv or .xlsx).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ at all applies it (``apply``) in ONE transaction together with the ``ImportRun``
 and the ``data_access.refresh.after_import`` hook. A dry run does the same work and rolls
 it back, so its counts are exact. Every run, rejected or dry, is recorded in ``import_run``
 (rejected and dry runs in a transaction of their own, which writes nothing else).
-See docs/import.md for the accepted files.
+See data_access/importing/reader.py for the accepted files.
 """
 
 from __future__ import annotations

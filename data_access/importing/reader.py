@@ -1,10 +1,10 @@
 """Reading an import file into raw sheets, whatever its container.
 
-Accepted (the choice is documented in docs/import.md):
+Accepted (the choice of containers is documented here):
 
 - ``.xlsx`` / ``.xlsm``: one workbook, a sheet per entity, streamed row by row
-  (``data_access.importing.xlsx``). Every template sheet must be there (an empty sheet is fine); other sheets are
-  ignored.
+  (``data_access.importing.xlsx``). Every template sheet must be there (an empty
+  sheet is fine); other sheets are ignored.
 - ``.zip``: the same sheets as CSV files named after the sheets (``beneficiaries.csv``,
   …), at any depth of the archive; every template sheet must be there.
 - a folder: the same as a ``.zip``.
