@@ -3,7 +3,8 @@
 PATH is an .xlsx workbook, a .zip of CSV files, a folder of CSV files, or one CSV file
 named after its sheet (see data_access/importing/reader.py). The whole file is validated
 first; with any problem nothing is written, every problem is printed (sheet, row,
-column, sentence) and the exit code is 1. ``--errors FILE`` also writes them to FILE (.csv or .xlsx).
+column, sentence) and the exit code is 1. ``--errors FILE`` also writes them to FILE
+(.csv or .xlsx).
 """
 
 from __future__ import annotations
