@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from data_access import users
+from data_access.db import DatabaseUnavailable
 from data_access.settings import SettingsError, load_settings
 
 HERE = Path(__file__).resolve().parent
@@ -46,7 +47,14 @@ def main() -> None:
     # A page file that is missing (a registry entry ahead of its page) must not take the
     # whole app down; tests/test_roles.py fails on it.
     present = {spec.path for spec in PAGES if (HERE / spec.path).is_file()}
-    user, authenticator = auth.gate(settings)
+    try:
+        user, authenticator = auth.gate(settings)
+    except DatabaseUnavailable as exc:
+        # Sign-in reads the audit log (lockout): without a database nobody can sign in.
+        message = f"**The database cannot be reached.** {exc}"
+        _only(st.Page(lambda: st.error(message, icon="🔌"), title="Unavailable",
+                      url_path="unavailable", default=True))
+        return
     if user is None:
         # Signed out: the sign-in form (drawn by gate) is the page that runs; every page
         # file is registered hidden so that a deep link survives the sign-in, but none runs.
