@@ -150,6 +150,18 @@ def test_size_scales_every_share(empty_db_url: str, monkeypatch: pytest.MonkeyPa
     assert assisted["MA"] == pytest.approx(325 * scale, abs=2)
     assert value("COOP-2", empty_db_url, ("MA",)) == pytest.approx(130 * scale, abs=2)
     assert value("TRN-1", empty_db_url, ("MA",)) == pytest.approx(150 * scale, abs=2)
+    assert scalar(empty_db_url, DUPLICATE_CAPACITY) == 0
+
+
+# The import matches capacity activities on these four columns: the demo data must be
+# importable as exported, so no two activities may share them.
+DUPLICATE_CAPACITY = """select count(*) from (select country, activity_date, institution,
+    activity from capacity_activity group by 1, 2, 3, 4 having count(*) > 1) d"""
+
+
+def test_capacity_activities_are_unique_on_the_import_key(default_url: str) -> None:
+    assert scalar(default_url, "select count(*) from capacity_activity") > 0
+    assert scalar(default_url, DUPLICATE_CAPACITY) == 0
 
 
 def test_existing_data_is_kept_unless_replaced(

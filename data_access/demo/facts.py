@@ -240,9 +240,11 @@ def capacity(g: Generator) -> Table:
         activity = choose(rng, CAPACITY_ACTIVITIES, count)
         bounds = np.array([PEOPLE_REACHED[a] for a in activity.tolist()])
         people = rng.integers(bounds[:, 0], bounds[:, 1] + 1)
-        day = np.sort(rng.integers(0, LAST_DAY + 1, count))
-        parts.append({"day": day, "institution": np.array(names, dtype=object),
-                      "institution_type": kind, "activity": activity, "people": people,
+        day = _distinct_days(rng.integers(0, LAST_DAY + 1, count), names, activity)
+        order = np.argsort(day, kind="stable")
+        parts.append({"day": day[order], "institution": np.array(names, dtype=object)[order],
+                      "institution_type": kind[order], "activity": activity[order],
+                      "people": people[order],
                       "country": np.full(count, profile.code, dtype=object)})
     cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     g.capacity_day, g.capacity_people = cols["day"], cols["people"]
@@ -252,6 +254,19 @@ def capacity(g: Generator) -> Table:
         "institution": cols["institution"], "institution_type": cols["institution_type"],
         "activity": cols["activity"], "people_reached": cols["people"],
         "country": cols["country"]}, cols["day"]))
+
+
+def _distinct_days(day: np.ndarray, names: list[str], activity: np.ndarray) -> np.ndarray:
+    """Move an activity to the next free day when the same institution already had the
+    same activity that day: the import matches capacity activities on country, date,
+    institution and activity, so the demo data must round-trip through it."""
+    day = day.copy()
+    seen: set[tuple[int, str, str]] = set()
+    for i, (name, kind) in enumerate(zip(names, activity.tolist(), strict=True)):
+        while (int(day[i]), name, kind) in seen:
+            day[i] = (day[i] + 1) % (LAST_DAY + 1)
+        seen.add((int(day[i]), name, kind))
+    return day
 
 
 def _institution(kind: str, index: int, region: str) -> str:
