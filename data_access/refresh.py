@@ -2,8 +2,8 @@
 
 ``after_import(session)`` is called by the importer *inside* the import transaction, after
 every row has been written and before the commit: whatever it writes commits or rolls back
-together with the import. It is the place the analytics tables (pre-computed figures) will
-be refreshed; for now there are none, so it does nothing.
+together with the import. It rebuilds the analytics tables (``data_access.analytics``), so
+readers see the old figures until the import commits and the new ones after.
 """
 
 from __future__ import annotations
@@ -12,5 +12,7 @@ from sqlalchemy.orm import Session
 
 
 def after_import(session: Session) -> None:
-    """Refresh pre-computed figures after an import (currently nothing to refresh)."""
-    return None
+    """Rebuild the analytics tables in the import's transaction."""
+    from data_access import analytics
+
+    analytics.refresh(session)

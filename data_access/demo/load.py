@@ -58,6 +58,10 @@ def load(url: str, tables: Sequence[Table], progress: Progress = print) -> None:
         _load_sqlite(database, tables, progress)
     else:
         _load_postgresql(url, tables, progress)
+    from data_access import analytics
+
+    seconds = analytics.refresh(url)
+    progress(f"  analytics tables refreshed in {seconds:.1f} s")
 
 
 def _columns(table: Table) -> str:
@@ -79,10 +83,12 @@ def _load_sqlite(path: str, tables: Sequence[Table], progress: Progress) -> None
         try:
             names = [t.name for t in tables]
             indexes = con.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                "SELECT name, sql, type FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                "AND sql IS NOT NULL"
                 f" AND tbl_name IN ({', '.join('?' * len(names))})", names).fetchall()
-            for name, _ in indexes:
-                con.execute(f'DROP INDEX "{name}"')
+            # Triggers too: the analytics staleness triggers would fire once per row.
+            for name, _, kind in indexes:
+                con.execute(f'DROP {kind.upper()} "{name}"')
             for table in tables:
                 marks = ", ".join("?" * len(table.columns))
                 sql = f"INSERT INTO {table.name} ({_columns(table)}) VALUES ({marks})"
@@ -90,7 +96,7 @@ def _load_sqlite(path: str, tables: Sequence[Table], progress: Progress) -> None
                     con.executemany(sql, chunk)
                 progress(f"  {table.name}: {len(table):,} rows")
             progress("  rebuilding indexes")
-            for _, sql in indexes:
+            for _, sql, _ in indexes:
                 con.execute(sql)
             con.execute("COMMIT")
         except BaseException:
