@@ -48,8 +48,11 @@ def ass_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     stmt = (stmt.add_columns(*dims, days, func.count(func.distinct(ben.id)).label("n"))
             .where(in_period(first.c.first_delivery, f), *country_filter(ben, f))
             .group_by(*dims, days))
-    histogram = frame(session, stmt)
-    keys = [d.name for d in dims]
+    return medians(frame(session, stmt), [d.name for d in dims])
+
+
+def medians(histogram: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: the median of ``days`` weighted by ``n``, and the total n."""
     if not keys:
         return pd.DataFrame({"value": [median_of_histogram(histogram["days"], histogram["n"])],
                              "beneficiaries": [int(histogram["n"].sum())]})
