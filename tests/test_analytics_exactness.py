@@ -1,0 +1,151 @@
+"""The fast path is exact: every indicator read from the analytics tables equals the same
+indicator computed from the case tables — every breakdown, every granularity, whole
+programme and month-aligned sub-ranges — on the hand-worked fixture (SQLite and
+PostgreSQL) and on a 100k demo database (SQLite; bench-data/demo-100k.db is reused when
+the benchmark made it, else one is made here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import insert, select
+
+from data_access import analytics, db, demo
+from data_access.models import AnalyticsState, Beneficiary
+from data_access.scope import Scope
+from metrics import catalogue, fast
+from metrics.engine import _RAW, _load_all
+from metrics.filters import Filters
+from tests.fixture_db import build_fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+D = dt.date
+RANGES = [(D(2015, 1, 1), D(2016, 12, 31)), (D(2015, 4, 1), D(2016, 2, 29)),
+          (D(2016, 1, 1), D(2016, 12, 31)), (D(2014, 12, 1), D(2017, 1, 31))]
+
+
+def breakdowns(code: str) -> list[tuple[str, ...]]:
+    dims = catalogue.get(code).breakdowns
+    singles = [(d,) for d in dims]
+    pairs = [(d, "period") for d in dims if d != "period"]
+    return [(), *singles, *pairs, ("country", "sex")]
+
+
+def _exact(session, code: str, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    session.info["analytics"] = False
+    try:
+        return _RAW[code](session, f, by)
+    finally:
+        session.info["analytics"] = True
+
+
+def compare_all(url: str, ranges: list[tuple[dt.date, dt.date]]) -> int:
+    """Compares every case; returns how many went through the fast path."""
+    _load_all()
+    answered = 0
+    with db.session(url, Scope.everything()) as session:
+        assert analytics.is_fresh(session), "the analytics tables are not fresh"
+        for code in fast.ANSWERS:
+            for by in breakdowns(code):
+                for granularity in (("month", "quarter", "year") if "period" in by
+                                    else ("quarter",)):
+                    for start, end in ranges:
+                        f = Filters(start, end, (), granularity)  # type: ignore[arg-type]
+                        got = fast.answer(code, session, f, by)
+                        if got is None:
+                            continue
+                        answered += 1
+                        from metrics.engine import _finish
+
+                        got = _finish(got, by, f)
+                        want = _exact(session, code, f, by)
+                        assert_same(got, want, f"{code} by {by} {granularity} {start}–{end}")
+    return answered
+
+
+def assert_same(got: pd.DataFrame, want: pd.DataFrame, what: str) -> None:
+    keys = [c for c in want.columns if c in ("period", "country", "region", "sex", "age_group",
+                                              "vulnerability", "sector", "modality", "kind",
+                                              "return_type")]
+    got = got[list(want.columns)]
+    if keys:
+        got = got.sort_values(keys, kind="stable", na_position="first").reset_index(drop=True)
+        want = want.sort_values(keys, kind="stable", na_position="first").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9, atol=1e-9,
+                                  obj=what)
+
+
+def test_fixture_fast_path_equals_case_tables(backend: str,
+                                              make_database: Callable[[str, str], str]) -> None:
+    url = make_database(backend, "exact_fixture")
+    build_fixture(url)
+    analytics.refresh(url)
+    answered = compare_all(url, RANGES)
+    assert answered > 300
+
+
+def test_a_write_makes_the_analytics_stale(make_database: Callable[[str, str], str]) -> None:
+    url = make_database("sqlite", "exact_stale")
+    build_fixture(url)
+    analytics.refresh(url)
+    with db.session(url, Scope.everything()) as session:
+        assert analytics.is_fresh(session)
+    with db.get_engine(url).begin() as conn:
+        row = conn.execute(select(Beneficiary.__table__)).mappings().first()
+        assert row is not None
+        values = dict(row)
+        values.update(id=9999, case_number="NEW-1")
+        conn.execute(insert(Beneficiary.__table__).values(**values))
+    with db.session(url, Scope.everything()) as session:
+        assert analytics.is_fresh(session) is None
+        assert session.scalar(select(AnalyticsState.dirty)) == 1
+        f = Filters()
+        assert fast.answer("BEN-1", session, f, ()) is None
+
+
+def test_scoped_viewers_get_their_countries_cells(make_database: Callable[[str, str], str]
+                                                  ) -> None:
+    from metrics import compute
+
+    url = make_database("sqlite", "exact_scope")
+    build_fixture(url)
+    analytics.refresh(url)
+    scope = Scope.for_countries(["SN"])
+    with db.session(url, scope) as session:
+        fast_total = compute("BEN-1", session, Filters(), ("country",))
+        session.info["analytics"] = False
+        session.info.pop("_analytics_fresh", None)
+        exact_total = compute("BEN-1", session, Filters(), ("country",))
+    assert list(fast_total["country"]) == ["SN"]
+    pd.testing.assert_frame_equal(fast_total, exact_total)
+
+
+@pytest.fixture(scope="module")
+def demo_100k(tmp_path_factory: pytest.TempPathFactory) -> str:
+    cached = ROOT / "bench-data" / "demo-100k.db"
+    path = tmp_path_factory.mktemp("demo100k") / "demo.db"
+    url = f"sqlite:///{path}"
+    if cached.exists():
+        shutil.copyfile(cached, path)
+        db.upgrade(url)
+        with db.get_engine(url).connect() as conn:
+            count = conn.execute(select(Beneficiary.id).order_by(Beneficiary.id.desc())
+                                 .limit(1)).scalar()
+        if count == 100_000:
+            analytics.refresh(url)
+            return url
+        path.unlink()
+    db.upgrade(url)
+    demo.load(url, demo.generate(100_000, 2015), progress=lambda _line: None)
+    return url
+
+
+def test_demo_100k_fast_path_equals_case_tables(demo_100k: str) -> None:
+    answered = compare_all(demo_100k, RANGES[:1])
+    assert answered > 100
