@@ -1,0 +1,178 @@
+"""Child processes of the benchmark (one measurement each; prints one JSON line).
+
+    python -m benchmarks.worker prepare N     demo data of N beneficiaries (if not there)
+    python -m benchmarks.worker pages RUNS [PAGES]
+    python -m benchmarks.worker refresh
+    python -m benchmarks.worker naive RUNS
+
+DATABASE_URL names the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+USER = "demo-admin"
+COUNTRY_SETS = ([], ["MA"], ["TN"], ["SN"], ["MA", "TN"], ["MA", "SN"], ["SN", "TN"])
+
+
+def _url() -> str:
+    return os.environ["DATABASE_URL"]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def prepare(beneficiaries: int) -> dict:
+    from sqlalchemy import func, select
+
+    from data_access import analytics, db, demo
+    from data_access.models import AnalyticsState, Beneficiary
+
+    url = _url()
+    db.upgrade(url)
+    with db.get_engine(url).connect() as conn:
+        count = conn.execute(select(func.count()).select_from(Beneficiary)).scalar_one()
+        state = conn.execute(select(AnalyticsState.dirty)).scalar()
+    if count == beneficiaries:
+        if state != 0:
+            analytics.refresh(url)
+        return {"loaded": False}
+    started = time.perf_counter()
+    if count:
+        demo.clear(url)
+    demo.load(url, demo.generate(beneficiaries, 2015), progress=lambda _line: None)
+    return {"loaded": True, "seconds": time.perf_counter() - started}
+
+
+def _pages(selected: str) -> list[str]:
+    from ui.navigation import pages_for
+
+    wanted = {p.strip() for p in selected.split(",") if p.strip()}
+    pages = [p.path for p in pages_for("admin") if (ROOT / p.path).is_file()]
+    return [p for p in pages if not wanted or p in wanted or Path(p).stem in wanted]
+
+
+def _app():  # type: ignore[no-untyped-def]
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = USER
+    at.session_state["name"] = USER
+    return at
+
+
+def _timed(at) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    at.run()
+    elapsed = (time.perf_counter() - started) * 1000
+    if at.exception:
+        raise RuntimeError(f"page raised: {[e.message for e in at.exception][:3]}")
+    return elapsed
+
+
+def pages(runs: int, selected: str) -> dict:
+
+    from ui import filters
+
+    os.environ.setdefault("DEMO_MODE", "true")
+    os.environ["USERS_FILE"] = str(Path(tempfile.mkdtemp()) / "users.yaml")
+    paths = _pages(selected)
+    # The period presets of the data, for filter changes never seen before.
+    names = [n for n in filters.presets(*_span())]
+    combos = [(c, p) for p in names for c in COUNTRY_SETS]
+    combo_iter = iter(combos[1:])
+    result: dict[str, dict[str, float]] = {}
+    errors: dict[str, str] = {}
+    for path in paths:
+        try:
+            result[Path(path).stem] = _page(path, runs, combo_iter, names)
+        except Exception as exc:  # noqa: BLE001 - a broken page is reported, not fatal
+            errors[Path(path).stem] = str(exc)[:300]
+            nan = float("nan")
+            result[Path(path).stem] = {"cold": nan, "warm": nan, "filter": nan}
+    return {"pages": result, "rss_mb": _rss_mb(), "errors": errors}
+
+
+def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    import streamlit as st
+
+    if True:
+        cold, warm, change = [], [], []
+        for _ in range(runs):
+            at = _app()
+            at.run()
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            started = time.perf_counter()
+            at.switch_page(path).run()
+            cold.append((time.perf_counter() - started) * 1000)
+            if at.exception:
+                raise RuntimeError(f"{path} raised: {[e.message for e in at.exception][:3]}")
+            warm.append(_timed(at))
+        for _ in range(runs):
+            countries, period = next(combo_iter, (["MA"], names[0]))
+            at.session_state["f_countries"] = countries
+            at.session_state["f_period"] = period
+            change.append(_timed(at))
+        return {"cold": statistics.median(cold), "warm": statistics.median(warm),
+                "filter": statistics.median(change)}
+
+
+def _span():  # type: ignore[no-untyped-def]
+    from data_access import db, lookups
+    from data_access.scope import Scope
+    from metrics.filters import PROGRAMME_END, PROGRAMME_START
+
+    with db.session(_url(), Scope.everything()) as session:
+        return lookups.data_period(session) or (PROGRAMME_START, PROGRAMME_END)
+
+
+def refresh() -> dict:
+    from data_access import analytics
+
+    started = time.perf_counter()
+    analytics.refresh(_url())
+    return {"seconds": time.perf_counter() - started, "rss_mb": _rss_mb()}
+
+
+def naive(runs: int) -> dict:
+    """The Overview's figures the common Streamlit way: read the tables, group in pandas."""
+    from benchmarks.naive import overview
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        overview(_url())
+        times.append((time.perf_counter() - started) * 1000)
+    return {"ms": statistics.median(times), "rss_mb": _rss_mb()}
+
+
+def main(argv: list[str]) -> int:
+    command, rest = argv[0], argv[1:]
+    if command == "prepare":
+        out = prepare(int(rest[0]))
+    elif command == "pages":
+        out = pages(int(rest[0]), rest[1] if len(rest) > 1 else "")
+    elif command == "refresh":
+        out = refresh()
+    elif command == "naive":
+        out = naive(int(rest[0]))
+    else:
+        raise SystemExit(f"unknown command {command}")
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
