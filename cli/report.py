@@ -3,7 +3,8 @@
 By default the report is built as a donor sees it (aggregates only, small counts hidden:
 ``--scope donor``); ``--scope all`` builds the internal version with every figure. The
 narratives saved on the Donor report page for that period and scope are included. The
-export is written to the audit log as user ``cli:<login>``.
+export is written to the audit log as user ``cli:<login>``. ``--lang fr`` writes it in
+French (default: the DEFAULT_LANGUAGE setting).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from data_access import db
 from data_access.scope import Scope
 from data_access.settings import load_settings
+from i18n import LANGUAGES, language
 from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
 
 
@@ -39,22 +41,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--scope", choices=("donor", "all"), default="donor",
                         help="donor (default): aggregates only, small counts hidden; "
                              "all: every figure, for internal use")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="language of the report (default: the DEFAULT_LANGUAGE setting)")
     parser.set_defaults(func=run)
 
 
 def build_file(url: str, scope: Scope, filters: Filters, sections: list[str], fmt: str,
-               programme: str) -> bytes:
-    """The report file for ``scope`` (also used by tests and the benchmark)."""
+               programme: str, lang: str = "en") -> bytes:
+    """The report file for ``scope`` in ``lang`` (also used by tests and the benchmark)."""
     from reports import content, narratives, pdf, pptx
 
-    with db.session(url, scope) as session:
+    with language(lang), db.session(url, scope) as session:
         key = narratives.scope_key(scope, filters)
         texts = {k: n.text for k, n in narratives.load(session, filters, sections,
                                                        key).items()}
         report = content.build(content.SessionSource(session), filters, sections,
                                scope=scope, programme=programme,
                                data_as_of=content.data_as_of(session), narratives=texts)
-    return pptx.build(report) if fmt == "pptx" else pdf.build(report)
+        return pptx.build(report) if fmt == "pptx" else pdf.build(report)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     filters = Filters(args.start, args.end, tuple(args.country))
     began = time.perf_counter()
     data = build_file(settings.database_url, scope, filters, list(args.sections),
-                      args.format, settings.programme_name)
+                      args.format, settings.programme_name,
+                      args.lang or settings.default_language)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     record_export(settings.database_url, f"cli:{getpass.getuser()}", "report", args.format,

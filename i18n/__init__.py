@@ -31,6 +31,7 @@ import gettext
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, TypeVar
 
 from babel.messages.pofile import read_po
 
@@ -41,6 +42,7 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 
 _current: ContextVar[str] = ContextVar("language", default=SOURCE)
+T = TypeVar("T")
 
 Key = str | tuple[str, str]  # message id, or (context, message id)
 
@@ -99,6 +101,17 @@ def language(code: str) -> Iterator[str]:
         _current.reset(token)
 
 
+def bound(function: Callable[..., T]) -> Callable[..., T]:
+    """``function``, always run in the language current now: for a widget's
+    ``format_func`` or a download callback that may be called outside this run."""
+    chosen = _current.get()
+
+    def run(*args: Any, **kwargs: Any) -> T:
+        with language(chosen):
+            return function(*args, **kwargs)
+    return run
+
+
 def _lookup(key: Key) -> str | tuple[str, ...] | None:
     lang = _current.get()
     if lang == SOURCE:
@@ -133,5 +146,5 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
-__all__ = ["LANGUAGES", "NAMES", "N_", "_", "get_language", "language", "ngettext",
+__all__ = ["LANGUAGES", "NAMES", "N_", "_", "bound", "get_language", "language", "ngettext",
            "normalise", "pgettext", "set_language"]

@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import pycountry
+from i18n import _
+from i18n.formats import date
+from i18n.vocab import country_name as _country_name
 
 Granularity = Literal["month", "quarter", "year"]
 GRANULARITIES: tuple[Granularity, ...] = ("month", "quarter", "year")
@@ -16,8 +18,8 @@ PROGRAMME_END = dt.date(2016, 12, 31)
 
 
 def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country is not None else code
+    """The country's name in the current language."""
+    return _country_name(code)
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,11 @@ class Filters:
         return self.with_period(_minus_year(self.start), _minus_year(self.end))
 
     def describe(self) -> str:
-        """The filters in words, for chart captions and export footers."""
+        """The filters in words (current language), for chart captions and export footers."""
         where = (", ".join(country_name(c) for c in self.countries)
-                 if self.countries else "all countries")
-        return (f"{where}; {self.start:%d %b %Y} – {self.end:%d %b %Y}; "
-                f"by {self.granularity}")
+                 if self.countries else _("all countries"))
+        by = {"month": _("by month"), "quarter": _("by quarter"), "year": _("by year")}
+        return f"{where}; {date(self.start)} – {date(self.end)}; {by[self.granularity]}"
 
     def slug(self) -> str:
         """A short text for file names, e.g. MA-SN_2016-01-01_2016-12-31."""

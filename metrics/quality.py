@@ -37,6 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from data_access.models import Assistance, Beneficiary, FollowUp
 from data_access.scope import ScopeError
 from data_access.vocab import AssistanceKind, AssistanceStatus
+from i18n import N_
 from metrics.dates import SIX_MONTHS, days_between
 from metrics.engine import country_filter, frame, in_period
 from metrics.filters import Filters
@@ -102,24 +103,26 @@ def _overdue(f: Filters) -> ColumnElement[bool]:
 
 
 CHECKS: tuple[Check, ...] = (
-    Check("duplicate_case_number", "Duplicate case number",
-          "The same case number (ignoring case and spaces) on more than one returnee", "case",
+    Check("duplicate_case_number", N_("Duplicate case number"),
+          N_("The same case number (ignoring case and spaces) on more than one returnee"),
+          "case",
           _duplicate(_key_case_number, lambda ben: [])),
-    Check("duplicate_person", "Same person twice",
-          "The same first name, last name, sex and birth date on more than one returnee",
+    Check("duplicate_person", N_("Same person twice"),
+          N_("The same first name, last name, sex and birth date on more than one returnee"),
           "case", _duplicate(_key_person, _person_present)),
-    Check("delivery_before_return", "Delivery before return",
-          "Assistance delivered before the returnee's return date", "assistance",
+    Check("delivery_before_return", N_("Delivery before return"),
+          N_("Assistance delivered before the returnee's return date"), "assistance",
           lambda f: and_(Assistance.delivered_date < Beneficiary.return_date,
                          Assistance.status == AssistanceStatus.DELIVERED)),
-    Check("negative_amount", "Negative amount", "Assistance with an amount below zero",
+    Check("negative_amount", N_("Negative amount"),
+          N_("Assistance with an amount below zero"),
           "assistance", lambda f: Assistance.amount_eur < 0),
-    Check("birth_after_return", "Birth after return",
-          "Birth date (or birth year) later than the return date", "case",
+    Check("birth_after_return", N_("Birth after return"),
+          N_("Birth date (or birth year) later than the return date"), "case",
           _birth_after_return),
-    Check("followup_overdue", "Follow-up overdue",
-          "Assisted at least 6 months (182 days) before the period end, and no visit since "
-          "the visit fell due", "case", _overdue),
+    Check("followup_overdue", N_("Follow-up overdue"),
+          N_("Assisted at least 6 months (182 days) before the period end, and no visit "
+             "since the visit fell due"), "case", _overdue),
 )
 BY_CODE = {c.code: c for c in CHECKS}
 
@@ -154,9 +157,9 @@ def offending(session: Session, f: Filters, code: str, limit: int = 500) -> pd.D
 
 # --- completeness -----------------------------------------------------------------------
 
-BENEFICIARY_FIELDS = {"region": "Region", "birth_year": "Birth date or year",
-                      "host_country": "Host country", "return_type": "Return type",
-                      "household_size": "Household size"}
+BENEFICIARY_FIELDS = {"region": N_("Region"), "birth_year": N_("Birth date or year"),
+                      "host_country": N_("Host country"), "return_type": N_("Return type"),
+                      "household_size": N_("Household size")}
 
 
 def completeness(session: Session, f: Filters) -> pd.DataFrame:
@@ -179,9 +182,10 @@ def completeness(session: Session, f: Filters) -> pd.DataFrame:
             .where(*_cohort(f)).group_by(country))
     records = frame(session, stmt)
     parts = [_long(people, BENEFICIARY_FIELDS, "expected"),
-             _long(records, {"delivered_date": "Delivery date", "amount_eur": "Amount"},
+             _long(records, {"delivered_date": N_("Delivery date"),
+                             "amount_eur": N_("Amount")},
                    "delivered"),
-             _long(records, {"sector": "Sector of a business grant"}, "grants")]
+             _long(records, {"sector": N_("Sector of a business grant")}, "grants")]
     result = pd.concat(parts, ignore_index=True)
     return result[result["expected"] > 0].reset_index(drop=True)
 

@@ -5,68 +5,77 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from i18n import _
 from metrics import catalogue
 from ui import charts, data, filters, kpi, page
-from ui.format import country_label, dimension_label, is_missing, number, region_label
+from ui.format import country_label, date, dimension_label, is_missing, number, region_label
 
 f = filters.current()
-page.header("Cooperatives", "How many cooperatives of returnees were formed, in which sectors "
-                            "and regions, with whom, and are they operating?")
+page.header(_("Cooperatives"), _("How many cooperatives of returnees were formed, in which "
+                                 "sectors and regions, with whom, and are they operating?"))
 kpi.cards(("COOP-1", "COOP-2", "COOP-2.share", "BEN-2"), f)
-FORMED = catalogue.get("COOP-1").unit
-MEMBERS = catalogue.get("COOP-2").unit
+FORMED = _(catalogue.get("COOP-1").unit)
+MEMBERS = _(catalogue.get("COOP-2").unit)
+REGISTERED = _("cooperative registered")
+MEMBER = _("cooperative member")
 
-st.subheader("Formed")
+st.subheader(_("Formed"))
 per_period = data.figure("COOP-1", f, ("country", "period"))
 page.chart(charts.stacked_periods(per_period, "country", unit=FORMED,
-                                  title="Cooperatives legally registered, by period"),
-           per_period, "cooperative registered", f, "cooperatives_by_period")
+                                  title=_("Cooperatives legally registered, by period")),
+           per_period, REGISTERED, f, "cooperatives_by_period")
 left, right = st.columns(2)
 with left:
     sector = data.figure("COOP-1", f, ("sector",))
-    page.chart(charts.bars(sector, "sector", title="Cooperatives registered by sector",
+    page.chart(charts.bars(sector, "sector", title=_("Cooperatives registered by sector"),
                            unit=FORMED),
-               sector, "cooperative registered", f, "cooperatives_by_sector")
+               sector, REGISTERED, f, "cooperatives_by_sector")
 with right:
     region = data.figure("COOP-1", f, ("country", "region"))
     page.chart(charts.grouped_bars(region, "region", "country", stacked=True, unit=FORMED,
-                                   title="Cooperatives registered by region"),
-               region, "cooperative registered", f, "cooperatives_by_region")
+                                   title=_("Cooperatives registered by region")),
+               region, REGISTERED, f, "cooperatives_by_region")
 
-st.subheader("Members")
-st.caption("Each returnee is counted once: a member of a cooperative who also received "
-           "individual assistance counts only as a member.")
+st.subheader(_("Members"))
+st.caption(_("Each returnee is counted once: a member of a cooperative who also received "
+             "individual assistance counts only as a member."))
 left, right = st.columns(2)
 with left:
     route = data.derived("assisted_by_route", f, ("country",))
     page.chart(charts.grouped_bars(route, "country", "route", stacked=True, unit=MEMBERS,
-                                   title="Returnees assisted, in a cooperative or not"),
-               route, "returnee assisted", f, "assisted_in_cooperatives_or_not")
+                                   title=_("Returnees assisted, in a cooperative or not")),
+               route, _("returnee assisted"), f, "assisted_in_cooperatives_or_not")
 with right:
     sex = data.figure("COOP-2", f, ("sex",))
-    page.chart(charts.bars(sex, "sex", title="Members of cooperatives by sex", unit=MEMBERS),
-               sex, "cooperative member", f, "cooperative_members_by_sex")
+    page.chart(charts.bars(sex, "sex", title=_("Members of cooperatives by sex"),
+                           unit=MEMBERS),
+               sex, MEMBER, f, "cooperative_members_by_sex")
 vulnerable = data.figure("COOP-2", f, ("vulnerability",))
 page.chart(charts.bars(vulnerable, "vulnerability", colour=False, unit=MEMBERS,
-                       title="Members of cooperatives by vulnerability",
-                       subtitle="A member with two vulnerabilities counts in both"),
-           vulnerable, "cooperative member", f, "cooperative_members_by_vulnerability")
+                       title=_("Members of cooperatives by vulnerability"),
+                       subtitle=_("A member with two vulnerabilities counts in both")),
+           vulnerable, MEMBER, f, "cooperative_members_by_vulnerability")
 
-st.subheader("Status and list")
+st.subheader(_("Status and list"))
 status = data.derived("cooperatives_by_status", f)
 page.chart(charts.bars(status, "status", colour=False, unit=FORMED,
-                       title="Cooperatives formed by the end of the period, by status"),
-           status, "cooperative", f, "cooperatives_by_status")
+                       title=_("Cooperatives formed by the end of the period, by status")),
+           status, _("cooperative"), f, "cooperatives_by_status")
 listing = data.derived("cooperative_list", f)
+headings = {"name": _("Name"), "country": _("Country"), "region": _("Region"),
+            "sector": _("Sector"), "partner": _("Partner"),
+            "registration_date": _("Registration date"), "status": _("Status"),
+            "members": _("Members")}
 table = listing.assign(
     country=[country_label(c) for c in listing["country"]],
-    region=[region_label(r) if r != "unknown" else "Not recorded" for r in listing["region"]],
+    region=[region_label(r) if r != "unknown" else _("Not recorded") for r in listing["region"]],
     sector=[dimension_label("sector", s) for s in listing["sector"]],
     partner=[p if isinstance(p, str) and p else "–" for p in listing["partner"]],
-    registration_date=[f"{pd.Timestamp(d):%d %b %Y}" if not is_missing(d) else "Not yet"
+    registration_date=[date(pd.Timestamp(d)) if not is_missing(d) else _("Not yet")
                        for d in listing["registration_date"]],
     status=[dimension_label("status", s) for s in listing["status"]],
     members=[number(m, n) for m, n in zip(listing["members"], listing["members_note"],
                                           strict=True)],
-).drop(columns=["members_note"]).rename(columns=lambda c: c.replace("_", " ").capitalize())
-page.table(table, "cooperative", f, "cooperatives_list")
+).drop(columns=["members_note"]).rename(columns=lambda c: headings.get(
+    c, c.replace("_", " ").capitalize()))
+page.table(table, _("cooperative"), f, "cooperatives_list")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.settings import load_settings
+from i18n import _, get_language, language
+from i18n.formats import datetime
 from reports import content, files
 from ui import data, filters, kpi, page
 from ui.exports import deferred
@@ -21,15 +23,15 @@ STATUS_ICON = {"on track": "🟢", "at risk": "🟠", "off track": "🔴", "unkn
 
 f = filters.current()
 scope = current_scope()
-page.header("Donor report", "What did the programme achieve in this period, in figures "
-                            "a donor can be shown?")
+page.header(_("Donor report"), _("What did the programme achieve in this period, in figures "
+                                  "a donor can be shown?"))
 
 titles = content.section_titles()
-chosen = st.pills("Sections", list(titles), default=list(titles), selection_mode="multi",
+chosen = st.pills(_("Sections"), list(titles), default=list(titles), selection_mode="multi",
                   format_func=titles.get, key="report_sections") or []
 sections = [k for k in content.SECTION_KEYS if k in chosen]
 if not sections:
-    st.info("Choose at least one section.", icon="👆")
+    st.info(_("Choose at least one section."), icon="👆")
     st.stop()
 
 saved = data.narratives(f, sections)
@@ -52,17 +54,20 @@ url = data.database_url()
 
 
 def _build(fmt: str):  # type: ignore[no-untyped-def]
+    chosen_language = get_language()  # make() runs on another thread
+
     def make() -> bytes:
         from reports import pdf, pptx
 
-        return pptx.build(report) if fmt == "pptx" else pdf.build(report)
+        with language(chosen_language):
+            return pptx.build(report) if fmt == "pptx" else pdf.build(report)
     return make
 
 
-st.caption(f"{report.period} · {report.countries} · data as of "
-           f"{report.data_as_of:%d %b %Y %H:%M}"
+st.caption(" · ".join([report.period, report.countries,
+                       _("data as of {moment}").format(moment=datetime(report.data_as_of))])
            + (f" · {report.provenance.suppression_rule()}" if scope.aggregates_only else ""))
-left, right, _ = st.columns([1, 1, 4])
+left, right, _rest = st.columns([1, 1, 4])
 for column, fmt, label, icon in ((left, "pptx", "PowerPoint", ":material/slideshow:"),
                                  (right, "pdf", "PDF", ":material/picture_as_pdf:")):
     file = files.file_name("donor_report", report.filters, fmt)
@@ -93,23 +98,26 @@ for section in report.sections:
         narrative = saved[section.key]
         if not narrative.saved and narrative.from_period:
             start, end = narrative.from_period
-            st.caption(f"Text carried over from the report for "
-                       f"{files.period_words(start, end)}: edit it for this period.")
-        st.text_area("Narrative", key=_text_key(section.key), height=180,
-                     placeholder="What happened in this period, in a few sentences…")
-        if st.button("Save text", key=f"save_{section.key}_{period_key}",
+            st.caption(_("Text carried over from the report for {period}: edit it for this "
+                         "period.").format(period=files.period_words(start, end)))
+        st.text_area(_("Narrative"), key=_text_key(section.key), height=180,
+                     placeholder=_("What happened in this period, in a few sentences…"))
+        if st.button(_("Save text"), key=f"save_{section.key}_{period_key}",
                      icon=":material/save:"):
             data.save_narrative(report.filters, section.key,
                                 st.session_state[_text_key(section.key)],
                                 str(username) if username else None)
-            st.toast(f"Saved the text of “{section.title}” for {report.period}.")
+            st.toast(_("Saved the text of “{section}” for {period}.").format(
+                section=section.title, period=report.period))
     if section.key == "headline":
         if report.logframe is None:
-            st.caption("No logframe targets for this period and these countries.")
+            st.caption(_("No logframe targets for this period and these countries."))
         else:
-            st.markdown("**Progress against logframe targets**")
+            heading = _("Progress against logframe targets")
+            st.markdown(f"**{heading}**")
             table = report.logframe.copy()
-            if "Status" in table:
-                table["Status"] = [f"{STATUS_ICON.get(s, '')} {s}".strip()
-                                   for s in table["Status"]]
-            page.table(table, "logframe target", report.filters, "logframe_progress")
+            status = _("Status")
+            if status in table:
+                table[status] = [f"{STATUS_ICON.get(s, '')} {content.status_label(s)}".strip()
+                                 for s in table[status]]
+            page.table(table, _("logframe target"), report.filters, "logframe_progress")

@@ -4,61 +4,81 @@ from __future__ import annotations
 
 import streamlit as st
 
+from i18n import _
+from i18n.formats import money
 from metrics import catalogue
+from metrics.distributions import BAND_COUNT, BAND_WIDTH, NEGATIVE
 from ui import charts, data, filters, kpi, page
 
 f = filters.current()
-page.header("Reintegration projects", "What kinds of projects did we fund, in which "
-                                      "sectors, for how much, and how long did returnees wait?")
+page.header(_("Reintegration projects"), _("What kinds of projects did we fund, in which "
+                                           "sectors, for how much, and how long did returnees "
+                                           "wait?"))
 kpi.cards(("ASS-1", "ASS-2", "ASS-2.mean", "ASS-3"), f)
-PROJECTS = catalogue.get("ASS-1").unit
-GRANTS = catalogue.get("ASS-2")
-WAIT = catalogue.get("ASS-3")
+PROJECTS = _(catalogue.get("ASS-1").unit)
+GRANTS = _(catalogue.get("ASS-2").unit)
+WAIT = _(catalogue.get("ASS-3").unit)
+PROJECT = _("reintegration project")
+GRANT = _("grant disbursed")
+ASSISTED = _("returnee assisted")
 
-st.subheader("Modality and sector")
+
+def band_label(band: int) -> str:
+    """An amount band in words, with the viewer's number format."""
+    if band == NEGATIVE:
+        return _("Negative")
+    low = band * BAND_WIDTH
+    if band >= BAND_COUNT:
+        return _("{amount} and more").format(amount=money(low))
+    return f"{money(low)} – {money(low + BAND_WIDTH - 1)}"
+
+
+st.subheader(_("Modality and sector"))
 left, right = st.columns(2)
 with left:
     modality = data.figure("ASS-1", f, ("country", "modality"))
     page.chart(charts.grouped_bars(modality, "modality", "country",
-                                   title="Reintegration projects by modality and country",
+                                   title=_("Reintegration projects by modality and country"),
                                    unit=PROJECTS),
-               modality, "reintegration project", f, "projects_by_modality_and_country")
+               modality, PROJECT, f, "projects_by_modality_and_country")
 with right:
     sector = data.figure("ASS-1", f, ("sector", "country"))
     page.chart(charts.grouped_bars(sector, "country", "sector", stacked=True,
-                                   title="Reintegration projects by country and sector",
+                                   title=_("Reintegration projects by country and sector"),
                                    unit=PROJECTS),
-               sector, "reintegration project", f, "projects_by_sector_and_country")
+               sector, PROJECT, f, "projects_by_sector_and_country")
 
-st.subheader("Grants disbursed")
+st.subheader(_("Grants disbursed"))
 left, right = st.columns(2)
 with left:
     amounts = data.figure("ASS-2", f, ("country",))
-    page.chart(charts.bars(amounts, "country", title="Grants disbursed by country",
-                           unit=GRANTS.unit),
-               amounts, "grant disbursed", f, "grants_by_country")
+    page.chart(charts.bars(amounts, "country", title=_("Grants disbursed by country"),
+                           unit=GRANTS),
+               amounts, GRANT, f, "grants_by_country")
 with right:
     bands = data.derived("amount_bands", f)
-    page.chart(charts.histogram(bands, title="Delivered assistance by amount", unit="records",
-                                band_title="Amount (EUR)",
-                                subtitle="Number of delivered records per €500 band"),
-               bands, "grant disbursed", f, "grants_by_amount_band")
+    bands = bands.assign(label=[band_label(int(b)) for b in bands["band"]])
+    page.chart(charts.histogram(bands, title=_("Delivered assistance by amount"),
+                                unit=_("records"), band_title=_("Amount (EUR)"),
+                                subtitle=_("Number of delivered records per {width} band")
+                                .format(width=money(BAND_WIDTH))),
+               bands, GRANT, f, "grants_by_amount_band")
 
 by_sector = data.figure("ASS-2", f, ("sector",))
 page.table(page.formatted(by_sector, ["sector"], {
-    "records": ("Records with an amount", "count"), "value": ("Total (EUR)", "money"),
-    "mean": ("Mean (EUR)", "money")}), "grant disbursed", f, "grants_by_sector")
+    "records": (_("Records with an amount"), "count"), "value": (_("Total (EUR)"), "money"),
+    "mean": (_("Mean (EUR)"), "money")}), GRANT, f, "grants_by_sector")
 
-st.subheader("Time from return to assistance")
+st.subheader(_("Time from return to assistance"))
 left, right = st.columns(2)
 with left:
     wait = data.figure("ASS-3", f, ("country",))
-    page.chart(charts.bars(wait, "country", title="Median time from return to first delivery",
-                           unit=WAIT.unit),
-               wait, "returnee assisted", f, "time_to_assistance_by_country")
+    page.chart(charts.bars(wait, "country",
+                           title=_("Median time from return to first delivery"), unit=WAIT),
+               wait, ASSISTED, f, "time_to_assistance_by_country")
 with right:
     trend = data.figure("ASS-3", f, ("period",))
     page.chart(charts.bars(trend, "period", colour=False, horizontal=False,
-                           sort_by_value=False, unit=WAIT.unit,
-                           title="Median time to assistance, by period of delivery"),
-               trend, "returnee assisted", f, "time_to_assistance_by_period")
+                           sort_by_value=False, unit=WAIT,
+                           title=_("Median time to assistance, by period of delivery")),
+               trend, ASSISTED, f, "time_to_assistance_by_period")

@@ -5,18 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from i18n import _
+from i18n.formats import number
 from metrics import catalogue
 from ui import charts, data, filters, kpi, page
-from ui.format import by_kind, country_label, is_missing, percent
+from ui.format import by_kind, country_label, dimension_label, is_missing, month, percent
 
-ALL = "All countries"
-
-f = filters.current()
-page.header("Targets", "Are we on track against the logframe targets, indicator by "
-                       "indicator and country by country?")
+f = filters.current()  # first: it sets the run's language
+ALL = _("All countries")
+page.header(_("Targets"), _("Are we on track against the logframe targets, indicator by "
+                            "indicator and country by country?"))
 progress = data.progress(f)
 if progress is None:
-    st.info("The logframe (metrics.targets) is not available in this version.", icon="🛠️")
+    st.info(_("The logframe (metrics.targets) is not available in this version."), icon="🛠️")
     st.stop()
 
 
@@ -28,49 +29,57 @@ def current(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.assign(_open=rows["period_end"] >= f.end)
     picked = [group.sort_values("period_end").loc[lambda g: g["_open"]].head(1)
               if group["_open"].any() else group.sort_values("period_end").tail(1)
-              for _, group in rows.groupby(["indicator", "country"], dropna=False)]
+              for _key, group in rows.groupby(["indicator", "country"], dropna=False)]
     return pd.concat(picked).drop(columns="_open").reset_index(drop=True)
 
 
 def people_table(rows: pd.DataFrame) -> pd.DataFrame:
     kinds = [catalogue.get(code).kind for code in rows["indicator"]]
     return pd.DataFrame({
-        "Indicator": [f"{c} {t}" for c, t in zip(rows["indicator"], rows["title"], strict=True)],
-        "Country": [ALL if is_missing(c) else country_label(c) for c in rows["country"]],
-        "Target date": [f"{pd.Timestamp(d):%b %Y}" for d in rows["period_end"]],
-        "Baseline": [by_kind(v, k) for v, k in zip(rows["baseline"], kinds, strict=True)],
-        "Target": [by_kind(v, k) for v, k in zip(rows["target"], kinds, strict=True)],
-        "Pro-rated target": [by_kind(v, k) for v, k in zip(rows["prorated_target"], kinds,
-                                                             strict=True)],
-        "Actual": [by_kind(v, k) for v, k in zip(rows["actual"], kinds, strict=True)],
-        "Achieved": [percent(v) for v in rows["achieved"]],
-        "Status": [str(s) for s in rows["status"]],
+        _("Indicator"): [f"{c} {_(t)}" for c, t in zip(rows["indicator"], rows["title"],
+                                                       strict=True)],
+        _("Country"): [ALL if is_missing(c) else country_label(c) for c in rows["country"]],
+        _("Target date"): [month(pd.Timestamp(d)) for d in rows["period_end"]],
+        _("Baseline"): [by_kind(v, k) for v, k in zip(rows["baseline"], kinds, strict=True)],
+        _("Target"): [by_kind(v, k) for v, k in zip(rows["target"], kinds, strict=True)],
+        _("Pro-rated target"): [by_kind(v, k) for v, k in zip(rows["prorated_target"], kinds,
+                                                                strict=True)],
+        _("Actual"): [by_kind(v, k) for v, k in zip(rows["actual"], kinds, strict=True)],
+        _("Achieved"): [percent(v) for v in rows["achieved"]],
+        _("Status"): [dimension_label("logframe_status", s) for s in rows["status"]],
     })
 
 
 now = current(progress)
 counts = now["status"].value_counts() if not now.empty else pd.Series(dtype=int)
-kpi.plain([kpi.Card(status.capitalize(), f"{int(counts.get(status, 0)):,}",
-                    help=f"Targets {status} at the end of the period (of {len(now)})")
+STATUS_HELP = {
+    "on track": _("Targets on track at the end of the period (of {n})"),
+    "at risk": _("Targets at risk at the end of the period (of {n})"),
+    "off track": _("Targets off track at the end of the period (of {n})"),
+}
+kpi.plain([kpi.Card(dimension_label("logframe_status", status).capitalize(),
+                    number(counts.get(status, 0)), help=STATUS_HELP[status].format(n=len(now)))
            for status in ("on track", "at risk", "off track")]
-          + [kpi.Card("Targets", f"{len(now):,}", help="Indicator × country targets in force "
-                                                       "at the end of the period")])
+          + [kpi.Card(_("Targets"), number(len(now)),
+                      help=_("Indicator × country targets in force at the end of the period"))])
 
+TARGET = _("logframe target")
 heat = now.assign(
-    indicator_title=[f"{c} {t}" for c, t in zip(now["indicator"], now["title"], strict=True)],
+    indicator_title=[f"{c} {_(t)}" for c, t in zip(now["indicator"], now["title"],
+                                                   strict=True)],
     country_name=[ALL if is_missing(c) else country_label(c) for c in now["country"]],
-    text=[percent(v) if not is_missing(v) else "hidden" for v in now["achieved"]],
+    text=[percent(v, digits=0) if not is_missing(v) else _("hidden") for v in now["achieved"]],
     value=now["achieved"], value_note="")
-st.subheader("Traffic lights")
+st.subheader(_("Traffic lights"))
 page.chart(charts.traffic_lights(heat, "indicator_title", "country_name",
-                                 title="Logframe progress at the end of the period",
-                                 subtitle="Colour: on track ≥ 90 %, at risk 60–90 %, off track "
-                                          "< 60 % of the pro-rated target"),
-           heat.assign(value=1), "logframe target", f, "logframe_traffic_lights")
-st.caption("% achieved = (actual − baseline) ÷ (target − baseline); the status compares the "
-           "actual with the target pro-rated to the end of the period.")
+                                 title=_("Logframe progress at the end of the period"),
+                                 subtitle=_("Colour: on track ≥ 90 %, at risk 60–90 %, off "
+                                            "track < 60 % of the pro-rated target")),
+           heat.assign(value=1), TARGET, f, "logframe_traffic_lights")
+st.caption(_("% achieved = (actual − baseline) ÷ (target − baseline); the status compares the "
+             "actual with the target pro-rated to the end of the period."))
 
-st.subheader("The logframe")
+st.subheader(_("The logframe"))
 page.table(people_table(progress.sort_values(["indicator", "country", "period_end"],
                                              na_position="first")),
-           "logframe target", f, "logframe")
+           TARGET, f, "logframe")

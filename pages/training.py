@@ -4,55 +4,59 @@ from __future__ import annotations
 
 import streamlit as st
 
+from i18n import _
 from metrics import catalogue
 from ui import charts, data, filters, kpi, page
 
 f = filters.current()
-page.header("Training and coaching", "How many returnees were trained or coached, in what, "
-                                     "and how many completed what they started?")
+page.header(_("Training and coaching"), _("How many returnees were trained or coached, in "
+                                          "what, and how many completed what they started?"))
 kpi.cards(("TRN-1", "TRN-2", "TRN-3", "BEN-2"), f)
-TRAINED = catalogue.get("TRN-1").unit
+TRAINED = _(catalogue.get("TRN-1").unit)
 RATE = charts.value_format("rate")
+TRAINEE = _("returnee trained")
+ENROLMENT = _("training enrolment")
 
-st.subheader("Uptake")
+st.subheader(_("Uptake"))
 left, right = st.columns(2)
 with left:
     kinds = data.figure("TRN-1", f, ("kind", "country"))
     page.chart(charts.grouped_bars(kinds, "kind", "country", unit=TRAINED,
-                                   title="Returnees who completed training, by kind and country",
-                                   subtitle="A returnee trained in two kinds counts in both"),
-               kinds, "returnee trained", f, "returnees_trained_by_kind_and_country")
+                                   title=_("Returnees who completed training, by kind and "
+                                           "country"),
+                                   subtitle=_("A returnee trained in two kinds counts in both")),
+               kinds, TRAINEE, f, "returnees_trained_by_kind_and_country")
 with right:
     uptake = data.figure("TRN-2", f, ("country",))
-    page.chart(charts.bars(uptake, "country", title="Training uptake by country",
-                           unit=catalogue.get("TRN-2").unit, value_format=RATE),
-               uptake, "returnee assisted", f, "training_uptake_by_country")
+    page.chart(charts.bars(uptake, "country", title=_("Training uptake by country"),
+                           unit=_(catalogue.get("TRN-2").unit), value_format=RATE),
+               uptake, _("returnee assisted"), f, "training_uptake_by_country")
 
-st.subheader("Completion")
+st.subheader(_("Completion"))
 left, right = st.columns(2)
 with left:
     completion = data.figure("TRN-3", f, ("kind",))
     page.chart(charts.bars(completion, "kind", colour=False, value_format=RATE,
-                           title="Completion rate by kind of training",
-                           unit=catalogue.get("TRN-3").unit),
-               completion, "training enrolment", f, "training_completion_by_kind")
+                           title=_("Completion rate by kind of training"),
+                           unit=_(catalogue.get("TRN-3").unit)),
+               completion, ENROLMENT, f, "training_completion_by_kind")
 with right:
     trend = data.figure("TRN-1", f, ("period",))
     page.chart(charts.bars(trend, "period", colour=False, horizontal=False,
                            sort_by_value=False, unit=TRAINED,
-                           title="Returnees who completed training, by period"),
-               trend, "returnee trained", f, "returnees_trained_by_period")
+                           title=_("Returnees who completed training, by period")),
+               trend, TRAINEE, f, "returnees_trained_by_period")
 table = data.figure("TRN-3", f, ("kind", "country"))
 page.table(page.formatted(table, ["kind", "country"], {
-    "denominator": ("Enrolments", "count"), "numerator": ("Completed", "count"),
-    "value": ("Completion rate", "rate")}), "training enrolment", f,
+    "denominator": (_("Enrolments"), "count"), "numerator": (_("Completed"), "count"),
+    "value": (_("Completion rate"), "rate")}), ENROLMENT, f,
     "training_completion_by_kind_and_country")
 
-st.subheader("Psychosocial coaching")
-st.caption("Coaching by psychosocial professionals, a first for the programme.")
+st.subheader(_("Psychosocial coaching"))
+st.caption(_("Coaching by psychosocial professionals, a first for the programme."))
 coaching = data.figure("TRN-1", f, ("kind", "period"))
 coaching = coaching[coaching["kind"] == "psychosocial_coaching"]
 page.chart(charts.bars(coaching, "period", colour=False, horizontal=False,
                        sort_by_value=False, unit=TRAINED,
-                       title="Returnees who completed psychosocial coaching, by period"),
-           coaching, "returnee coached", f, "psychosocial_coaching_by_period")
+                       title=_("Returnees who completed psychosocial coaching, by period")),
+           coaching, _("returnee coached"), f, "psychosocial_coaching_by_period")

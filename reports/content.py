@@ -8,6 +8,11 @@ figure comes from anywhere else, so what an export shows is exactly what the vie
 see on screen: their countries only, small counts already hidden for donors.
 
 Charts are built with the same ``ui.charts`` builders the pages use.
+
+Language: section, chart and indicator texts are English constants (``N_``); ``build``
+translates them into the current language (``i18n.language``), so a report built inside
+``with language("fr"):`` is French throughout, and ``reports.pptx``/``reports.pdf`` must
+be called in the same language.
 """
 
 from __future__ import annotations
@@ -25,11 +30,14 @@ from sqlalchemy.orm import Session
 import metrics
 from data_access import models
 from data_access.scope import Scope
+from i18n import N_, _
+from i18n.formats import month
+from i18n.vocab import field_name
 from metrics import catalogue
 from metrics.filters import Filters
 from reports.files import Provenance, countries_words, hidden_count, period_words
 from ui import charts
-from ui.format import by_kind, dimension_label, is_missing
+from ui.format import by_kind, dimension_label, is_missing, percent
 
 
 class FigureSource(Protocol):
@@ -63,7 +71,7 @@ class SessionSource:
 class ChartSpec:
     name: str  # export file stem
     code: str
-    title: str
+    title: str  # English (N_); translated by ``build``
     what: str  # "returnee assisted": for "No … for …"
     draw: str = "bars"  # bars | stacked | cumulative
     field: str = ""  # the breakdown drawn (bars, stacked)
@@ -78,14 +86,14 @@ class ChartSpec:
 
     def build(self, frame: pd.DataFrame, targets: pd.DataFrame | None = None
               ) -> alt.TopLevelMixin:
-        """The chart, with the same ``ui.charts`` builder the pages use."""
+        """The chart, with the same ``ui.charts`` builder the pages use (current language)."""
         spec = catalogue.get(self.code)
+        title, unit = _(self.title), _(spec.unit)
         if self.draw == "cumulative":
-            return charts.cumulative_line(frame, title=self.title, unit=spec.unit,
-                                          targets=targets)
+            return charts.cumulative_line(frame, title=title, unit=unit, targets=targets)
         if self.draw == "stacked":
-            return charts.stacked_periods(frame, self.field, title=self.title, unit=spec.unit)
-        return charts.bars(frame, self.field, title=self.title, unit=spec.unit,
+            return charts.stacked_periods(frame, self.field, title=title, unit=unit)
+        return charts.bars(frame, self.field, title=title, unit=unit,
                            colour=self.colour,
                            value_format=".0%" if spec.kind == "rate" else ",.0f")
 
@@ -100,47 +108,47 @@ class SectionSpec:
 
 
 SECTIONS: tuple[SectionSpec, ...] = (
-    SectionSpec("headline", "Headline figures against targets",
-                "How many returnees have we reached, and are we on track?",
+    SectionSpec("headline", N_("Headline figures against targets"),
+                N_("How many returnees have we reached, and are we on track?"),
                 ("BEN-1", "BEN-2", "ASS-1", "ASS-2", "COOP-1", "COOP-2", "TRN-1", "CAP-1"),
                 (ChartSpec("returnees_assisted_cumulative", "BEN-2",
-                           "Returnees assisted, cumulative", "returnee assisted",
+                           N_("Returnees assisted, cumulative"), N_("returnee assisted"),
                            draw="cumulative", granularity="month"),)),
-    SectionSpec("beneficiaries", "Beneficiaries",
-                "Who has returned and been assisted, and where?",
+    SectionSpec("beneficiaries", N_("Beneficiaries"),
+                N_("Who has returned and been assisted, and where?"),
                 ("BEN-1", "BEN-2", "BEN-3", "ASS-3"),
                 (ChartSpec("returnees_assisted_by_country", "BEN-2",
-                           "Returnees assisted by country and period", "returnee assisted",
+                           N_("Returnees assisted by country and period"), N_("returnee assisted"),
                            draw="stacked", field="country"),)),
-    SectionSpec("sectors", "Sectors and grants",
-                "In which sectors were businesses set up, and with how much?",
+    SectionSpec("sectors", N_("Sectors and grants"),
+                N_("In which sectors were businesses set up, and with how much?"),
                 ("ASS-1", "ASS-2"),
-                (ChartSpec("projects_by_sector", "ASS-1", "Reintegration projects by sector",
-                           "reintegration project", field="sector"),
-                 ChartSpec("grants_by_sector", "ASS-2", "Grants disbursed by sector",
-                           "grant", field="sector"))),
-    SectionSpec("cooperatives", "Cooperatives",
-                "How many returnees pooled their grants in cooperatives?",
+                (ChartSpec("projects_by_sector", "ASS-1", N_("Reintegration projects by sector"),
+                           N_("reintegration project"), field="sector"),
+                 ChartSpec("grants_by_sector", "ASS-2", N_("Grants disbursed by sector"),
+                           N_("grant"), field="sector"))),
+    SectionSpec("cooperatives", N_("Cooperatives"),
+                N_("How many returnees pooled their grants in cooperatives?"),
                 ("COOP-1", "COOP-2"),
                 (ChartSpec("cooperative_members_by_sector", "COOP-2",
-                           "Returnees in cooperatives by sector", "cooperative member",
+                           N_("Returnees in cooperatives by sector"), N_("cooperative member"),
                            field="sector"),)),
-    SectionSpec("training", "Training and coaching",
-                "How many returnees were trained, and in what?",
+    SectionSpec("training", N_("Training and coaching"),
+                N_("How many returnees were trained, and in what?"),
                 ("TRN-1", "TRN-2", "TRN-3"),
                 (ChartSpec("returnees_trained_by_kind", "TRN-1",
-                           "Returnees trained by kind of training", "returnee trained",
+                           N_("Returnees trained by kind of training"), N_("returnee trained"),
                            field="kind", colour=False),)),
-    SectionSpec("outcomes", "Outcomes: business survival and reintegration",
-                "Are the businesses still running, and is reintegration sustainable?",
+    SectionSpec("outcomes", N_("Outcomes: business survival and reintegration"),
+                N_("Are the businesses still running, and is reintegration sustainable?"),
                 ("FUP-1", "FUP-2", "FUP-3", "FUP-4"),
-                (ChartSpec("jobs_created_by_sector", "FUP-3", "Jobs created by sector",
-                           "job created", field="sector"),)),
-    SectionSpec("capacity", "Capacity building",
-                "Which local institutions were sensitised, trained or equipped?",
+                (ChartSpec("jobs_created_by_sector", "FUP-3", N_("Jobs created by sector"),
+                           N_("job created"), field="sector"),)),
+    SectionSpec("capacity", N_("Capacity building"),
+                N_("Which local institutions were sensitised, trained or equipped?"),
                 ("CAP-1", "CAP-2"),
                 (ChartSpec("people_reached_by_institution_type", "CAP-2",
-                           "People reached by type of institution", "person reached",
+                           N_("People reached by type of institution"), N_("person reached"),
                            field="institution_type", colour=False),)),
 )
 BY_KEY: dict[str, SectionSpec] = {s.key: s for s in SECTIONS}
@@ -148,7 +156,8 @@ SECTION_KEYS: tuple[str, ...] = tuple(BY_KEY)
 
 
 def section_titles() -> dict[str, str]:
-    return {s.key: s.title for s in SECTIONS}
+    """Section key → title in the current language."""
+    return {s.key: _(s.title) for s in SECTIONS}
 
 
 # --- the built report ----------------------------------------------------------------
@@ -202,7 +211,7 @@ class Report:
     data_as_of: dt.datetime
     sections: list[Section]
     logframe: pd.DataFrame | None = None  # people table; None when there is no logframe
-    title: str = "Progress report"
+    title: str = field(default_factory=lambda: _("Progress report"))
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(
         microsecond=0))
     images: dict[str, bytes] = field(default_factory=dict, repr=False)  # PNGs, once rendered
@@ -237,10 +246,9 @@ def people_table(frame: pd.DataFrame) -> pd.DataFrame:
     dims = [c for c in frame.columns if c not in ("value", "value_note", "period_start")
             and frame[c].dtype == object and c not in ("numerator", "denominator")]
     for dim in dims:
-        out[dim.replace("_", " ").capitalize()] = [dimension_label(dim, v)
-                                                   for v in frame[dim]]
+        out[field_name(dim)] = [dimension_label(dim, v) for v in frame[dim]]
     notes = frame["value_note"] if "value_note" in frame else pd.Series([""] * len(frame))
-    out["Value"] = [note if note else (None if is_missing(v) else v)
+    out[_("Value")] = [note if note else (None if is_missing(v) else v)
                     for v, note in zip(frame["value"], notes.fillna(""), strict=False)]
     return out
 
@@ -259,16 +267,26 @@ def _target_columns(progress: pd.DataFrame | None, code: str,
         return "", "", ""  # several countries' targets: see the logframe table
     row = rows.sort_values("period_end").iloc[-1]
     spec = catalogue.get(code)
-    target = f"{by_kind(row['target'], spec.kind)} by {pd.Timestamp(row['period_end']):%b %Y}"
+    target = _("{target} by {date}").format(target=by_kind(row["target"], spec.kind),
+                                            date=month(pd.Timestamp(row["period_end"])))
     achieved = row.get("achieved")
-    achieved_text = "" if is_missing(achieved) else f"{float(achieved) * 100:.0f} %"
+    achieved_text = "" if is_missing(achieved) else percent(achieved, digits=0)
     return target, achieved_text, str(row.get("status") or "")
 
 
-LOGFRAME_COLUMNS = {"indicator": "Indicator", "country": "Country", "period_end": "By",
-                    "baseline": "Baseline", "target": "Target",
-                    "prorated_target": "Target to date", "actual": "Actual",
-                    "achieved": "% achieved", "status": "Status"}
+# Column → heading (English, translated by ``logframe_table``). The status column keeps
+# its codes (on track, …): the slide and PDF colour cells by them; ``status_label`` words
+# them.
+LOGFRAME_COLUMNS = {"indicator": N_("Indicator"), "country": N_("Country"),
+                    "period_end": N_("By"), "baseline": N_("Baseline"),
+                    "target": N_("Target"), "prorated_target": N_("Target to date"),
+                    "actual": N_("Actual"), "achieved": N_("% achieved"),
+                    "status": N_("Status")}
+
+
+def status_label(status: str) -> str:
+    """A logframe status code (on track, at risk, off track) in the current language."""
+    return dimension_label("logframe_status", status) if status else ""
 
 
 def logframe_table(progress: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -276,20 +294,21 @@ def logframe_table(progress: pd.DataFrame | None) -> pd.DataFrame | None:
     if progress is None or progress.empty:
         return None
     out = pd.DataFrame()
-    for column, label in LOGFRAME_COLUMNS.items():
+    for column, english in LOGFRAME_COLUMNS.items():
         if column not in progress:
             continue
+        label = _(english)
         values = progress[column]
         if column == "indicator":
-            out[label] = [f"{c} {catalogue.get(c).title}" if c in catalogue.BY_CODE else c
+            out[label] = [f"{c} {_(catalogue.get(c).title)}" if c in catalogue.BY_CODE else c
                           for c in values]
         elif column == "country":
-            out[label] = ["All countries" if is_missing(c) or c is None
+            out[label] = [_("All countries") if is_missing(c) or c is None
                           else dimension_label("country", c) for c in values]
         elif column == "period_end":
-            out[label] = [f"{pd.Timestamp(v):%b %Y}" for v in values]
+            out[label] = [month(pd.Timestamp(v)) for v in values]
         elif column == "achieved":
-            out[label] = ["–" if is_missing(v) else f"{float(v) * 100:.0f} %" for v in values]
+            out[label] = [percent(v, digits=0) for v in values]
         elif column in ("baseline", "target", "prorated_target", "actual"):
             kinds = [catalogue.get(c).kind if c in catalogue.BY_CODE else "count"
                      for c in progress["indicator"]]
@@ -313,7 +332,7 @@ def _chart(source: FigureSource, spec: ChartSpec, filters: Filters,
     values = pd.to_numeric(frame["value"], errors="coerce") if "value" in frame else None
     drawable = values is not None and bool((values.fillna(0) != 0).any())
     chart = spec.build(frame, target_points) if drawable else None
-    return ChartItem(spec.name, spec.title, chart, frame, spec.what)
+    return ChartItem(spec.name, _(spec.title), chart, frame, _(spec.what))
 
 
 def _target_points(progress: pd.DataFrame | None, code: str,
@@ -353,13 +372,13 @@ def build(source: FigureSource, filters: Filters, sections: Sequence[str], *,
             note = str(row.get("value_note") or "")
             target, achieved, status = (_target_columns(progress, code, filters)
                                         if key == "headline" else ("", "", ""))
-            figures.append(Figure(code, indicator.title, indicator.unit, indicator.kind,
+            figures.append(Figure(code, _(indicator.title), _(indicator.unit), indicator.kind,
                                   row["value"], note, by_kind(row["value"], indicator.kind,
                                                               note),
                                   target, achieved, status))
         chart_items = [_chart(source, c, filters, _target_points(progress, c.code, filters))
                        for c in spec.charts]
-        built.append(Section(key, spec.title, spec.question, figures, chart_items,
+        built.append(Section(key, _(spec.title), _(spec.question), figures, chart_items,
                              narratives.get(key, "")))
     return Report(programme, filters, scope, data_as_of, built,
                   logframe_table(progress) if "headline" in sections else None)

@@ -40,6 +40,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from i18n import _, ngettext
+from i18n.formats import date, datetime, month, quarter, vega_locale
 from metrics.filters import Filters, country_name
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "#")
@@ -82,17 +84,18 @@ def period_slug(start: dt.date, end: dt.date) -> str:
 
 
 def period_words(start: dt.date, end: dt.date) -> str:
-    """The period for people: "Q3 2016", "March 2016", "2016", "2015–2016" or the dates."""
+    """The period for people (current language): "Q3 2016", "March 2016", "2016",
+    "2015–2016" or the two dates."""
     kind = period_kind(start, end)
     if kind == "month":
-        return f"{start:%B %Y}"
+        return month(start, long=True)
     if kind == "quarter":
-        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+        return quarter(start.year, (start.month - 1) // 3 + 1)
     if kind == "year":
         return str(start.year)
     if kind == "years":
         return f"{start.year}–{end.year}"
-    return f"{start:%d %b %Y} – {end:%d %b %Y}"
+    return f"{date(start)} – {date(end)}"
 
 
 def countries_slug(filters: Filters) -> str:
@@ -101,7 +104,7 @@ def countries_slug(filters: Filters) -> str:
 
 def countries_words(filters: Filters) -> str:
     return (", ".join(country_name(c) for c in filters.countries)
-            if filters.countries else "all countries")
+            if filters.countries else _("all countries"))
 
 
 def file_name(stem: str, filters: Filters, ext: str) -> str:
@@ -124,23 +127,24 @@ class Provenance:
     def suppression_rule(self) -> str:
         if self.threshold is None:
             return ""
-        return (f"Disclosure control: counts below {self.threshold} are shown as "
-                f"\"<{self.threshold}\" (with a second figure hidden where a total would "
-                f"reveal it), and rates or averages resting on fewer than {self.threshold} "
-                f"people are not shown.")
+        return _("Disclosure control: counts below {n} are shown as \"<{n}\" (with a second "
+                 "figure hidden where a total would reveal it), and rates or averages resting "
+                 "on fewer than {n} people are not shown.").format(n=self.threshold)
 
     def lines(self, hidden: int | None = None) -> list[str]:
         f = self.filters
         lines = [
-            f"Source: {self.programme}",
-            f"Period: {period_words(f.start, f.end)}; countries: {countries_words(f)}",
-            f"Filters: {f.describe()}",
-            f"Data as of {self.data_as_of:%d %b %Y %H:%M}",
+            _("Source: {programme}").format(programme=self.programme),
+            _("Period: {period}; countries: {countries}").format(
+                period=period_words(f.start, f.end), countries=countries_words(f)),
+            _("Filters: {filters}").format(filters=f.describe()),
+            _("Data as of {moment}").format(moment=datetime(self.data_as_of)),
         ]
         rule = self.suppression_rule()
         if rule:
             if hidden:
-                rule += f" {hidden} figure(s) hidden here."
+                rule += " " + ngettext("{n} figure hidden here.", "{n} figures hidden here.",
+                                       hidden).format(n=hidden)
             lines.append(rule)
         return lines
 
@@ -185,7 +189,7 @@ def with_source(chart: alt.TopLevelMixin, lines: list[str],
     if large and isinstance(chart, alt.Chart | alt.LayerChart) and \
             not isinstance(chart.height, alt.Step):
         chart = chart.properties(height=240)
-    configured = chart.configure(background="white")
+    configured = chart.configure(background="white", locale=vega_locale())
     if large:
         configured = (configured.configure_axis(labelFontSize=13, titleFontSize=13)
                       .configure_legend(labelFontSize=13)

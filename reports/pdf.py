@@ -18,7 +18,9 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from reports.content import Report, Section
+from i18n import _, ngettext
+from i18n.formats import date, datetime
+from reports.content import Report, Section, status_label
 from reports.images import fit, for_report
 from ui.palette import STATUS_COLOURS
 
@@ -67,10 +69,11 @@ class _Document(FPDF):
         r = self.report
         self.set_y(-14)
         self.font(7.5, colour=GREY)
-        source = (f"{r.programme} · {r.period} · {r.countries} · "
-                  f"data as of {r.data_as_of:%d %b %Y}")
+        source = " · ".join([r.programme, r.period, r.countries,
+                             _("data as of {date}").format(date=date(r.data_as_of))])
         self.cell(self.epw - 25, 5, self.t(source))
-        self.cell(25, 5, self.t(f"Page {self.page_no()} of {{nb}}"), align="R")
+        self.cell(25, 5, self.t(_("Page {page} of {pages}").format(page=self.page_no(),
+                                                                   pages="{nb}")), align="R")
 
     def paragraph(self, text: str, size: float = 10, bold: bool = False,
                   colour: tuple[int, int, int] = (0, 0, 0), height: float = 5) -> None:
@@ -90,6 +93,8 @@ class _Document(FPDF):
                     style = None
                     if r and c == status_column and value in STATUS_COLOURS:
                         style = FontFace(fill_color=_hex(STATUS_COLOURS[value]))
+                    if r and c == status_column:
+                        value = status_label(value)
                     row.cell(self.t(value), style=style)
         self.ln(3)
 
@@ -102,21 +107,24 @@ def _cover(pdf: _Document, report: Report) -> None:
     pdf.paragraph(report.title, 28, bold=True, colour=NAVY, height=12)
     pdf.paragraph(f"{report.period} · {report.countries}", 16, height=9)
     pdf.ln(6)
-    pdf.paragraph(f"Data as of {report.data_as_of:%d %B %Y %H:%M}; produced "
-                  f"{report.created_at:%d %B %Y %H:%M}.", 10, colour=GREY)
-    pdf.paragraph(f"Filters: {report.filters.describe()}.", 10, colour=GREY)
+    pdf.paragraph(_("Data as of {moment}; produced {produced}.").format(
+        moment=datetime(report.data_as_of), produced=datetime(report.created_at)), 10,
+        colour=GREY)
+    pdf.paragraph(_("Filters: {filters}").format(filters=report.filters.describe()) + ".", 10,
+                  colour=GREY)
     rule = report.provenance.suppression_rule()
     if rule:
         pdf.paragraph(rule, 10, colour=GREY)
     pdf.ln(8)
-    pdf.paragraph("Contents", 12, bold=True)
+    pdf.paragraph(_("Contents"), 12, bold=True)
     for section in report.sections:
         pdf.paragraph(f"• {section.title}", 11, height=6)
 
 
 def _figure_rows(section: Section) -> tuple[list[list[str]], tuple[float, ...]]:
     with_targets = any(f.target for f in section.figures)
-    rows = [["Indicator", "Value"] + (["Target", "Achieved"] if with_targets else [])]
+    rows = [[_("Indicator"), _("Value")] + ([_("Target"), _("Achieved")] if with_targets
+                                            else [])]
     for f in section.figures:
         rows.append([f"{f.code} {f.title} ({f.unit})", f.text]
                     + ([f.target or "–", f.achieved or "–"] if with_targets else []))
@@ -141,8 +149,8 @@ def _tiles(pdf: _Document, section: Section) -> None:
         if f.achieved:
             pdf.set_xy(x + 1, y + 15)
             pdf.font(7, colour=_hex(STATUS_COLOURS.get(f.status, "#555555")))
-            pdf.cell(width - 2, 4, pdf.t(f"{f.achieved} of target ({f.status})"),
-                     align="C")
+            pdf.cell(width - 2, 4, pdf.t(_("{achieved} of target ({status})").format(
+                achieved=f.achieved, status=status_label(f.status))), align="C")
     rows = (len(section.figures) + per_row - 1) // per_row
     pdf.set_xy(pdf.l_margin, top + height * rows + 3)
 
@@ -170,12 +178,14 @@ def _section(pdf: _Document, report: Report, section: Section,
                   alt_text=item.title)
         pdf.ln(3)
     if not pictures and section.charts:
-        pdf.paragraph(f"No {section.charts[0].what} for {report.countries}, "
-                      f"{report.period}.", 10, colour=GREY)
+        pdf.paragraph(_("No {what} for {countries}, {period}.").format(
+            what=section.charts[0].what, countries=report.countries, period=report.period),
+            10, colour=GREY)
     hidden = sum(c.hidden for c in section.charts) + sum(1 for f in section.figures if f.note)
     if hidden and report.provenance.threshold is not None:
-        pdf.paragraph(f"{hidden} small figure(s) hidden to protect privacy.", 8,
-                      colour=GREY)
+        pdf.paragraph(ngettext("{n} small figure hidden to protect privacy.",
+                               "{n} small figures hidden to protect privacy.", hidden)
+                      .format(n=hidden), 8, colour=GREY)
     if section.narrative.strip():
         pdf.ln(2)
         pdf.paragraph(section.narrative.strip(), 10.5, height=5.5)
@@ -185,15 +195,16 @@ def _logframe(pdf: _Document, report: Report) -> None:
     frame = report.logframe
     assert frame is not None
     pdf.add_page()
-    pdf.paragraph("Progress against logframe targets", 18, bold=True, colour=NAVY, height=9)
-    pdf.paragraph("Achieved = (actual − baseline) ÷ (target − baseline); on track ≥ 90 %, "
-                  "at risk 60–90 %, off track < 60 % of the pro-rated target.", 9,
+    pdf.paragraph(_("Progress against logframe targets"), 18, bold=True, colour=NAVY,
+                  height=9)
+    pdf.paragraph(_("Achieved = (actual − baseline) ÷ (target − baseline); on track ≥ 90 %, "
+                    "at risk 60–90 %, off track < 60 % of the pro-rated target."), 9,
                   colour=GREY)
     pdf.ln(3)
     rows = [list(frame.columns)] + [[str(v) for v in row]
                                     for row in frame.itertuples(index=False)]
-    widths = tuple(4.0 if c == "Indicator" else 1.4 for c in frame.columns)
-    status = list(frame.columns).index("Status") if "Status" in frame.columns else None
+    widths = tuple(4.0 if c == _("Indicator") else 1.4 for c in frame.columns)
+    status = list(frame.columns).index(_("Status")) if _("Status") in frame.columns else None
     pdf.rows(rows, widths, size=8, status_column=status)
 
 

@@ -4,7 +4,8 @@ A title slide; per section one slide with its chart as an image, its figures as 
 table and its narrative beside them; the logframe (when there is one) as a native table
 with traffic lights after the headline slide. Speaker notes carry the filters in words,
 the "data as of" time and the suppression rule; a footer line on every slide names the
-source.
+source. Call ``build`` in the report's language (``with i18n.language(...)``): the
+section texts come translated in the report, the slide furniture is translated here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from reports.content import Report, Section
+from i18n import _, ngettext
+from i18n.formats import date, datetime
+from reports.content import Report, Section, status_label
 from reports.images import fit, for_report
 from ui.palette import STATUS_COLOURS
 
@@ -68,11 +71,11 @@ def _title(slide: Any, text: str, subtitle: str = "") -> None:
 
 
 def _footer(slide: Any, report: Report, number: int) -> None:
-    source = (f"{report.programme} · {report.period} · {report.countries} · "
-              f"data as of {report.data_as_of:%d %b %Y}")
+    source = " · ".join([report.programme, report.period, report.countries,
+                         _("data as of {date}").format(date=date(report.data_as_of))])
     if report.provenance.threshold is not None:
-        source += f" · counts below {report.provenance.threshold} shown as " \
-                  f"\"<{report.provenance.threshold}\""
+        source += " · " + _("counts below {n} shown as \"<{n}\"").format(
+            n=report.provenance.threshold)
     _text(slide, MARGIN, HEIGHT - Inches(0.45), WIDTH - 2 * MARGIN - Inches(0.6),
           Inches(0.3), [source], size=9, colour=GREY)
     _text(slide, WIDTH - MARGIN - Inches(0.6), HEIGHT - Inches(0.45), Inches(0.6),
@@ -96,7 +99,7 @@ def _table(slide: Any, rows: list[list[str]], left: int, top: int, width: int,
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             cell = table.cell(r, c)
-            cell.text = value
+            cell.text = status_label(value) if r > 0 and c == status_column else value
             for paragraph in cell.text_frame.paragraphs:
                 if c > 0:
                     paragraph.alignment = PP_ALIGN.RIGHT
@@ -111,7 +114,8 @@ def _table(slide: Any, rows: list[list[str]], left: int, top: int, width: int,
 
 def _figure_rows(section: Section) -> list[list[str]]:
     with_targets = any(f.target for f in section.figures)
-    header = ["Indicator", "Value"] + (["Target", "Achieved"] if with_targets else [])
+    header = [_("Indicator"), _("Value")] + ([_("Target"), _("Achieved")] if with_targets
+                                             else [])
     rows = [header]
     for f in section.figures:
         row = [f"{f.title} ({f.unit})", f.text]
@@ -141,8 +145,9 @@ def _section_slide(prs: Any, report: Report, section: Section, images: dict[str,
             y += each
     else:
         _text(slide, MARGIN, top, left_width, Inches(1), [
-            f"No {section.charts[0].what if section.charts else 'figure'} for "
-            f"{report.countries}, {report.period}."], size=14, colour=GREY)
+            _("No {what} for {countries}, {period}.").format(
+                what=section.charts[0].what if section.charts else _("figure"),
+                countries=report.countries, period=report.period)], size=14, colour=GREY)
     right = MARGIN + left_width + Inches(0.3)
     right_width = WIDTH - right - MARGIN
     y = top
@@ -158,7 +163,9 @@ def _section_slide(prs: Any, report: Report, section: Section, images: dict[str,
     _notes(slide, report, [
         f"{section.title}: {section.question}",
         *[f"{f.code} {f.title}: {f.text} ({f.unit})" for f in section.figures],
-        *([f"{hidden} small figure(s) hidden to protect privacy."] if hidden else []),
+        *([ngettext("{n} small figure hidden to protect privacy.",
+                    "{n} small figures hidden to protect privacy.", hidden).format(n=hidden)]
+          if hidden else []),
     ])
 
 
@@ -179,7 +186,8 @@ def _tiles(slide: Any, section: Section, top: int) -> int:
         frame.word_wrap = True
         lines = [(f.text, 26, True, NAVY), (f.title, 11, False, GREY)]
         if f.achieved:
-            lines.append((f"{f.achieved} of target ({f.status})", 10, False,
+            lines.append((_("{achieved} of target ({status})").format(
+                achieved=f.achieved, status=status_label(f.status)), 10, False,
                           _rgb(STATUS_COLOURS.get(f.status, "#555555"))))
         for j, (text, size, bold, colour) in enumerate(lines):
             paragraph = frame.paragraphs[0] if j == 0 else frame.add_paragraph()
@@ -197,18 +205,18 @@ def _logframe_slide(prs: Any, report: Report, number: int) -> None:
     frame = report.logframe
     assert frame is not None
     slide = prs.slides.add_slide(prs.slide_layouts[5])
-    _title(slide, "Progress against logframe targets",
-           "Achieved = (actual − baseline) ÷ (target − baseline); on track ≥ 90 %, "
-           "at risk 60–90 %, off track < 60 %")
+    _title(slide, _("Progress against logframe targets"),
+           _("Achieved = (actual − baseline) ÷ (target − baseline); on track ≥ 90 %, "
+             "at risk 60–90 %, off track < 60 %"))
     rows = [list(frame.columns)] + [[str(v) for v in row] for row in frame.itertuples(
         index=False)]
     rows = rows[:16]  # one slide; the PDF and the page show every row
-    widths = [3.2 if c == "Indicator" else 1.2 for c in frame.columns]
-    status = list(frame.columns).index("Status") if "Status" in frame.columns else None
+    widths = [3.2 if c == _("Indicator") else 1.2 for c in frame.columns]
+    status = list(frame.columns).index(_("Status")) if _("Status") in frame.columns else None
     _table(slide, rows, MARGIN, Inches(1.55), WIDTH - 2 * MARGIN, widths, size=10,
            status_column=status)
     _footer(slide, report, number)
-    _notes(slide, report, ["Logframe: every target with its actual value and progress."])
+    _notes(slide, report, [_("Logframe: every target with its actual value and progress.")])
 
 
 def build(report: Report) -> bytes:
@@ -232,9 +240,10 @@ def build(report: Report) -> bytes:
     subtitle = slide.placeholders[1]
     subtitle.left, subtitle.top, subtitle.width, subtitle.height = MARGIN, Inches(3.4), \
         WIDTH - 2 * MARGIN, Inches(2.4)
-    subtitle.text = f"{report.programme}\n{report.period} · {report.countries}\n" \
-                    f"Data as of {report.data_as_of:%d %B %Y %H:%M}"
-    _notes(slide, report, [f"Sections: {', '.join(s.title for s in report.sections)}"])
+    subtitle.text = f"{report.programme}\n{report.period} · {report.countries}\n" + \
+        _("Data as of {moment}").format(moment=datetime(report.data_as_of))
+    _notes(slide, report, [_("Sections: {sections}").format(
+        sections=", ".join(s.title for s in report.sections))])
 
     number = 2
     for section in report.sections:

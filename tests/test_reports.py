@@ -94,7 +94,7 @@ def test_pptx_has_a_slide_per_section_with_the_collect_figures_and_images(
         assert pictures, slide.shapes.title.text
         assert all(len(p.image.blob) > 5000 for p in pictures)
     notes = slides[1].notes_slide.notes_text_frame.text
-    assert "all countries; 01 Jan 2015 – 31 Dec 2016" in notes
+    assert "all countries; 2015-01-01 – 2016-12-31" in notes  # English dates are ISO (issue 7)
     assert "Data as of" in notes and PROGRAMME in notes
 
 

@@ -1,5 +1,9 @@
 """Altair chart builders: every chart has a title with its unit and fixed colours.
 
+Titles, units and subtitles come in the viewer's language from the caller; the words the
+builders add themselves (tooltips, legends, codes in words) are translated here, and
+``ui.page.chart`` / ``reports.files`` set Vega's number and date locale.
+
 The same builders serve the pages and the exports (PNG/SVG/PPTX through vl-convert), so a
 chart looks the same everywhere. Hidden (suppressed) values are left out of the marks and
 the tooltip says so in the table below the chart.
@@ -10,6 +14,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from i18n import _
+from i18n.formats import number, percent
+from i18n.vocab import field_name
 from ui.format import dimension_label
 from ui.palette import MAIN, RULE, STATUS_COLOURS, scale_for
 
@@ -57,7 +64,7 @@ def bars(frame: pd.DataFrame, field: str, *, title: str, unit: str, colour: bool
     }
     chart = alt.Chart(data, title=_title(title, unit, subtitle)).mark_bar().encode(
         encoding["category"], encoding["value"],
-        tooltip=[alt.Tooltip(f"{field}_label:N", title=field.replace("_", " ").capitalize()),
+        tooltip=[alt.Tooltip(f"{field}_label:N", title=field_name(field)),
                  alt.Tooltip("value:Q", title=unit, format=value_format)],
     )
     if colour:
@@ -77,14 +84,15 @@ def stacked_periods(frame: pd.DataFrame, field: str, *, title: str, unit: str,
                     subtitle: str = "") -> alt.Chart:
     """Values per period, stacked by ``field`` (e.g. country)."""
     data = _labelled(frame.dropna(subset=["value"]), field)
+    data["period_label"] = [dimension_label("period", p) for p in data["period"]]
     values = sorted(set(data[field].astype(str)))
     legend = _legend(field, values)
     return alt.Chart(data, title=_title(title, unit, subtitle)).mark_bar().encode(
-        x=alt.X("period:O", title=None, sort=list(dict.fromkeys(data["period"]))),
+        x=alt.X("period_label:O", title=None, sort=list(dict.fromkeys(data["period_label"]))),
         y=alt.Y("value:Q", title=unit, stack=True, axis=alt.Axis(format=",.0f")),
         color=alt.Color(f"{field}:N", scale=scale_for(field, values), legend=legend),
-        tooltip=[alt.Tooltip("period:O", title="Period"),
-                 alt.Tooltip(f"{field}_label:N", title=field.capitalize()),
+        tooltip=[alt.Tooltip("period_label:O", title=_("Period")),
+                 alt.Tooltip(f"{field}_label:N", title=field_name(field)),
                  alt.Tooltip("value:Q", title=unit, format=",.0f")],
     ).properties(height=300)
 
@@ -92,21 +100,24 @@ def stacked_periods(frame: pd.DataFrame, field: str, *, title: str, unit: str,
 def cumulative_line(frame: pd.DataFrame, *, title: str, unit: str,
                     targets: pd.DataFrame | None = None, subtitle: str = "") -> alt.Chart:
     """A cumulative series over periods, with target points/line when given."""
-    data = frame.dropna(subset=["value"]).assign(series="Actual")
+    actual, target = _("Actual"), _("Target")
+    data = frame.dropna(subset=["value"]).assign(series=actual)
+    data["period_label"] = [dimension_label("period", p) for p in data["period"]]
     layers = [alt.Chart(data).mark_line(point=True).encode(
         x=alt.X("period_start:T", title=None),
         y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.0f")),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(domain=["Actual", "Target"],
+                        scale=alt.Scale(domain=[actual, target],
                                         range=["#1f4e79", "#c0392b"])),
-        tooltip=[alt.Tooltip("period:N", title="Period"),
+        tooltip=[alt.Tooltip("period_label:N", title=_("Period")),
                  alt.Tooltip("value:Q", title=unit, format=",.0f")])]
     if targets is not None and not targets.empty:
-        tdata = targets.assign(series="Target")
+        tdata = targets.assign(series=target)
         layers.append(alt.Chart(tdata).mark_line(strokeDash=[6, 4], point=True).encode(
             x="period_start:T", y="value:Q", color="series:N",
-            tooltip=[alt.Tooltip("period_start:T", title="Date"),
-                     alt.Tooltip("value:Q", title=f"Target ({unit})", format=",.0f")]))
+            tooltip=[alt.Tooltip("period_start:T", title=_("Date")),
+                     alt.Tooltip("value:Q", title=_("Target ({unit})").format(unit=unit),
+                                 format=",.0f")]))
     return alt.layer(*layers, title=_title(title, unit, subtitle)).properties(height=300)
 
 
@@ -120,8 +131,8 @@ def _legend(field: str, values: list[str]) -> alt.Legend:
 
 
 def _tooltip(fields: list[str], unit: str, fmt: str) -> list[alt.Tooltip]:
-    return [alt.Tooltip(f"{f}_label:N", title=f.replace("_", " ").capitalize())
-            for f in fields] + [alt.Tooltip("value:Q", title=unit, format=fmt)]
+    return [alt.Tooltip(f"{f}_label:N", title=field_name(f)) for f in fields] + [
+        alt.Tooltip("value:Q", title=unit, format=fmt)]
 
 
 def _order(data: pd.DataFrame, field: str, by_value: bool) -> list[str]:
@@ -164,7 +175,7 @@ def funnel(frame: pd.DataFrame, *, title: str, unit: str, subtitle: str = "") ->
     """The case pipeline: one bar per step (in order) and, beside it, the share of the
     previous step that moved on and the median days the step took."""
     data = frame.dropna(subset=["value"]).copy()
-    data["note"] = [_funnel_note(row) for _, row in data.iterrows()]
+    data["note"] = [_funnel_note(row) for _index, row in data.iterrows()]
     order = list(frame["label"])
     room = float(data["value"].max() or 1) * 1.6  # space for the notes right of the bars
     base = alt.Chart(data, title=_title(title, unit, subtitle)).encode(
@@ -172,19 +183,20 @@ def funnel(frame: pd.DataFrame, *, title: str, unit: str, subtitle: str = "") ->
         x=alt.X("value:Q", title=unit, axis=alt.Axis(format=",.0f"),
                 scale=alt.Scale(domain=[0, room], nice=False)))
     bar = base.mark_bar(color=MAIN).encode(tooltip=[
-        alt.Tooltip("label:N", title="Step"), alt.Tooltip("value:Q", title=unit, format=",.0f"),
-        alt.Tooltip("share:Q", title="Moved on from the previous step", format=".0%"),
-        alt.Tooltip("median_days:Q", title="Median days at this step", format=",.0f")])
+        alt.Tooltip("label:N", title=_("Step")),
+        alt.Tooltip("value:Q", title=unit, format=",.0f"),
+        alt.Tooltip("share:Q", title=_("Moved on from the previous step"), format=".0%"),
+        alt.Tooltip("median_days:Q", title=_("Median days at this step"), format=",.0f")])
     text = base.mark_text(align="left", dx=4, color="#333").encode(text="note:N")
     return alt.layer(bar, text).properties(height=alt.Step(34))
 
 
 def _funnel_note(row: pd.Series) -> str:
-    parts = [f"{row['value']:,.0f}"]
+    parts = [number(row["value"])]
     if pd.notna(row.get("share")):
-        parts.append(f"{row['share'] * 100:.0f} % moved on")
+        parts.append(_("{share} moved on").format(share=percent(row["share"], digits=0)))
     if pd.notna(row.get("median_days")):
-        parts.append(f"median {row['median_days']:,.0f} days")
+        parts.append(_("median {days} days").format(days=number(row["median_days"])))
     return " · ".join(parts)
 
 
@@ -224,18 +236,21 @@ def traffic_lights(frame: pd.DataFrame, row: str, column: str, *, title: str,
     """A table of coloured cells: ``status`` (on track / at risk / off track / unknown)
     as the colour, ``text`` (e.g. "84 %") written in the cell."""
     statuses = list(STATUS_COLOURS)
-    base = alt.Chart(frame, title=_title(title, "% of target achieved", subtitle)).encode(
+    frame = frame.assign(status_label=[dimension_label("logframe_status", s)
+                                       for s in frame["status"]])
+    base = alt.Chart(frame, title=_title(title, _("% of target achieved"), subtitle)).encode(
         x=alt.X(f"{column}:N", title=None, axis=alt.Axis(orient="top", labelAngle=0),
                 sort=list(dict.fromkeys(frame[column]))),
         y=alt.Y(f"{row}:N", title=None, sort=list(dict.fromkeys(frame[row])),
                 axis=alt.Axis(labelLimit=320)))
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("status:N", title=None, legend=alt.Legend(orient="bottom"),
+        color=alt.Color("status:N", title=None,
+                        legend=_legend("logframe_status", statuses),
                         scale=alt.Scale(domain=statuses,
                                         range=[STATUS_COLOURS[s] for s in statuses])),
-        tooltip=[alt.Tooltip(f"{row}:N", title=row.capitalize()),
-                 alt.Tooltip(f"{column}:N", title=column.capitalize()),
-                 alt.Tooltip("text:N", title="Achieved"),
-                 alt.Tooltip("status:N", title="Status")])
+        tooltip=[alt.Tooltip(f"{row}:N", title=_("Indicator")),
+                 alt.Tooltip(f"{column}:N", title=_("Country")),
+                 alt.Tooltip("text:N", title=_("Achieved")),
+                 alt.Tooltip("status_label:N", title=_("Status"))])
     text = base.mark_text(color="white", fontWeight="bold").encode(text="text:N")
     return alt.layer(cells, text).properties(height=alt.Step(30), width=alt.Step(110))

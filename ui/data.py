@@ -18,6 +18,7 @@ from data_access import db
 from data_access.db import DatabaseUnavailable
 from data_access.scope import Scope
 from data_access.settings import load_settings
+from i18n import _
 from metrics.filters import Filters
 
 
@@ -41,7 +42,8 @@ def _figure(url: str, scope: Scope, filters: Filters, code: str, by: tuple[str, 
 
 
 def unavailable(exc: DatabaseUnavailable) -> None:
-    st.error(f"**The database cannot be reached.** {exc}", icon="🔌")
+    heading = _("The database cannot be reached.")
+    st.error(f"**{heading}** {exc}", icon="🔌")
     st.stop()
 
 

@@ -23,6 +23,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from i18n import _, get_language, language
 from metrics.filters import Filters
 from reports import files
 from reports.audit import record_export
@@ -46,9 +47,13 @@ def _context(filters: Filters) -> tuple[files.Provenance, str, str | None, objec
 def deferred(make: Callable[[], bytes], url: str, username: str | None, kind: str,
              fmt: str, file: str, filters: Filters, scope: object) -> Callable[[], bytes]:
     """``make`` for ``st.download_button(data=…)``: runs on click, then logs the export
-    (a failure to log must not lose the download)."""
+    (a failure to log must not lose the download). It runs on another thread, so the
+    language of the page that drew the button is carried over."""
+    chosen = get_language()
+
     def run() -> bytes:
-        content = make()
+        with language(chosen):
+            content = make()
         with contextlib.suppress(Exception):
             record_export(url, username, kind, fmt, file, filters, scope)  # type: ignore[arg-type]
         return content
@@ -60,13 +65,13 @@ def chart_downloads(chart: alt.TopLevelMixin, frame: pd.DataFrame, filters: Filt
     provenance, url, username, scope = _context(filters)
     lines = provenance.lines(files.hidden_count(frame) or None)
     stem = files.file_name(name, filters, "x")[:-2]
-    with st.popover("Download", icon=":material/download:", key=f"dlp-{stem}"):
+    with st.popover(_("Download"), icon=":material/download:", key=f"dlp-{stem}"):
         for fmt, render in (("png", files.chart_png), ("svg", files.chart_svg)):
             file = f"{stem}.{fmt}"
             st.download_button(
-                f"{fmt.upper()} image", deferred(lambda r=render: r(chart, lines), url,
-                                                 username, "chart", fmt, file, filters,
-                                                 scope),
+                _("{format} image").format(format=fmt.upper()),
+                deferred(lambda r=render: r(chart, lines), url, username, "chart", fmt, file,
+                         filters, scope),
                 file_name=file, mime=files.MIME[fmt], key=f"dl-{file}", on_click="ignore",
                 icon=":material/image:")
 
@@ -80,13 +85,14 @@ def table_downloads(frame: pd.DataFrame, filters: Filters, name: str, title: str
     stem = files.file_name(name, filters, "x")[:-2]
     makers: dict[str, Callable[[], bytes]] = {
         "csv": lambda: files.table_csv(frame, lines),
-        "xlsx": lambda: files.table_xlsx(frame, lines, title=title.capitalize()),
+        "xlsx": lambda: files.table_xlsx(frame, lines, title=title[:1].upper() + title[1:],
+                                         sheet=_("Data")),
     }
-    with st.popover("Download", icon=":material/download:", key=f"dlp-{stem}"):
+    with st.popover(_("Download"), icon=":material/download:", key=f"dlp-{stem}"):
         for fmt, make in makers.items():
             file = f"{stem}.{fmt}"
             st.download_button(
-                "CSV" if fmt == "csv" else "Excel (XLSX)",
+                "CSV" if fmt == "csv" else _("Excel (XLSX)"),
                 deferred(make, url, username, "table", fmt, file, filters, scope),
                 file_name=file, mime=files.MIME[fmt], key=f"dl-{file}", on_click="ignore",
                 icon=":material/table:")

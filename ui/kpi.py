@@ -12,19 +12,24 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from i18n import N_, _
+from i18n.formats import month, percent, signed
+from i18n.vocab import label
 from metrics import catalogue
 from metrics.filters import Filters
 from ui import data
 from ui.format import by_kind, is_missing
 
-# Secondary measures shown as cards of their own: code.measure -> (title, kind, help).
+# Secondary measures shown as cards of their own: code.measure -> (title, kind, help),
+# in English (translated when shown).
 MEASURES = {
-    "ASS-2.mean": ("Mean grant", "money", "Mean delivered amount per assistance record"),
-    "COOP-2.share": ("Assisted returnees in cooperatives", "rate",
-                     "COOP-2 ÷ BEN-2: members of cooperatives among returnees assisted"),
-    "FUP-4.sustainable_share": ("Sustainably reintegrated", "rate",
-                                "Share whose composite reintegration score is at or above "
-                                "the sustainability threshold"),
+    "ASS-2.mean": (N_("Mean grant"), "money",
+                   N_("Mean delivered amount per assistance record")),
+    "COOP-2.share": (N_("Assisted returnees in cooperatives"), "rate",
+                     N_("COOP-2 ÷ BEN-2: members of cooperatives among returnees assisted")),
+    "FUP-4.sustainable_share": (N_("Sustainably reintegrated"), "rate",
+                                N_("Share whose composite reintegration score is at or "
+                                   "above the sustainability threshold")),
 }
 
 
@@ -43,24 +48,26 @@ def delta_text(current: float, previous: float, kind: str) -> str | None:
         return None
     change = float(current) - float(previous)
     if kind == "rate":
-        return f"{change * 100:+.1f} pts vs previous period"
+        return _("{change} pts vs previous period").format(change=signed(change * 100, 1))
     if previous:
-        return f"{change / float(previous) * 100:+.0f} % vs previous period"
-    return f"{change:+,.0f} vs previous period"
+        return _("{change} % vs previous period").format(
+            change=signed(change / float(previous) * 100))
+    return _("{change} vs previous period").format(change=signed(change))
 
 
 def _reading(code: str, filters: Filters) -> tuple[str, str, float, str, str]:
     """(title, kind, value, note, help) of an indicator or of one of its measures."""
-    base, _, measure = code.partition(".")
+    base, _dot, measure = code.partition(".")
     spec = catalogue.get(base)
     row = data.total(base, filters)
-    help_text = f"{spec.code}: {spec.definition}. Dated by {spec.dated_by}."
+    help_text = _("{code}: {definition}. Dated by {date}.").format(
+        code=spec.code, definition=_(spec.definition), date=_(spec.dated_by))
     if not measure:
-        return spec.title, spec.kind, row["value"], row["value_note"], help_text
+        return _(spec.title), spec.kind, row["value"], row["value_note"], help_text
     title, kind, explain = MEASURES[code]
     note = row["value_note"]  # a measure next to a hidden figure is hidden with it
     value = float("nan") if note else row.get(measure, float("nan"))
-    return title, kind, value, note, f"{explain}. {help_text}"
+    return _(title), kind, value, note, f"{_(explain)}. {help_text}"
 
 
 def cards(codes: Sequence[str], filters: Filters, per_row: int = 4) -> None:
@@ -109,5 +116,6 @@ def target_note(code: str, filters: Filters) -> str | None:
     row = rows.sort_values("period_end").iloc[-1]
     if is_missing(row.get("achieved")):
         return None
-    return (f"{float(row['achieved']) * 100:.0f} % of target "
-            f"({row['status']}, {row['period_end']:%b %Y})")
+    return _("{achieved} of target ({status}, {date})").format(
+        achieved=percent(row["achieved"], digits=0),
+        status=label("logframe_status", row["status"]), date=month(row["period_end"]))

@@ -8,6 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from i18n import _, ngettext
+from i18n.formats import vega_locale
 from metrics.filters import Filters
 
 
@@ -17,7 +19,8 @@ def header(title: str, question: str) -> None:
 
 
 def caption(filters: Filters, extra: str = "") -> str:
-    return f"Showing {filters.describe()}{'. ' + extra if extra else ''}"
+    text = _("Showing {filters}").format(filters=filters.describe())
+    return f"{text}. {extra}" if extra else text
 
 
 def has_data(frame: pd.DataFrame) -> bool:
@@ -28,8 +31,8 @@ def has_data(frame: pd.DataFrame) -> bool:
 
 
 def empty(what: str, filters: Filters) -> None:
-    st.info(f"No {what} for {filters.describe()}. Widen the period or choose other "
-            f"countries in the sidebar.", icon="🔍")
+    st.info(_("No {what} for {filters}. Widen the period or choose other countries in the "
+              "sidebar.").format(what=what, filters=filters.describe()), icon="🔍")
 
 
 def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
@@ -45,16 +48,19 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
         empty(what, filters)
         return []
     picked: list[dict[str, Any]] = []
+    shown = chart.configure(locale=vega_locale())  # separators and month names
     if key is None:
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(shown, width="stretch")
     else:
         from ui.charts import PICK
 
-        event = st.altair_chart(chart, width="stretch", on_select="rerun", key=key,
+        event = st.altair_chart(shown, width="stretch", on_select="rerun", key=key,
                                 selection_mode=PICK)
         picked = list(event.selection.get(PICK) or []) if event is not None else []
     hidden = (frame.get("value_note", pd.Series(dtype=str)) != "").sum()
-    st.caption(caption(filters, f"{hidden} small figure(s) hidden to protect privacy"
+    st.caption(caption(filters, ngettext("{n} small figure hidden to protect privacy",
+                                         "{n} small figures hidden to protect privacy",
+                                         int(hidden)).format(n=int(hidden))
                        if hidden else ""))
     from ui.exports import chart_downloads  # PNG/SVG of exactly this chart (issue 6)
 
@@ -80,11 +86,12 @@ def formatted(frame: pd.DataFrame, dims: list[str], columns: dict[str, tuple[str
               ) -> pd.DataFrame:
     """A figure table for people: each breakdown in words, each value as text by its unit
     kind (``columns``: column -> (heading, kind)); a hidden value shows its note ("<5")."""
+    from i18n.vocab import field_name
     from ui.format import by_kind, dimension_label
 
     out = pd.DataFrame(index=frame.index)
     for dim in dims:
-        out[dim.replace("_", " ").capitalize()] = [dimension_label(dim, v) for v in frame[dim]]
+        out[field_name(dim)] = [dimension_label(dim, v) for v in frame[dim]]
     for column, (heading, kind) in columns.items():
         if column not in frame:
             continue
