@@ -12,6 +12,7 @@ import streamlit as st
 from data_access import users
 from data_access.db import DatabaseUnavailable
 from data_access.settings import SettingsError, load_settings
+from i18n import _
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,8 +42,10 @@ def main() -> None:
         _only(st.Page(lambda: st.error(message), title="Cannot start", url_path="error",
                       default=True))
         return
-    from ui import auth, filters
+    from ui import auth, filters, language
     from ui.navigation import PAGES, pages_for
+
+    language.start(settings)  # before anything is drawn, the sign-in form included
 
     # A page file that is missing (a registry entry ahead of its page) must not take the
     # whole app down; tests/test_roles.py fails on it.
@@ -59,17 +62,18 @@ def main() -> None:
         # Signed out: the sign-in form (drawn by gate) is the page that runs; every page
         # file is registered hidden so that a deep link survives the sign-in, but none runs.
         # After sign-in only the role's pages are registered.
-        page = st.navigation([st.Page(_signed_out, title="Sign in", url_path="sign-in",
+        page = st.navigation([st.Page(_signed_out, title=_("Sign in"), url_path="sign-in",
                                       default=True)]
-                             + [st.Page(spec.path, title=spec.title) for spec in PAGES
+                             + [st.Page(spec.path, title=_(spec.title)) for spec in PAGES
                                 if spec.path in present], position="hidden")
+        language.selector()
         if page.url_path == "sign-in":
             page.run()
         return
     sections: dict[str, list[st.Page]] = {}
     for spec in [s for s in pages_for(user.role) if s.path in present]:
-        sections.setdefault(spec.section, []).append(
-            st.Page(spec.path, title=spec.title, icon=spec.icon))
+        sections.setdefault(_(spec.section), []).append(
+            st.Page(spec.path, title=_(spec.title), icon=spec.icon))
     navigation = st.navigation(sections, expanded=True)
     auth.sidebar(user, authenticator, settings)
     st.sidebar.caption(settings.programme_name)

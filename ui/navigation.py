@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from i18n import N_
+
 ALL_ROLES = frozenset({"admin", "manager", "focal_point", "donor"})
 # Who sees what (issue 4). A page without ``roles`` is STAFF only: donors see a page only
 # when it says AGGREGATED (disclosed aggregate figures, no records). Admins see every page.
@@ -18,32 +20,34 @@ ADMIN = frozenset({"admin"})
 
 @dataclass(frozen=True)
 class PageSpec:
+    """``title`` and ``section`` are English (``N_``): app.py shows them with ``_()``."""
+
     path: str
     title: str
     icon: str
     roles: frozenset[str] = STAFF
-    section: str = "Programme"
+    section: str = N_("Programme")
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", AGGREGATED),
-    PageSpec("pages/beneficiaries.py", "Beneficiaries", ":material/groups:", ALL_ROLES),
-    PageSpec("pages/projects.py", "Reintegration projects", ":material/storefront:", ALL_ROLES),
-    PageSpec("pages/cooperatives.py", "Cooperatives", ":material/handshake:", ALL_ROLES),
-    PageSpec("pages/training.py", "Training and coaching", ":material/school:", ALL_ROLES),
-    PageSpec("pages/outcomes.py", "Outcomes", ":material/trending_up:", ALL_ROLES),
-    PageSpec("pages/capacity.py", "Capacity building", ":material/account_balance:",
+    PageSpec("pages/overview.py", N_("Overview"), ":material/dashboard:", AGGREGATED),
+    PageSpec("pages/beneficiaries.py", N_("Beneficiaries"), ":material/groups:", ALL_ROLES),
+    PageSpec("pages/projects.py", N_("Reintegration projects"), ":material/storefront:", ALL_ROLES),
+    PageSpec("pages/cooperatives.py", N_("Cooperatives"), ":material/handshake:", ALL_ROLES),
+    PageSpec("pages/training.py", N_("Training and coaching"), ":material/school:", ALL_ROLES),
+    PageSpec("pages/outcomes.py", N_("Outcomes"), ":material/trending_up:", ALL_ROLES),
+    PageSpec("pages/capacity.py", N_("Capacity building"), ":material/account_balance:",
              ALL_ROLES),
-    PageSpec("pages/targets.py", "Targets", ":material/flag:", ALL_ROLES),
-    PageSpec("pages/donor_report.py", "Donor report", ":material/slideshow:", ALL_ROLES,
-             section="Reports"),
-    PageSpec("pages/data_quality.py", "Data quality", ":material/fact_check:", STAFF),
-    PageSpec("pages/caseload.py", "Caseload", ":material/folder_shared:", STAFF,
-             section="Casework"),
-    PageSpec("pages/administration.py", "Administration", ":material/admin_panel_settings:",
-             ADMIN, section="Administration"),
-    PageSpec("pages/import_data.py", "Import", ":material/upload_file:", STAFF,
-             section="Administration"),
+    PageSpec("pages/targets.py", N_("Targets"), ":material/flag:", ALL_ROLES),
+    PageSpec("pages/donor_report.py", N_("Donor report"), ":material/slideshow:", ALL_ROLES,
+             section=N_("Reports")),
+    PageSpec("pages/data_quality.py", N_("Data quality"), ":material/fact_check:", STAFF),
+    PageSpec("pages/caseload.py", N_("Caseload"), ":material/folder_shared:", STAFF,
+             section=N_("Casework")),
+    PageSpec("pages/administration.py", N_("Administration"), ":material/admin_panel_settings:",
+             ADMIN, section=N_("Administration")),
+    PageSpec("pages/import_data.py", N_("Import"), ":material/upload_file:", STAFF,
+             section=N_("Administration")),
 )
 
 
