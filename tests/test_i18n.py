@@ -231,7 +231,7 @@ def test_the_language_choice_is_kept_for_a_user_of_the_file(
     monkeypatch.setenv("USERS_FILE", str(path))
     at = _signed_in(demo_url, monkeypatch, "amina")
     assert at.title[0].value == "Overview"
-    at.selectbox(key="ui_language").set_value("fr").run()
+    at.selectbox(key="ui_language_pick").set_value("fr").run()
     assert at.title[0].value == "Vue d'ensemble"
     assert users.get_language(path, "amina") == "fr"
     # A new session of the same user starts in French.

@@ -19,7 +19,8 @@ from data_access import users
 from data_access.settings import Settings, load_settings
 from i18n import LANGUAGES, NAMES, _, normalise, set_language
 
-KEY = "ui_language"  # the selectbox's key: the session's choice
+KEY = "ui_language"  # the session's choice (plain session state)
+WIDGET = "ui_language_pick"  # the selectbox's own key
 _LOADED_FOR = "_ui_language_user"  # whose stored language was applied to this session
 
 
@@ -36,8 +37,11 @@ def start(settings: Settings | None = None) -> str:
         if stored:
             st.session_state[KEY] = stored
     chosen = normalise(st.session_state.get(KEY), settings.default_language)
-    if st.session_state.get(KEY) != chosen:  # never rewrite it once the selector is drawn
-        st.session_state[KEY] = chosen
+    st.session_state[KEY] = chosen
+    if WIDGET in st.session_state and st.session_state[WIDGET] != chosen:
+        # Chosen elsewhere (the user's stored language): drop the selector's state so that
+        # it is drawn anew from ``index`` (start() runs before it is drawn).
+        del st.session_state[WIDGET]
     set_language(chosen)
     return chosen
 
@@ -47,7 +51,8 @@ def _remember() -> None:
     from ui.viewer import current_user
 
     user = current_user()
-    chosen = normalise(st.session_state.get(KEY))
+    chosen = normalise(st.session_state.get(WIDGET))
+    st.session_state[KEY] = chosen
     set_language(chosen)
     if user is None or user.demo:
         return
@@ -56,6 +61,9 @@ def _remember() -> None:
 
 
 def selector() -> None:
-    """The language choice at the top of the sidebar."""
-    st.sidebar.selectbox(_("Language"), LANGUAGES, key=KEY, format_func=NAMES.get,
-                         on_change=_remember)
+    """The language choice at the top of the sidebar. Its first value comes from
+    ``index`` (a value planted in session state before a selectbox first exists does not
+    reach the browser)."""
+    current = normalise(st.session_state.get(KEY))
+    st.sidebar.selectbox(_("Language"), LANGUAGES, index=LANGUAGES.index(current), key=WIDGET,
+                         format_func=NAMES.get, on_change=_remember)
