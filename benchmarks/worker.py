@@ -142,7 +142,7 @@ def refresh() -> dict:
     from data_access import analytics
 
     started = time.perf_counter()
-    analytics.refresh(_url())
+    analytics.refresh(_url(), force=True)
     return {"seconds": time.perf_counter() - started, "rss_mb": _rss_mb()}
 
 

@@ -129,10 +129,25 @@ def month_of(column: Any) -> Any:
     return cast(extract("year", column) * 100 + extract("month", column), Integer)
 
 
-def _days(start: Any, end: Any) -> Any:
-    from metrics.dates import days_between
+class _days(FunctionElement[int]):  # noqa: N801 - reads like a SQL function
+    """Whole days from the first date to the second, as metrics.dates.days_between (the
+    data layer may not import metrics)."""
 
-    return days_between(start, end)
+    type = Integer()
+    inherit_cache = True
+    name = "an_days_between"
+
+
+@compiles(_days)
+def _days_postgresql(element: _days, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({end} - {start})"
+
+
+@compiles(_days, "sqlite")
+def _days_sqlite(element: _days, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
 
 
 # --- triggers ----------------------------------------------------------------------------
@@ -475,27 +490,34 @@ def current_settings() -> tuple[tuple[float, float, float], float]:
     return tuple(settings.score_weights), settings.sustainability_threshold  # type: ignore[return-value]
 
 
-def refresh(target: Session | Connection | str) -> float:
+def refresh(target: Session | Connection | str, *, force: bool = False) -> float:
     """Rebuild the analytics tables; returns the seconds it took.
 
     Given a session or connection, the rebuild joins the caller's transaction (the import
-    commits it with its rows); given a URL, it runs in a transaction of its own.
+    commits it with its rows); given a URL, it runs in a transaction of its own. When no
+    case table was written since the last build (and the settings are the same) it does
+    nothing, unless ``force``.
     """
     from data_access import db
 
     if isinstance(target, str):
         with db.get_engine(target).begin() as conn:
-            return refresh(conn)
+            return refresh(conn, force=force)
     if isinstance(target, Session):
         scope = target.info.get("scope")
         if scope is not None and scope.restricted:
             raise PermissionError("the analytics tables are rebuilt through an unrestricted "
                                   "session only")
-        return refresh(target.connection())
+        return refresh(target.connection(), force=force)
     conn = target
     started = time.perf_counter()
     weights, threshold = current_settings()
     key = settings_key(weights, threshold)
+    if not force:
+        state = conn.execute(select(STATE.c.dirty, STATE.c.settings)
+                             .where(STATE.c.id == 1)).first()
+        if state is not None and state.dirty == 0 and state.settings == key:
+            return 0.0  # nothing written since the last build: the cells are current
     build(conn, weights, threshold)
     seconds = time.perf_counter() - started
     values_ = {"dirty": 0, "built_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),

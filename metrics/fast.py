@@ -147,6 +147,13 @@ def _keys(by: tuple[str, ...]) -> list[str]:
     return ["period_key" if d == "period" else d for d in by]
 
 
+def _ints(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Counts summed from FLOAT cells come back as floats; the case tables give integers."""
+    for column in columns:
+        frame[column] = pd.to_numeric(frame[column]).round().astype("int64")
+    return frame
+
+
 def _drop_zero(frame: pd.DataFrame, by: tuple[str, ...], column: str) -> pd.DataFrame:
     """Groups the case-table query would not return (no qualifying row) have 0 here."""
     if not by:
@@ -183,7 +190,7 @@ def ben_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     if frame is None:
         return None
     frame = _drop_zero(frame, by, "denominator")
-    frame["numerator"] = frame["numerator"].astype(int)
+    frame = _ints(frame, "numerator", "denominator")
     frame["value"] = frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0)
     return frame
 
@@ -218,8 +225,7 @@ def trn_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     frame = cells(session, "att", f, by, {"numerator": _count(C.s1), "denominator": _count()})
     if frame is None:
         return None
-    frame = _drop_zero(frame, by, "denominator")
-    frame["numerator"] = frame["numerator"].astype(int)
+    frame = _ints(_drop_zero(frame, by, "denominator"), "numerator", "denominator")
     frame["value"] = ratio(frame["numerator"], frame["denominator"])
     return frame
 
@@ -281,7 +287,7 @@ def _survival(visited: str, operating: str):  # type: ignore[no-untyped-def]
         if frame is None:
             return None
         frame = _drop_zero(frame, by, "denominator")
-        frame["numerator"] = frame["numerator"].astype(int)
+        frame = _ints(frame, "numerator", "denominator")
         frame["value"] = ratio(frame["numerator"], frame["denominator"])
         return frame
     return run
@@ -292,7 +298,7 @@ def fup_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
                                         "_n": _count()}, link="next")
     if frame is None:
         return None
-    return _drop_zero(frame, by, "_n").drop(columns="_n")
+    return _ints(_drop_zero(frame, by, "_n").drop(columns="_n"), "value")
 
 
 def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
@@ -316,7 +322,9 @@ def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     out["psychosocial"] = p / n
     out["sustainable_share"] = pd.to_numeric(frame["ok"]).astype(float) / n
     out["beneficiaries"] = frame["n"].astype(int)
-    return out
+    from metrics.indicators.followup import round_means
+
+    return round_means(out)
 
 
 ANSWERS = {

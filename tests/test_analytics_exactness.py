@@ -77,6 +77,9 @@ def assert_same(got: pd.DataFrame, want: pd.DataFrame, what: str) -> None:
     if keys:
         got = got.sort_values(keys, kind="stable", na_position="first").reset_index(drop=True)
         want = want.sort_values(keys, kind="stable", na_position="first").reset_index(drop=True)
+    for column in want.columns:  # counts stay integers (charts and exports print them)
+        if pd.api.types.is_integer_dtype(want[column]):
+            assert pd.api.types.is_integer_dtype(got[column]), f"{what}: {column} not integer"
     pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-9, atol=1e-9,
                                   obj=what)
 

@@ -60,7 +60,7 @@ def load(url: str, tables: Sequence[Table], progress: Progress = print) -> None:
         _load_postgresql(url, tables, progress)
     from data_access import analytics
 
-    seconds = analytics.refresh(url)
+    seconds = analytics.refresh(url, force=True)
     progress(f"  analytics tables refreshed in {seconds:.1f} s")
 
 

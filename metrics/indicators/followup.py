@@ -172,4 +172,16 @@ def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
         recorded=and_(fu.score_economic.is_not(None), fu.score_social.is_not(None),
                       fu.score_psychosocial.is_not(None)),
         assisted=False)
-    return frame(session, stmt)
+    return round_means(frame(session, stmt))
+
+
+MEAN_COLUMNS = ("value", "economic", "social", "psychosocial", "sustainable_share")
+
+
+def round_means(result: pd.DataFrame) -> pd.DataFrame:
+    """Means to 10 decimals: a mean summed in another order (the analytics tables) differs
+    only in the last bits, and must print and export the same."""
+    for column in MEAN_COLUMNS:
+        if column in result:
+            result[column] = pd.to_numeric(result[column]).astype(float).round(10)
+    return result
