@@ -479,8 +479,12 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
 
 
+# Bumped whenever the cubes' layout changes: cells of another layout are never read.
+LAYOUT = 2
+
+
 def settings_key(weights: tuple[float, float, float], threshold: float) -> str:
-    return json.dumps({"weights": list(weights), "threshold": threshold})
+    return json.dumps({"layout": LAYOUT, "weights": list(weights), "threshold": threshold})
 
 
 def current_settings() -> tuple[tuple[float, float, float], float]:
@@ -540,6 +544,8 @@ def is_fresh(session: Session) -> str | None:
         session.rollback()
         row = None
     key = row.settings if row is not None and row.dirty == 0 else ""
+    if key and f'"layout": {LAYOUT},' not in key:
+        key = ""  # built by another version: read the case tables until refreshed
     session.info["_analytics_fresh"] = key or ""
     return key or None
 
