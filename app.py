@@ -38,8 +38,8 @@ def main() -> None:
         settings.check_for_serving()
         users.check_for_serving(settings)
     except SettingsError as exc:
-        message = f"**The dashboard cannot start.** {exc}"
-        _only(st.Page(lambda: st.error(message), title="Cannot start", url_path="error",
+        message = f"**{_('The dashboard cannot start.')}** {exc}"
+        _only(st.Page(lambda: st.error(message), title=_("Cannot start"), url_path="error",
                       default=True))
         return
     from ui import auth, filters, language
@@ -54,8 +54,8 @@ def main() -> None:
         user, authenticator = auth.gate(settings)
     except DatabaseUnavailable as exc:
         # Sign-in reads the audit log (lockout): without a database nobody can sign in.
-        message = f"**The database cannot be reached.** {exc}"
-        _only(st.Page(lambda: st.error(message, icon="🔌"), title="Unavailable",
+        message = f"**{_('The database cannot be reached.')}** {exc}"
+        _only(st.Page(lambda: st.error(message, icon="🔌"), title=_("Unavailable"),
                       url_path="unavailable", default=True))
         return
     if user is None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data_access import scope as scope_module
 from data_access.scope import Scope
+from i18n import _
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -69,9 +70,10 @@ def dispose_engine(url: str) -> None:
 
 def describe_unavailable(url: str, exc: BaseException) -> str:
     safe = make_url(url).render_as_string(hide_password=True)
-    return (f"The case database cannot be reached ({safe}). Check that the database server "
-            f"is running and that DATABASE_URL is right; the dashboard retries on the next "
-            f"click. Detail: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return _("The case database cannot be reached ({url}). Check that the database server is "
+             "running and that DATABASE_URL is right; the dashboard retries on the next click. "
+             "Detail: {detail}").format(url=safe, detail=detail)
 
 
 # Messages of driver errors that mean "cannot reach or open the database", as opposed to

@@ -29,6 +29,7 @@ from data_access import audit
 from data_access import users as users_module
 from data_access.settings import Settings
 from data_access.users import DEMO_ACCOUNTS, User
+from i18n import N_, _, ngettext
 from ui import data
 from ui.viewer import current_user, known_users
 
@@ -43,8 +44,19 @@ _DUMMY_HASH = DEMO_ACCOUNTS[0][0].password_hash
 # The clock of the lockout (UTC); tests move it forward.
 clock: Callable[[], dt.datetime] = audit.utcnow
 
-ROLE_LABELS = {"admin": "Administrator", "manager": "Programme manager",
-               "focal_point": "Country focal point", "donor": "Donor"}
+# Role names in English; ``role_label`` says them in the viewer's language.
+ROLE_LABELS = {"admin": N_("Administrator"), "manager": N_("Programme manager"),
+               "focal_point": N_("Country focal point"), "donor": N_("Donor")}
+
+
+def role_label(role: str) -> str:
+    """A role in words, in the current language."""
+    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+def countries_text(user: User) -> str:
+    """The user's countries (codes), or "all" in the current language."""
+    return ", ".join(user.countries) if user.countries else _("all")
 
 
 def _authenticator(settings: Settings) -> stauth.Authenticate:
@@ -112,16 +124,16 @@ def _revoked_since(url: str, username: str, issued: dt.datetime) -> bool:
 
 
 def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
-    st.title("Reintegration dashboard")
+    st.title(_("Reintegration dashboard"))
     st.caption(settings.programme_name)
     message = st.session_state.pop(_MESSAGE, None)
-    left, _ = st.columns([2, 3])
+    left = st.columns([2, 3])[0]
     with left, st.form("sign_in", clear_on_submit=False):
-        st.subheader("Sign in")
-        username = st.text_input("Username", key="auth_username", autocomplete="username")
-        password = st.text_input("Password", type="password", key="auth_password",
+        st.subheader(_("Sign in"))
+        username = st.text_input(_("Username"), key="auth_username", autocomplete="username")
+        password = st.text_input(_("Password"), type="password", key="auth_password",
                                  autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in", type="primary")
+        submitted = st.form_submit_button(_("Sign in"), type="primary")
     if submitted:
         message = _attempt(authenticator, settings, username, password)
         if message is None:
@@ -140,7 +152,7 @@ def _attempt(authenticator: stauth.Authenticate, settings: Settings, username: s
     url = data.database_url()
     name = (username or "").strip().lower()
     if not name or not password:
-        return "Enter your username and password."
+        return _("Enter your username and password.")
     now = clock()
     until = audit.locked_until(url, name, settings.lockout_attempts, settings.lockout_minutes,
                                now)
@@ -161,22 +173,26 @@ def _attempt(authenticator: stauth.Authenticate, settings: Settings, username: s
                                now)
     if until is not None:
         return _locked_message(until, now)
-    return "Username or password is incorrect."
+    return _("Username or password is incorrect.")
 
 
 def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    return (f"Too many failed sign-ins with this username: sign-in is locked for "
-            f"{minutes} more minute{'s' if minutes != 1 else ''}. Ask an administrator if "
-            "you have forgotten your password.")
+    return ngettext("Too many failed sign-ins with this username: sign-in is locked for "
+                    "{n} more minute. Ask an administrator if you have forgotten your "
+                    "password.",
+                    "Too many failed sign-ins with this username: sign-in is locked for "
+                    "{n} more minutes. Ask an administrator if you have forgotten your "
+                    "password.", minutes).format(n=minutes)
 
 
 def demo_table() -> None:
-    st.info("**Demo mode**: these accounts exist only in demo mode (synthetic data, no real "
-            "person).", icon="🧪")
-    rows = [{"Username": u.username, "Password": password, "Role": ROLE_LABELS[u.role],
-             "Countries": u.country_text} for u, password in DEMO_ACCOUNTS]
-    st.table(pd.DataFrame(rows).set_index("Username"))
+    st.info(_("**Demo mode**: these accounts exist only in demo mode (synthetic data, no "
+              "real person)."), icon="🧪")
+    username = _("Username")
+    rows = [{username: u.username, _("Password"): password, _("Role"): role_label(u.role),
+             _("Countries"): countries_text(u)} for u, password in DEMO_ACCOUNTS]
+    st.table(pd.DataFrame(rows).set_index(username))
 
 
 def _sign_out(authenticator: stauth.Authenticate, settings: Settings, reason: str) -> None:
@@ -193,8 +209,8 @@ def _sign_out(authenticator: stauth.Authenticate, settings: Settings, reason: st
 def sidebar(user: User, authenticator: stauth.Authenticate, settings: Settings) -> None:
     """Who is signed in, and the sign-out button."""
     side = st.sidebar
-    countries = f" · {user.country_text}" if user.role == "focal_point" else ""
-    side.markdown(f"**{user.name}**  \n{ROLE_LABELS[user.role]}{countries}")
-    if side.button("Sign out", key="auth_sign_out", icon=":material/logout:"):
+    countries = f" · {countries_text(user)}" if user.role == "focal_point" else ""
+    side.markdown(f"**{user.name}**  \n{role_label(user.role)}{countries}")
+    if side.button(_("Sign out"), key="auth_sign_out", icon=":material/logout:"):
         _sign_out(authenticator, settings, reason="button")
         st.rerun()
