@@ -38,7 +38,8 @@ def main() -> None:
         settings.check_for_serving()
         users.check_for_serving(settings)
     except SettingsError as exc:
-        message = f"**{_('The dashboard cannot start.')}** {exc}"
+        heading = _("The dashboard cannot start.")
+        message = f"**{heading}** {exc}"
         _only(st.Page(lambda: st.error(message), title=_("Cannot start"), url_path="error",
                       default=True))
         return
@@ -54,7 +55,8 @@ def main() -> None:
         user, authenticator = auth.gate(settings)
     except DatabaseUnavailable as exc:
         # Sign-in reads the audit log (lockout): without a database nobody can sign in.
-        message = f"**{_('The database cannot be reached.')}** {exc}"
+        heading = _("The database cannot be reached.")
+        message = f"**{heading}** {exc}"
         _only(st.Page(lambda: st.error(message, icon="🔌"), title=_("Unavailable"),
                       url_path="unavailable", default=True))
         return
