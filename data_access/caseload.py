@@ -35,15 +35,22 @@ from data_access.models import (
     TrainingSession,
 )
 from data_access.vocab import AssistanceStatus
+from i18n import N_, _, pgettext
 
 DUE_MONTHS = (6, 12)
 SORTS = ("case_number", "name", "region", "status", "last_visit", "next_due")
-COLUMNS = {  # result column -> heading on screen and in the export
-    "case_number": "Case number", "name": "Name", "country": "Country", "region": "Region",
-    "status": "Status", "assistance": "Assistance (modality/sector)",
-    "first_delivery": "First delivery", "last_visit": "Last visit",
-    "next_due": "Next follow-up due", "follow_up": "Follow-up",
+COLUMNS = {  # result column -> heading on screen and in the export (English; ``headings``)
+    "case_number": N_("Case number"), "name": N_("Name"), "country": N_("Country"),
+    "region": N_("Region"), "status": N_("Status"),
+    "assistance": N_("Assistance (modality/sector)"), "first_delivery": N_("First delivery"),
+    "last_visit": N_("Last visit"), "next_due": N_("Next follow-up due"),
+    "follow_up": N_("Follow-up"),
 }
+
+
+def headings() -> dict[str, str]:
+    """``COLUMNS`` in the current language."""
+    return {column: _(heading) for column, heading in COLUMNS.items()}
 
 
 # --- a date plus whole months, the same on SQLite and PostgreSQL ------------------------
@@ -183,10 +190,10 @@ def follow_up_state(next_due: dt.date | None, today: dt.date, horizon: int = 30)
     if next_due is None or pd.isna(next_due):
         return ""
     if next_due < today:
-        return f"overdue {(today - next_due).days} d"
+        return _("overdue {days} d").format(days=(today - next_due).days)
     if next_due <= today + dt.timedelta(days=horizon):
-        return f"due in {(next_due - today).days} d"
-    return "scheduled"
+        return _("due in {days} d").format(days=(next_due - today).days)
+    return _("scheduled")
 
 
 def _date(value: Any) -> dt.date | None:
@@ -222,15 +229,16 @@ def case_detail(session: Session, beneficiary_id: int) -> dict[str, Any] | None:
                           ).scalar_one_or_none()
     if ben is None:
         return None
+    # Headings in the current language; values stay codes (the page says them in words).
     record = {
-        "Case number": ben.case_number,
-        "Name": " ".join(p for p in (ben.first_name, ben.last_name) if p),
-        "Phone": ben.phone or "", "Country": ben.country, "Region": ben.region or "",
-        "Sex": ben.sex.value, "Birth year": ben.birth_year,
-        "Household size": ben.household_size, "Returned from": ben.host_country or "",
-        "Return date": ben.return_date,
-        "Return type": ben.return_type.value if ben.return_type else "",
-        "Registered": ben.registration_date, "Status": ben.status.value,
+        _("Case number"): ben.case_number,
+        _("Name"): " ".join(p for p in (ben.first_name, ben.last_name) if p),
+        _("Phone"): ben.phone or "", _("Country"): ben.country, _("Region"): ben.region or "",
+        _("Sex"): ben.sex.value, _("Birth year"): ben.birth_year,
+        _("Household size"): ben.household_size, _("Returned from"): ben.host_country or "",
+        _("Return date"): ben.return_date,
+        _("Return type"): ben.return_type.value if ben.return_type else "",
+        pgettext("date", "Registered"): ben.registration_date, _("Status"): ben.status.value,
     }
     assistance = session.execute(
         select(Assistance.modality, Assistance.kind, Assistance.sector, Assistance.amount_eur,
@@ -256,15 +264,17 @@ def case_detail(session: Session, beneficiary_id: int) -> dict[str, Any] | None:
         "record": record,
         "assistance": pd.DataFrame(
             [[code(v) for v in r] for r in assistance],
-            columns=["Modality", "Kind", "Sector", "Amount (EUR)", "Approved", "Delivered",
-                     "Status"]),
+            columns=[_("Modality"), _("Kind"), _("Sector"), _("Amount (EUR)"),
+                     pgettext("date", "Approved"), pgettext("date", "Delivered"),
+                     _("Status")]),
         "training": pd.DataFrame(
             [[code(v) for v in r] for r in training],
-            columns=["Kind", "Date", "Provider", "Completed"]),
+            columns=[_("Kind"), _("Date"), _("Provider"),
+                     pgettext("attendance", "Completed")]),
         "visits": pd.DataFrame(
             [list(r) for r in visits],
-            columns=["Visit date", "Business operating", "Jobs created", "Economic score",
-                     "Social score", "Psychosocial score"]),
+            columns=[_("Visit date"), _("Business operating"), _("Jobs created"),
+                     _("Economic score"), _("Social score"), _("Psychosocial score")]),
     }
 
 

@@ -11,42 +11,75 @@ import pandas as pd
 import streamlit as st
 
 from data_access import audit
-from ui import data, page
+from i18n import _, bound, ngettext
+from i18n import formats as F
+from ui import data, filters, page
+from ui.auth import countries_text, role_label
 from ui.viewer import current_user, known_users
 
+filters.current()  # sets the language of this run (the page uses no filter)
 user = current_user()
 if user is None or user.role != "admin":  # never registered for others; belt and braces
     st.stop()
-page.header("Administration", "Who can sign in, what was imported, and who did what?")
+
+
+def action_name(action: str) -> str:
+    """An audit action code in words, in the current language."""
+    names = {audit.SIGN_IN: _("Sign-in"), audit.SIGN_IN_FAILED: _("Failed sign-in"),
+             audit.SIGN_IN_LOCKED: _("Sign-in refused (locked)"),
+             audit.SIGN_OUT: _("Sign-out"), audit.EXPORT: _("Export"),
+             audit.USER_CHANGE: _("User change")}
+    return names.get(action, action)
+
+
+def yes_no(value: object) -> str:
+    return _("yes") if value else _("no")
+
+
+page.header(_("Administration"), _("Who can sign in, what was imported, and who did what?"))
 url = data.database_url()
-users_tab, imports_tab, log_tab = st.tabs(["Users", "Imports", "Audit log"])
+users_tab, imports_tab, log_tab = st.tabs([_("Users"), _("Imports"), _("Audit log")])
 
 with users_tab:
-    people = pd.DataFrame([u.public() for u in sorted(known_users().values(),
-                                                      key=lambda u: u.username)])
+    people = pd.DataFrame([{
+        _("Username"): u.username, _("Name"): u.name, _("Role"): role_label(u.role),
+        _("Countries"): countries_text(u), _("Email"): u.email,
+        _("Disabled"): yes_no(u.disabled), _("Demo account"): yes_no(u.demo),
+    } for u in sorted(known_users().values(), key=lambda u: u.username)])
     st.dataframe(people, hide_index=True, width="stretch")
-    st.caption("Add, change or remove users on the server: `python manage.py users add "
-               "USERNAME --role focal_point --country SN` (the password is asked at a "
-               "prompt), `users set-password`, `users disable`, `users remove`.")
+    st.caption(_("Add, change or remove users on the server: `python manage.py users add "
+                 "USERNAME --role focal_point --country SN` (the password is asked at a "
+                 "prompt), `users set-password`, `users disable`, `users remove`."))
 
 with imports_tab:
     runs = audit.import_runs(url)
     if runs:
-        st.dataframe(pd.DataFrame(runs), hide_index=True, width="stretch")
+        headings = {"started": _("Started (UTC)"), "user": _("User"), "file": _("File"),
+                    "dry run": _("Dry run"), "succeeded": _("Succeeded"),
+                    "counts": _("Counts"), "sha256": "SHA-256"}
+        frame = pd.DataFrame(runs)
+        for column in ("dry run", "succeeded"):
+            frame[column] = [yes_no(v) for v in frame[column]]
+        st.dataframe(frame.rename(columns=headings), hide_index=True, width="stretch")
     else:
-        st.info("No import yet.", icon="📥")
+        st.info(_("No import yet."), icon="📥")
 
 with log_tab:
-    since = st.date_input("Since", value=dt.date.today() - dt.timedelta(days=30),
-                          key="adm_since", format="YYYY-MM-DD")
-    actions = st.multiselect("Actions", audit.ACTIONS, key="adm_actions",
-                             placeholder="All actions")
+    since = st.date_input(_("Since"), value=dt.date.today() - dt.timedelta(days=30),
+                          key="adm_since", format=_("YYYY-MM-DD"))
+    actions = st.multiselect(_("Actions"), audit.ACTIONS, key="adm_actions",
+                             format_func=bound(action_name), placeholder=_("All actions"))
     events = audit.events(url, since, actions=actions, limit=2000)
     if events:
-        st.dataframe(pd.DataFrame([{"at (UTC)": e.at, "user": e.username, "action": e.action,
-                                    "detail": e.describe()} for e in events]),
+        st.dataframe(pd.DataFrame([{_("At (UTC)"): e.at, _("User"): e.username,
+                                    _("Action"): action_name(e.action),
+                                    _("Detail"): e.describe()} for e in events]),
                      hide_index=True, width="stretch")
-        st.caption(f"{len(events)} event(s), newest first (at most 2,000 shown; "
-                   "`python manage.py audit --since DATE` prints them all).")
+        st.caption(ngettext("{n} event, newest first (at most {limit} shown; `python manage.py "
+                            "audit --since DATE` prints them all).",
+                            "{n} events, newest first (at most {limit} shown; `python "
+                            "manage.py audit --since DATE` prints them all).",
+                            len(events)).format(n=F.number(len(events)),
+                                                limit=F.number(2000)))
     else:
-        st.info("No event in this period.", icon="📜")
+        st.info(_("No event in this period."), icon="📜")

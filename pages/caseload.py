@@ -6,39 +6,72 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from data_access import audit, caseload, db
 from data_access.db import DatabaseUnavailable
+from i18n import N_, _, bound
+from i18n import formats as F
+from i18n.vocab import label
 from ui import data, filters, page
 from ui.viewer import current_scope, current_user
 
-ALL, DUE = "All cases", "Follow-ups due and overdue"
-SORT_LABELS = {"case_number": "Case number", "name": "Name", "region": "Region",
-               "status": "Status", "last_visit": "Last visit", "next_due": "Next follow-up due"}
+# The view's values are stable keys (session state, the audit log); shown through ``_``.
+ALL, DUE = N_("All cases"), N_("Follow-ups due and overdue")
+SORT_LABELS = {"case_number": N_("Case number"), "name": N_("Name"), "region": N_("Region"),
+               "status": N_("Status"), "last_visit": N_("Last visit"),
+               "next_due": N_("Next follow-up due")}
 HORIZON_DAYS = 30
+
+
+def _translated(value: str) -> str:
+    return _(value)
+
+
+def _assistance_words(summary: str) -> str:
+    """"individual/agriculture, collective/–" in words of the current language."""
+    parts = []
+    for item in filter(None, (s.strip() for s in str(summary or "").split(","))):
+        modality, _sep, sector = item.partition("/")
+        parts.append(label("modality", modality) + (
+            "/" + label("sector", sector) if sector and sector != "–" else "/–"))
+    return ", ".join(parts)
+
+
+def _in_words(frame: pd.DataFrame, fields: dict[str, str]) -> pd.DataFrame:
+    """Code columns of ``frame`` (heading → vocabulary field) in words."""
+    frame = frame.copy()
+    for heading, field in fields.items():
+        if heading in frame:
+            frame[heading] = [label(field, v) if v not in (None, "") else ""
+                              for v in frame[heading]]
+    return frame
 
 user = current_user()
 if user is None or user.role == "donor":  # never registered for them; belt and braces
     st.stop()
 f = filters.current()
-page.header("Caseload", "Who are our cases, and who is due a follow-up visit?")
+page.header(_("Caseload"), _("Who are our cases, and who is due a follow-up visit?"))
 
 top = st.columns([2, 3, 2])
-view = top[0].radio("View", (ALL, DUE), key="cl_view", horizontal=False)
-search = top[1].text_input("Search", key="cl_search", placeholder="Case number or name")
+view = top[0].radio(_("View"), (ALL, DUE), key="cl_view", horizontal=False,
+                    format_func=bound(_translated))
+search = top[1].text_input(_("Search"), key="cl_search",
+                           placeholder=_("Case number or name"))
 today = min(dt.date.today(), f.end)
-as_of = top[2].date_input("Follow-ups as of", value=today, key="cl_as_of",
-                          format="YYYY-MM-DD",
-                          help="A visit is due 6 and 12 months after the first delivered "
-                               "assistance; overdue when past due with no visit since.")
+as_of = top[2].date_input(_("Follow-ups as of"), value=today, key="cl_as_of",
+                          format=_("YYYY-MM-DD"),
+                          help=_("A visit is due 6 and 12 months after the first delivered "
+                                 "assistance; overdue when past due with no visit since."))
 controls = st.columns([2, 1, 1, 1])
 default_sort = "next_due" if view == DUE else "case_number"
-sort = controls[0].selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.get,
+sort = controls[0].selectbox(_("Sort by"), list(SORT_LABELS),
+                             format_func=bound(lambda key: _(SORT_LABELS[key])),
                              index=list(SORT_LABELS).index(default_sort),
                              key=f"cl_sort_{'due' if view == DUE else 'all'}")
-descending = controls[1].toggle("Descending", key="cl_desc")
-size = controls[2].selectbox("Rows per page", (25, 50, 100), index=1, key="cl_size")
+descending = controls[1].toggle(_("Descending"), key="cl_desc")
+size = controls[2].selectbox(_("Rows per page"), (25, 50, 100), index=1, key="cl_size")
 
 scope = current_scope()
 try:
@@ -49,8 +82,9 @@ try:
         pages = max(1, -(-count // size))
         if not 1 <= int(st.session_state.get("cl_page", 1)) <= pages:
             st.session_state["cl_page"] = 1
-        number = controls[3].number_input(f"Page (of {pages})", min_value=1, max_value=pages,
-                                          step=1, key="cl_page")
+        number = controls[3].number_input(_("Page (of {pages})").format(pages=pages),
+                                          min_value=1, max_value=pages, step=1,
+                                          key="cl_page")
         result = caseload.cases(session, today=as_of, search=search, countries=f.countries,
                                 sort=sort, descending=descending, limit=size,
                                 offset=(int(number) - 1) * size,
@@ -60,16 +94,24 @@ except DatabaseUnavailable as exc:
     raise
 
 rows = result.rows
-shown = rows.drop(columns=["id"]).rename(columns=caseload.COLUMNS)
+shown = rows.drop(columns=["id"])
+shown["status"] = [label("case_status", v) if v else "" for v in shown["status"]]
+shown["assistance"] = [_assistance_words(v) for v in shown["assistance"]]
+shown = shown.rename(columns=caseload.headings())
 if rows.empty:
-    st.info("No case matches. Clear the search or widen the countries in the sidebar.",
+    st.info(_("No case matches. Clear the search or widen the countries in the sidebar."),
             icon="🔍")
 else:
     first, last = result.offset + 1, result.offset + len(rows)
-    st.caption(f"Cases {first}–{last} of {result.total:,}"
-               f"{' with a follow-up overdue or due within 30 days' if view == DUE else ''}"
-               f", as of {as_of:%d %b %Y}. Countries: "
-               f"{', '.join(f.countries) if f.countries else 'all you may see'}.")
+    countries = ", ".join(f.countries) if f.countries else _("all you may see")
+    if view == DUE:
+        heading = _("Cases {first}–{last} of {total} with a follow-up overdue or due within "
+                    "30 days, as of {date}. Countries: {countries}.")
+    else:
+        heading = _("Cases {first}–{last} of {total}, as of {date}. Countries: {countries}.")
+    st.caption(heading.format(first=F.number(first), last=F.number(last),
+                              total=F.number(result.total), date=F.date(as_of),
+                              countries=countries))
     st.dataframe(shown, hide_index=True, width="stretch")
 
     def _exported() -> None:
@@ -78,30 +120,45 @@ else:
                      searched=bool(search.strip()), sort=sort, page_number=int(number),
                      as_of=as_of)
 
-    st.download_button("Export this page to Excel", caseload.to_xlsx(
-        shown, note=f"Caseload, {view.lower()}, as of {as_of:%Y-%m-%d}; rows {first}–{last} "
-                    f"of {result.total}"),
+    st.download_button(_("Export this page to Excel"), caseload.to_xlsx(
+        shown, sheet=_("Caseload"),
+        note=_("Caseload, {view}, as of {date}; rows {first}–{last} of {total}").format(
+            view=_(view).lower(), date=F.date(as_of), first=first, last=last,
+            total=result.total)),
         file_name=f"caseload_{as_of:%Y%m%d}_p{int(number)}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click=_exported, icon=":material/download:", key="cl_export")
 
-    st.subheader("Case detail")
+    st.subheader(_("Case detail"))
     labels = {int(r.id): f"{r.case_number} — {r.name}" for r in rows.itertuples()}
-    chosen = st.selectbox("Open a case from this page", list(labels), format_func=labels.get,
-                          index=None, key="cl_case", placeholder="Choose a case")
+    chosen = st.selectbox(_("Open a case from this page"), list(labels),
+                          format_func=labels.get, index=None, key="cl_case",
+                          placeholder=_("Choose a case"))
     if chosen is not None:
         with db.session(data.database_url(), scope) as session:
             detail = caseload.case_detail(session, int(chosen))
         if detail is None:
-            st.warning("This case is not in your caseload.")
+            st.warning(_("This case is not in your caseload."))
         else:
-            record = detail["record"]
-            st.markdown(" · ".join(f"**{k}**: {v}" for k, v in record.items()
-                                   if v not in (None, "")))
-            for title, key in (("Assistance", "assistance"), ("Training", "training"),
-                               ("Follow-up visits", "visits")):
+            record = dict(detail["record"])
+            words = {_("Country"): "country", _("Region"): "region", _("Sex"): "sex",
+                     _("Returned from"): "host_country", _("Return type"): "return_type",
+                     _("Status"): "case_status"}
+            for heading, field in words.items():
+                if record.get(heading) not in (None, ""):
+                    record[heading] = label(field, record[heading])
+            st.markdown(" · ".join(
+                f"**{k}**: {F.date(v) if isinstance(v, dt.date) else v}"
+                for k, v in record.items() if v not in (None, "")))
+            codes = {_("Modality"): "modality", _("Kind"): "kind", _("Sector"): "sector",
+                     _("Status"): "assistance_status"}
+            for title, key, none in (
+                    (_("Assistance"), "assistance", _("No assistance recorded.")),
+                    (_("Training"), "training", _("No training recorded.")),
+                    (_("Follow-up visits"), "visits", _("No follow-up visits recorded."))):
                 st.markdown(f"**{title}**")
                 if detail[key].empty:
-                    st.caption(f"No {title.lower()} recorded.")
+                    st.caption(none)
                 else:
-                    st.dataframe(detail[key], hide_index=True, width="stretch")
+                    st.dataframe(_in_words(detail[key], codes), hide_index=True,
+                                 width="stretch")
