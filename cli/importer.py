@@ -1,10 +1,12 @@
-"""`manage.py import PATH [--dry-run] [--user NAME] [--errors FILE]`: import a template file.
+"""`manage.py import PATH [--dry-run] [--user NAME] [--errors FILE] [--lang fr]`: import a
+template file.
 
 PATH is an .xlsx workbook, a .zip of CSV files, a folder of CSV files, or one CSV file
 named after its sheet (see data_access/importing/reader.py). The whole file is validated
 first; with any problem nothing is written, every problem is printed (sheet, row,
 column, sentence) and the exit code is 1. ``--errors FILE`` also writes them to FILE
-(.csv or .xlsx).
+(.csv or .xlsx). ``--lang fr`` prints the problems and the summary (and writes the
+problems file) in French; the default is the DEFAULT_LANGUAGE setting.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import pandas as pd
 
 from data_access.importing import ImportReport, Source, run_import
 from data_access.scope import Scope
-from data_access.settings import load_settings
+from data_access.settings import Settings, load_settings
 from data_access.spreadsheet import frame_to_csv_bytes, frame_to_xlsx_bytes
+from i18n import LANGUAGES, N_, _, language
 
-COLUMNS = ["sheet", "row", "column", "problem"]
+COLUMNS = [N_("sheet"), N_("row"), N_("column"), N_("problem")]  # headings, in English
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--errors", metavar="FILE", help="also write the problems to FILE "
                         "(.csv or .xlsx)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="language of the messages (default: the DEFAULT_LANGUAGE "
+                             "setting)")
     parser.set_defaults(func=run)
 
 
@@ -46,13 +52,15 @@ def indicator_codes() -> list[str]:
 
 
 def problems_frame(report: ImportReport) -> pd.DataFrame:
-    return pd.DataFrame([p.as_dict() for p in report.problems], columns=COLUMNS)
+    """The problems, one a row, with headings in the current language."""
+    frame = pd.DataFrame([p.as_dict() for p in report.problems], columns=COLUMNS)
+    return frame.rename(columns={c: _(c) for c in COLUMNS})
 
 
 def error_file_bytes(report: ImportReport, suffix: str) -> bytes:
     frame = problems_frame(report)
     if suffix == ".xlsx":
-        return frame_to_xlsx_bytes({"problems": frame})
+        return frame_to_xlsx_bytes({_("problems"): frame})
     return frame_to_csv_bytes(frame)
 
 
@@ -80,6 +88,11 @@ class ProgressLine:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    with language(getattr(args, "lang", None) or settings.default_language):
+        return _run(args, settings)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     scope = Scope.for_countries(args.country) if args.country else Scope.everything()
     line = ProgressLine(not args.quiet and sys.stderr.isatty() or False)
     line.enabled = not args.quiet
@@ -89,14 +102,17 @@ def run(args: argparse.Namespace) -> int:
     line.end()
     if not report.ok:
         for p in report.problems:
-            where = " ".join(x for x in (p.sheet, f"row {p.row}" if p.row else "",
-                                         f"column {p.column}" if p.column else "") if x)
-            print(f"{where or 'file'}: {p.message}", file=sys.stderr)
+            where = " ".join(x for x in (
+                p.sheet, _("row {row}").format(row=p.row) if p.row else "",
+                _("column {column}").format(column=p.column) if p.column else "") if x)
+            print(_("{where}: {problem}").format(where=where or _("file"), problem=p.message),
+                  file=sys.stderr)
         if report.truncated:
-            print(f"… and {report.truncated:,} more problems", file=sys.stderr)
+            print(_("… and {n} more problems").format(n=f"{report.truncated:,}"),
+                  file=sys.stderr)
     if args.errors and report.problems:
         target = Path(args.errors)
         target.write_bytes(error_file_bytes(report, target.suffix.lower()))
-        print(f"problems written to {target}", file=sys.stderr)
+        print(_("problems written to {file}").format(file=target), file=sys.stderr)
     print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
+from i18n import _
+
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -150,4 +152,5 @@ def parse_code(enum: type[E], raw: str) -> E:
     if alias is not None:
         return enum(alias)
     accepted = sorted({m.value for m in enum} | set(FRENCH.get(enum, {})))
-    raise ValueError(f"{raw!r} is not one of: {', '.join(accepted)}")
+    raise ValueError(_("{value} is not one of: {accepted}").format(
+        value=repr(raw), accepted=", ".join(accepted)))

@@ -32,6 +32,7 @@ from data_access.importing.schema import SHEET_NAMES
 from data_access.importing.validate import Problem, Progress, validate
 from data_access.models import ImportRun
 from data_access.scope import Scope
+from i18n import _
 
 __all__ = ["ImportReport", "Problem", "Source", "run_import", "problems_frame_rows"]
 
@@ -47,17 +48,26 @@ class ImportReport:
     truncated: int = 0  # problems beyond the ones listed
 
     def summary(self) -> str:
+        """One sentence on the outcome, in the current language."""
         if not self.ok:
-            more = f" (and {self.truncated:,} more)" if self.truncated else ""
-            return (f"{self.file_name}: {len(self.problems):,} problem(s){more}; nothing was "
-                    "imported")
+            if self.truncated:
+                return _("{file}: {n} problem(s) (and {more} more); nothing was imported"
+                         ).format(file=self.file_name, n=f"{len(self.problems):,}",
+                                  more=f"{self.truncated:,}")
+            return _("{file}: {n} problem(s); nothing was imported").format(
+                file=self.file_name, n=f"{len(self.problems):,}")
         parts = []
         for sheet, c in self.counts.items():
             if any(c.values()):
-                parts.append(f"{sheet}: {c['inserted']:,} new, {c['updated']:,} updated, "
-                             f"{c['unchanged']:,} unchanged")
-        verb = "would be imported (dry run, nothing written)" if self.dry_run else "imported"
-        return f"{self.file_name} {verb}. " + ("; ".join(parts) or "no rows")
+                parts.append(_("{sheet}: {new} new, {updated} updated, {unchanged} unchanged")
+                             .format(sheet=sheet, new=f"{c['inserted']:,}",
+                                     updated=f"{c['updated']:,}",
+                                     unchanged=f"{c['unchanged']:,}"))
+        rows = "; ".join(parts) or _("no rows")
+        if self.dry_run:
+            return _("{file} would be imported (dry run, nothing written). {rows}").format(
+                file=self.file_name, rows=rows)
+        return _("{file} imported. {rows}").format(file=self.file_name, rows=rows)
 
 
 def problems_frame_rows(problems: list[Problem]) -> list[dict[str, Any]]:
@@ -108,8 +118,9 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
     except OSError as exc:
         sha = ""
         report = ImportReport(source.name, sha, dry_run, False,
-                              [Problem("", None, "", f"{source.name}: cannot be read "
-                                       f"({exc.strerror or exc})")])
+                              [Problem("", None, "", _("{file}: cannot be read ({detail})")
+                                       .format(file=source.name,
+                                               detail=exc.strerror or exc))])
         return report
     sess = _open(url)
     try:
@@ -133,11 +144,11 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
                 _record(sess, report, username)
                 sess.commit()
             else:
-                report_progress(0.99, "refreshing figures")
+                report_progress(0.99, _("refreshing figures"))
                 refresh.after_import(sess)
                 _record(sess, report, username)
                 sess.commit()
-            report_progress(1.0, "done")
+            report_progress(1.0, _("done"))
             return report
         except (OperationalError, DBAPIError) as exc:
             sess.rollback()
@@ -145,8 +156,9 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
                 raise db.DatabaseUnavailable(db.describe_unavailable(url, exc)) from exc
             detail = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
             return ImportReport(source.name, sha, dry_run, False,
-                                [Problem("", None, "", "the database refused the import, "
-                                         f"nothing was written ({detail})")])
+                                [Problem("", None, "", _("the database refused the import, "
+                                                         "nothing was written ({detail})")
+                                         .format(detail=detail))])
         except FileProblem as exc:
             sess.rollback()
             return ImportReport(source.name, sha, dry_run, False,

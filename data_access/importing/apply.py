@@ -40,6 +40,7 @@ from data_access.models import (
     TrainingSession,
 )
 from data_access.vocab import CaseStatus, CooperativeStatus
+from i18n import _
 
 CHUNK = 5_000
 Counts = dict[str, dict[str, int]]
@@ -352,7 +353,7 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
                                                  counts["beneficiaries"])),
     ]
     for index, (name, step) in enumerate(steps):
-        report(0.82 + 0.04 * index, f"writing {name}")
+        report(0.82 + 0.04 * index, _("writing {sheet}").format(sheet=name))
         step()
     cases = _case_ids(conn)
     fact_steps: list[tuple[str, Callable[[], None]]] = [
@@ -366,7 +367,7 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
         ("targets", lambda: _targets(conn, tables["targets"], counts["targets"])),
     ]
     for index, (name, step) in enumerate(fact_steps):
-        report(0.9 + 0.018 * index, f"writing {name}")
+        report(0.9 + 0.018 * index, _("writing {sheet}").format(sheet=name))
         if tables[name].rows:
             step()
     return counts

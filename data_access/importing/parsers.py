@@ -22,6 +22,7 @@ import pycountry
 
 from data_access.spreadsheet import unsafe_text
 from data_access.vocab import Sex, Vulnerability, parse_code
+from i18n import _
 
 YES = frozenset({"yes", "oui", "true", "vrai", "1", "y", "o"})
 NO = frozenset({"no", "non", "false", "faux", "0", "n"})
@@ -62,8 +63,8 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError(f"{text(value)!r} is a number, not a date: format the cell as a "
-                         "date or type YYYY-MM-DD or DD/MM/YYYY")
+        raise ValueError(_("{value} is a number, not a date: format the cell as a date or "
+                           "type YYYY-MM-DD or DD/MM/YYYY").format(value=repr(text(value))))
     raw = text(value)
     match = _ISO_DATE.match(raw)
     if match:
@@ -71,12 +72,14 @@ def parse_date(value: Any) -> dt.date:
     else:
         match = _FR_DATE.match(raw)
         if not match:
-            raise ValueError(f"{raw!r} is not a date: write YYYY-MM-DD or DD/MM/YYYY")
+            raise ValueError(_("{value} is not a date: write YYYY-MM-DD or DD/MM/YYYY")
+                             .format(value=repr(raw)))
         day, month, year = (int(g) for g in match.groups())
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"{raw!r} is not a date of the calendar") from None
+        raise ValueError(_("{value} is not a date of the calendar").format(
+            value=repr(raw))) from None
 
 
 def parse_bool(value: Any) -> bool:
@@ -88,7 +91,8 @@ def parse_bool(value: Any) -> bool:
         return True
     if key in NO:
         return False
-    raise ValueError(f"{text(value)!r} is not yes or no: write yes/no (or oui/non)")
+    raise ValueError(_("{value} is not yes or no: write yes/no (or oui/non)").format(
+        value=repr(text(value))))
 
 
 def _number_text(value: Any) -> str:
@@ -103,56 +107,64 @@ def _number_text(value: Any) -> str:
     else:
         cleaned = cleaned.replace(",", ".")  # French decimal comma: 1234,50
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", cleaned):
-        raise ValueError(f"{raw!r} is not a number")
+        raise ValueError(_not_a_number(raw))
     return cleaned
+
+
+def _not_a_number(value: Any) -> str:
+    return _("{value} is not a number").format(value=repr(value))
+
+
+def _not_whole(value: Any) -> str:
+    return _("{value} is not a whole number").format(value=repr(text(value)))
 
 
 def parse_decimal(value: Any, places: int = 2) -> Decimal:
     """A number (``1234.5``, ``1 234,50``, ``1.234,50``) as a Decimal rounded to ``places``."""
     if isinstance(value, bool):
-        raise ValueError(f"{text(value)!r} is not a number")
+        raise ValueError(_not_a_number(text(value)))
     if isinstance(value, (int, Decimal)):
         number = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"{value!r} is not a number")
+            raise ValueError(_not_a_number(value))
         number = Decimal(repr(value))
     else:
         try:
             number = Decimal(_number_text(value))
         except InvalidOperation:
-            raise ValueError(f"{text(value)!r} is not a number") from None
+            raise ValueError(_not_a_number(text(value))) from None
     if not number.is_finite():
-        raise ValueError(f"{text(value)!r} is not a number")
+        raise ValueError(_not_a_number(text(value)))
     return number.quantize(Decimal(1).scaleb(-places))
 
 
 def parse_float(value: Any) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"{text(value)!r} is not a number")
+        raise ValueError(_not_a_number(text(value)))
     number = float(value) if isinstance(value, (int, float, Decimal)) else float(
         _number_text(value))
     if not math.isfinite(number):
-        raise ValueError(f"{text(value)!r} is not a number")
+        raise ValueError(_not_a_number(text(value)))
     return number
 
 
 def parse_int(value: Any) -> int:
     """A whole number (``3``, ``3.0``, ``1 200``)."""
     if isinstance(value, bool):
-        raise ValueError(f"{text(value)!r} is not a whole number")
+        raise ValueError(_not_whole(value))
     if isinstance(value, int):
         number = value
     else:
         try:
             as_float = parse_float(value)
         except ValueError:
-            raise ValueError(f"{text(value)!r} is not a whole number") from None
+            raise ValueError(_not_whole(value)) from None
         if not as_float.is_integer():
-            raise ValueError(f"{text(value)!r} is not a whole number")
+            raise ValueError(_not_whole(value))
         number = int(as_float)
     if abs(number) > INT32_MAX:
-        raise ValueError(f"{text(value)!r} is too large")
+        raise ValueError(_("{value} is too large").format(value=repr(text(value))))
     return number
 
 
@@ -173,8 +185,9 @@ def parse_vulnerabilities(value: Any) -> frozenset[Vulnerability]:
             found.add(parse_code(Vulnerability, word))
         except ValueError:
             accepted = ", ".join(v.value for v in Vulnerability)
-            raise ValueError(f"{word.strip()!r} is not a vulnerability: use {accepted}, "
-                             "separated by ;") from None
+            raise ValueError(_("{value} is not a vulnerability: use {accepted}, separated "
+                               "by ;").format(value=repr(word.strip()), accepted=accepted)
+                             ) from None
     return frozenset(found)
 
 
@@ -201,8 +214,8 @@ def parse_country(value: Any) -> str:
     raw = text(value)
     code = _country_names().get(fold(raw)) or _country_names().get(raw.lower())
     if code is None:
-        raise ValueError(f"{raw!r} is not a country: write its ISO code (MA, TN, SN) or its "
-                         "English or French name")
+        raise ValueError(_("{value} is not a country: write its ISO code (MA, TN, SN) or its "
+                           "English or French name").format(value=repr(raw)))
     return code
 
 
@@ -227,7 +240,8 @@ def parse_region(value: Any, country: str) -> str:
     names = _region_names(country)
     code = names.get(raw.lower()) or names.get(fold(raw))
     if code is None:
-        raise ValueError(f"{raw!r} is not a region of {country}: write its ISO 3166-2 code "
-                         f"(e.g. {next(iter(sorted(set(names.values()))), country + '-01')}) "
-                         "or its name")
+        example = next(iter(sorted(set(names.values()))), country + "-01")
+        raise ValueError(_("{value} is not a region of {country}: write its ISO 3166-2 code "
+                           "(e.g. {example}) or its name").format(
+                               value=repr(raw), country=country, example=example))
     return code

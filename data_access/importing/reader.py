@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from data_access.importing.schema import SHEET_NAMES
+from i18n import _
 
 MAX_BYTES = 200 * 1024 * 1024
 csv.field_size_limit(10 * 1024 * 1024)
@@ -92,31 +93,34 @@ def _kind(source: Source) -> str:
     if suffix == ".zip":
         return "zip"
     if suffix in (".xls", ".ods", ".numbers"):
-        raise FileProblem(f"{source.name}: {suffix} files are not read; save the workbook as "
-                          "Excel Workbook (.xlsx) or the sheets as CSV UTF-8 files")
-    raise FileProblem(f"{source.name}: not an import file (expected .xlsx, .csv, .zip of CSV "
-                      "files, or a folder of CSV files)")
+        raise FileProblem(_("{file}: {suffix} files are not read; save the workbook as Excel "
+                            "Workbook (.xlsx) or the sheets as CSV UTF-8 files").format(
+                                file=source.name, suffix=suffix))
+    raise FileProblem(_("{file}: not an import file (expected .xlsx, .csv, .zip of CSV files, "
+                        "or a folder of CSV files)").format(file=source.name))
 
 
 def open_sheets(source: Source) -> tuple[list[RawSheet], list[str]]:
     """The raw sheets of ``source`` and the template sheets it lacks."""
     if source.path is not None and not source.path.exists():
-        raise FileProblem(f"{source.path}: no such file or folder")
+        raise FileProblem(_("{file}: no such file or folder").format(file=source.path))
     kind = _kind(source)
     if kind != "folder":
         size = source.size()
         if size == 0:
-            raise FileProblem(f"{source.name}: the file is empty")
+            raise FileProblem(_("{file}: the file is empty").format(file=source.name))
         if size > MAX_BYTES:
-            raise FileProblem(f"{source.name}: the file is larger than "
-                              f"{MAX_BYTES // (1024 * 1024)} MB; split it by country or year")
+            raise FileProblem(_("{file}: the file is larger than {size} MB; split it by "
+                                "country or year").format(file=source.name,
+                                                          size=MAX_BYTES // (1024 * 1024)))
     if kind == "xlsx":
         sheets = _xlsx_sheets(source)
     elif kind == "csv":
         stem = PurePosixPath(source.name).stem.lower().strip()
         if stem not in SHEET_NAMES:
-            raise FileProblem(f"{source.name}: a CSV file must be named after its sheet "
-                              f"({', '.join(n + '.csv' for n in SHEET_NAMES)})")
+            raise FileProblem(_("{file}: a CSV file must be named after its sheet ({names})")
+                              .format(file=source.name,
+                                      names=", ".join(n + ".csv" for n in SHEET_NAMES)))
         return [_csv_sheet(stem, source.read_bytes(), source.name)], []
     elif kind == "zip":
         sheets = _zip_sheets(source)
@@ -134,14 +138,15 @@ def _xlsx_sheets(source: Source) -> list[RawSheet]:
 
     handle = source.open_bytes()
     if handle.read(4) != b"PK\x03\x04":
-        raise FileProblem(f"{source.name}: not an Excel workbook (.xlsx); the file may be "
-                          "damaged or of another kind")
+        raise FileProblem(_("{file}: not an Excel workbook (.xlsx); the file may be damaged "
+                            "or of another kind").format(file=source.name))
     handle.seek(0)
     try:
         wb = Workbook(handle)
     except XlsxError as exc:
-        raise FileProblem(f"{source.name}: the workbook cannot be read ({exc}); open it in "
-                          "Excel and save it again as .xlsx") from None
+        raise FileProblem(_("{file}: the workbook cannot be read ({detail}); open it in Excel "
+                            "and save it again as .xlsx").format(file=source.name, detail=exc)
+                          ) from None
     sheets = []
     for title in wb.sheets:
         name = title.strip().lower()
@@ -160,8 +165,10 @@ def _guarded(rows: Iterator[tuple[int, tuple[Any, ...]]], label: str
     try:
         yield from rows
     except (XlsxError, KeyError, ValueError, IndexError) as exc:
-        raise FileProblem(f"{label}: the workbook is damaged ({type(exc).__name__}); open "
-                          "it in Excel and save it again as .xlsx") from None
+        raise FileProblem(_("{file}: the workbook is damaged ({detail}); open it in Excel and "
+                            "save it again as .xlsx").format(file=label,
+                                                             detail=type(exc).__name__)
+                          ) from None
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -172,11 +179,11 @@ def _decode(data: bytes, name: str) -> str:
     except UnicodeDecodeError:
         pass
     if b"\x00" in data[:4096]:
-        raise FileProblem(f"{name}: not a text file (it holds binary data); export the sheet "
-                          "as CSV UTF-8") from None
-    raise FileProblem(f"{name}: not UTF-8 text (probably Latin-1 / Windows-1252, as older "
-                      "Excel writes 'CSV'); in Excel save as 'CSV UTF-8 (comma delimited)'"
-                      ) from None
+        raise FileProblem(_("{file}: not a text file (it holds binary data); export the "
+                            "sheet as CSV UTF-8").format(file=name)) from None
+    raise FileProblem(_("{file}: not UTF-8 text (probably Latin-1 / Windows-1252, as older "
+                        "Excel writes 'CSV'); in Excel save as 'CSV UTF-8 (comma delimited)'")
+                      .format(file=name)) from None
 
 
 def _csv_sheet(name: str, data: bytes, label: str) -> RawSheet:
@@ -192,8 +199,9 @@ def _csv_sheet(name: str, data: bytes, label: str) -> RawSheet:
             for index, record in enumerate(reader, start=1):
                 yield index, tuple(record)
         except csv.Error as exc:
-            raise FileProblem(f"{label}: not a readable CSV file near record "
-                              f"{reader.line_num} ({exc})") from None
+            raise FileProblem(_("{file}: not a readable CSV file near record {record} "
+                                "({detail})").format(file=label, record=reader.line_num,
+                                                     detail=exc)) from None
 
     iterator = rows()
     header = next(iterator, (1, ()))[1]
@@ -204,7 +212,8 @@ def _zip_sheets(source: Source) -> list[RawSheet]:
     try:
         archive = zipfile.ZipFile(source.open_bytes())
     except zipfile.BadZipFile:
-        raise FileProblem(f"{source.name}: not a readable .zip archive") from None
+        raise FileProblem(_("{file}: not a readable .zip archive").format(
+            file=source.name)) from None
     sheets: dict[str, RawSheet] = {}
     for info in archive.infolist():
         path = PurePosixPath(info.filename)
@@ -213,9 +222,11 @@ def _zip_sheets(source: Source) -> list[RawSheet]:
         stem = path.stem.lower().strip()
         if path.suffix.lower() == ".csv" and stem in SHEET_NAMES:
             if stem in sheets:
-                raise FileProblem(f"{source.name}: two files for the sheet {stem}")
+                raise FileProblem(_("{file}: two files for the sheet {sheet}").format(
+                    file=source.name, sheet=stem))
             if info.file_size > MAX_BYTES:
-                raise FileProblem(f"{source.name}: {info.filename} is too large")
+                raise FileProblem(_("{file}: {member} is too large").format(
+                    file=source.name, member=info.filename))
             sheets[stem] = _csv_sheet(stem, archive.read(info), f"{source.name}/{path.name}")
     return list(sheets.values())
 

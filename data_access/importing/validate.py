@@ -25,6 +25,7 @@ from data_access.importing.schema import BY_NAME, SHEET_NAMES, Column, Sheet
 from data_access.models import Beneficiary, Cooperative
 from data_access.scope import Scope
 from data_access.vocab import AssistanceStatus
+from i18n import _
 
 MAX_PROBLEMS = 20_000
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -109,22 +110,29 @@ def _map_header(raw: RawSheet, sheet: Sheet, out: _Collector
         column = by_alias.get(_header_key(cell))
         if column is None:
             names = ", ".join(c.name for c in sheet.columns)
-            out.add(sheet.name, 1, written, f"'{written}' is not a column of the {sheet.name} "
-                    f"sheet (renamed or misspelt?); its columns are: {names}")
+            out.add(sheet.name, 1, written, _("'{header}' is not a column of the {sheet} sheet "
+                                              "(renamed or misspelt?); its columns are: "
+                                              "{names}").format(header=written,
+                                                                sheet=sheet.name, names=names))
             ok = False
             continue
         if column.name in seen:
-            out.add(sheet.name, 1, written, f"the column {column.name} appears twice "
-                    f"(as '{seen[column.name]}' and '{written}')")
+            out.add(sheet.name, 1, written, _("the column {column} appears twice (as '{first}' "
+                                              "and '{second}')").format(
+                column=column.name, first=seen[column.name], second=written))
             ok = False
             continue
         seen[column.name] = written
         mapping.append((index, column, written))
     for column in sheet.columns:
         if column.required and column.name not in seen:
-            french = f" (or {column.french})" if column.french != column.name else ""
-            out.add(sheet.name, 1, column.name, f"the required column {column.name}{french} "
-                    "is missing from the header row")
+            if column.french and column.french != column.name:
+                message = _("the required column {column} (or {french}) is missing from the "
+                            "header row").format(column=column.name, french=column.french)
+            else:
+                message = _("the required column {column} is missing from the header row"
+                            ).format(column=column.name)
+            out.add(sheet.name, 1, column.name, message)
             ok = False
     if not raw.header or all(p.is_blank(c) for c in raw.header):
         return None
@@ -143,14 +151,15 @@ class _CellParser:
         if kind == "text":
             value = p.text(raw)
             if column.max_length and len(value) > column.max_length:
-                raise ValueError(f"is longer than {column.max_length} characters")
+                raise ValueError(_("is longer than {n} characters").format(
+                    n=column.max_length))
             return value
         if kind == "date":
             value = p.parse_date(raw)
             if value.year < 1900:
-                raise ValueError(f"{value.isoformat()} is before 1900")
+                raise ValueError(_("{date} is before 1900").format(date=value.isoformat()))
             if value > self.today and not (sheet == "targets"):
-                raise ValueError(f"{value.isoformat()} is in the future")
+                raise ValueError(_("{date} is in the future").format(date=value.isoformat()))
             return value
         if kind == "bool":
             return p.parse_bool(raw)
@@ -158,25 +167,28 @@ class _CellParser:
             value = p.parse_int(raw)
             name = column.name
             if name == "household_size" and value < 1:
-                raise ValueError(f"{value} is not a household size (1 or more)")
+                raise ValueError(_("{value} is not a household size (1 or more)").format(
+                    value=value))
             if name == "birth_year" and not 1900 <= value <= self.today.year:
-                raise ValueError(f"{value} is not a birth year (1900 to {self.today.year})")
+                raise ValueError(_("{value} is not a birth year (1900 to {year})").format(
+                    value=value, year=self.today.year))
             if value < 0:
-                raise ValueError(f"{value} is negative")
+                raise ValueError(_("{value} is negative").format(value=value))
             return value
         if kind == "decimal":
             value = p.parse_decimal(raw)
             if value < 0:
-                raise ValueError(f"{value} is negative")
+                raise ValueError(_("{value} is negative").format(value=value))
             if value > MAX_AMOUNT:
-                raise ValueError(f"{value} is too large")
+                raise ValueError(_("{value} is too large").format(value=value))
             return value
         if kind == "float":
             return p.parse_float(raw)
         if kind == "score":
             value = p.parse_float(raw)
             if not 0 <= value <= 1:
-                raise ValueError(f"{p.text(raw)} is outside 0–1 (write 0.75, not 75)")
+                raise ValueError(_("{value} is outside 0–1 (write 0.75, not 75)").format(
+                    value=p.text(raw)))
             return value
         if kind == "country":
             return p.parse_country(raw)
@@ -194,8 +206,8 @@ class _CellParser:
         if kind == "indicator":
             code = p.text(raw).upper()
             if self.codes is not None and code not in self.codes:
-                raise ValueError(f"{p.text(raw)!r} is not an indicator code (e.g. BEN-2, "
-                                 "ASS-1, TRN-1)")
+                raise ValueError(_("{value} is not an indicator code (e.g. BEN-2, ASS-1, "
+                                   "TRN-1)").format(value=repr(p.text(raw))))
             return code
         raise AssertionError(kind)
 
@@ -206,15 +218,15 @@ def _parse_sheet(raw: RawSheet, out: _Collector, cells: _CellParser,
     table = Table(sheet)
     mapping = _map_header(raw, sheet, out)
     if mapping is None:
-        for _ in raw.rows:  # drain (keeps progress honest); nothing is parsed
+        for _row in raw.rows:  # drain (keeps progress honest); nothing is parsed
             pass
         return table
     width = len(sheet.columns)
-    table.present = {c.name for _, c, _ in mapping}
+    table.present = {c.name for _i, c, _w in mapping}
     country_at = table.at.get("country")
     # country first, so that region can be checked against it
     mapping.sort(key=lambda m: m[1].kind != "country")
-    descriptions = {i: c.description for i, c, _ in mapping}
+    descriptions = {i: c.description for i, c, _w in mapping}
     first = True
     for number, row in raw.rows:
         tick(number)
@@ -230,19 +242,22 @@ def _parse_sheet(raw: RawSheet, out: _Collector, cells: _CellParser,
             raw_value = row[index] if index < len(row) else None
             if p.is_blank(raw_value):
                 if column.required:
-                    out.add(sheet.name, number, written, f"{column.name} is required but "
-                            "the cell is empty", table)
+                    out.add(sheet.name, number, written, _("{column} is required but the "
+                                                           "cell is empty").format(
+                        column=column.name), table)
                 continue
             if isinstance(raw_value, Formula):
-                out.add(sheet.name, number, written, f"the cell holds a formula "
-                        f"({str(raw_value)[:40]}); type the value itself", table)
+                out.add(sheet.name, number, written, _("the cell holds a formula ({formula}); "
+                                                       "type the value itself").format(
+                    formula=str(raw_value)[:40]), table)
                 continue
             country = values[country_at] if country_at else None
             try:
                 values[table.at[column.name]] = cells.parse(sheet.name, column, raw_value,
                                                             country)
             except ValueError as exc:
-                out.add(sheet.name, number, written, f"{column.name}: {exc}", table)
+                out.add(sheet.name, number, written, _("{column}: {problem}").format(
+                    column=column.name, problem=exc), table)
         _row_rules(sheet.name, table, values, out)
         table.rows.append(tuple(values))
     return table
@@ -254,14 +269,17 @@ def _row_rules(sheet: str, table: Table, v: list[Any], out: _Collector) -> None:
     if sheet == "beneficiaries":
         birth, year, ret = v[at["birth_date"]], v[at["birth_year"]], v[at["return_date"]]
         if birth is not None and ret is not None and birth > ret:
-            out.add(sheet, row, "birth_date", f"the birth date {birth} is after the return "
-                    f"date {ret}", table)
+            out.add(sheet, row, "birth_date", _("the birth date {birth} is after the return "
+                                                "date {returned}").format(birth=birth,
+                                                                          returned=ret), table)
         if birth is not None and year is not None and birth.year != year:
-            out.add(sheet, row, "birth_year", f"the birth year {year} does not match the "
-                    f"birth date {birth}", table)
+            out.add(sheet, row, "birth_year", _("the birth year {year} does not match the birth "
+                                                "date {birth}").format(year=year, birth=birth),
+                    table)
         if year is not None and ret is not None and year > ret.year:
-            out.add(sheet, row, "birth_year", f"the birth year {year} is after the return "
-                    f"date {ret}", table)
+            out.add(sheet, row, "birth_year", _("the birth year {year} is after the return date "
+                                                "{returned}").format(year=year, returned=ret),
+                    table)
         if birth is not None:
             v[at["birth_year"]] = birth.year
         if v[at["consent_story"]] is None:
@@ -269,15 +287,16 @@ def _row_rules(sheet: str, table: Table, v: list[Any], out: _Collector) -> None:
     elif sheet == "assistance":
         approved, delivered = v[at["approved_date"]], v[at["delivered_date"]]
         if approved is not None and delivered is not None and delivered < approved:
-            out.add(sheet, row, "delivered_date", f"the delivery date {delivered} is before "
-                    f"the approval date {approved}", table)
+            out.add(sheet, row, "delivered_date", _("the delivery date {delivered} is before "
+                                                    "the approval date {approved}").format(
+                delivered=delivered, approved=approved), table)
         if v[at["status"]] is None:
             v[at["status"]] = (AssistanceStatus.DELIVERED if delivered is not None
                                else AssistanceStatus.APPROVED)
         elif v[at["status"]] == AssistanceStatus.DELIVERED and delivered is None and \
                 row not in table.rejected:
-            out.add(sheet, row, "delivered_date", "the assistance is delivered but has no "
-                    "delivery date", table)
+            out.add(sheet, row, "delivered_date", _("the assistance is delivered but has no "
+                                                    "delivery date"), table)
 
 
 @dataclass(frozen=True)
@@ -305,6 +324,11 @@ def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value))
 
 
+def _not_yours(country: str | None, allowed: str) -> str:
+    return _("{country} is not one of your countries ({allowed}): you can import rows of your "
+             "countries only").format(country=country, allowed=allowed)
+
+
 def _cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
                   out: _Collector) -> None:
     allowed = ", ".join(sorted(scope.countries)) if scope.countries is not None else ""
@@ -326,8 +350,8 @@ def _cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
                 continue
             if key in first_row:
                 out.add(sheet.name, row[0], sheet.key[0],
-                        f"duplicate: the same {' + '.join(sheet.key)} as row {first_row[key]}",
-                        table)
+                        _("duplicate: the same {key} as row {row}").format(
+                            key=" + ".join(sheet.key), row=first_row[key]), table)
             else:
                 first_row[key] = row[0]
 
@@ -342,12 +366,13 @@ def _cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
             continue
         in_file.setdefault(case, (row[b_country], row[b_return]))
         if outside(row[b_country]):
-            out.add("beneficiaries", row[0], "country", f"{row[b_country]} is not one of your "
-                    f"countries ({allowed}): you can import rows of your countries only", ben)
+            out.add("beneficiaries", row[0], "country", _not_yours(row[b_country], allowed),
+                    ben)
         found = existing.beneficiaries.get(case)
         if found is not None and outside(found[1]):
-            out.add("beneficiaries", row[0], "case_number", f"the case number {case} is "
-                    "already used by a case you cannot change; check the number", ben)
+            out.add("beneficiaries", row[0], "case_number", _(
+                "the case number {case} is already used by a case you cannot change; check "
+                "the number").format(case=case), ben)
 
     def case_of(table: Table, row: tuple[Any, ...]) -> tuple[str | None, dt.date | None] | None:
         case = row[table.at["case_number"]]
@@ -356,13 +381,15 @@ def _cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
         if case in in_file:
             country, ret = in_file[case]
             if outside(country):
-                out.add(table.sheet.name, row[0], "case_number", f"the case {case} is in "
-                        f"{country}, not one of your countries ({allowed})", table)
+                out.add(table.sheet.name, row[0], "case_number", _(
+                    "the case {case} is in {country}, not one of your countries ({allowed})"
+                ).format(case=case, country=country, allowed=allowed), table)
             return country, ret
         found = existing.beneficiaries.get(case)
         if found is None or outside(found[1]):
-            out.add(table.sheet.name, row[0], "case_number", f"the case number {case} is "
-                    "neither on the beneficiaries sheet nor in the database", table)
+            out.add(table.sheet.name, row[0], "case_number", _(
+                "the case number {case} is neither on the beneficiaries sheet nor in the "
+                "database").format(case=case), table)
             return None
         return found[1], found[2]
 
@@ -378,31 +405,34 @@ def _cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
             country, ret = found
             delivered = row[table.at["delivered_date"]]
             if delivered is not None and ret is not None and delivered < ret:
-                out.add(name, row[0], "delivered_date", f"the delivery date {delivered} is "
-                        f"before the return date {ret}", table)
+                out.add(name, row[0], "delivered_date", _(
+                    "the delivery date {delivered} is before the return date {returned}"
+                ).format(delivered=delivered, returned=ret), table)
             coop = row[table.at["cooperative"]]
             if coop is not None and country is not None and (coop, country) not in \
                     coops_in_file and (coop, country) not in existing.cooperatives:
-                out.add(name, row[0], "cooperative", f"no cooperative named '{coop}' in "
-                        f"{country}, neither on the cooperatives sheet nor in the database",
-                        table)
+                out.add(name, row[0], "cooperative", _(
+                    "no cooperative named '{name}' in {country}, neither on the cooperatives "
+                    "sheet nor in the database").format(name=coop, country=country), table)
 
     for name in ("cooperatives", "capacity_building"):
         table = tables[name]
         for row in table.rows:
             country = row[table.at["country"]]
             if outside(country):
-                out.add(name, row[0], "country", f"{country} is not one of your countries "
-                        f"({allowed}): you can import rows of your countries only", table)
+                out.add(name, row[0], "country", _not_yours(country, allowed), table)
     targets = tables["targets"]
     for row in targets.rows:
         country = row[targets.at["country"]]
         if scope.countries is not None and country is None and row[0] not in targets.rejected:
-            out.add("targets", row[0], "country", "a programme-wide target (blank country) "
-                    "can be set by an administrator or manager only", targets)
+            out.add("targets", row[0], "country", _("a programme-wide target (blank country) "
+                                                    "can be set by an administrator or "
+                                                    "manager only"), targets)
         elif outside(country):
-            out.add("targets", row[0], "country", f"{country} is not one of your countries "
-                    f"({allowed})", targets)
+            out.add("targets", row[0], "country", _("{country} is not one of your countries "
+                                                    "({allowed})").format(country=country,
+                                                                          allowed=allowed),
+                    targets)
 
 
 def validate(source: Source, conn: Connection, scope: Scope, *,
@@ -418,8 +448,9 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
         out.add("", None, "", str(exc))
         return Validated(source.name, tables, out.problems, ())
     for name in missing:
-        out.add(name, None, "", f"the sheet '{name}' is missing; the template has the sheets "
-                f"{', '.join(SHEET_NAMES)} (leave a sheet empty, but keep it)")
+        out.add(name, None, "", _("the sheet '{sheet}' is missing; the template has the "
+                                  "sheets {names} (leave a sheet empty, but keep it)").format(
+            sheet=name, names=", ".join(SHEET_NAMES)))
     cells = _CellParser(today or dt.date.today(), indicator_codes)
     total = sum(s.size_hint or 1 for s in raw_sheets) or 1
     done = 0
@@ -431,14 +462,15 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
                      step: int = step) -> None:
                 if number % step == 0:
                     report(0.8 * (start + number) / total,
-                           f"reading {raw.name}: row {number:,}")
+                           _("reading {sheet}: row {row}").format(sheet=raw.name,
+                                                                  row=f"{number:,}"))
 
             tables[raw.name] = _parse_sheet(raw, out, cells, tick)
             done += raw.size_hint or 1
     except FileProblem as exc:
         out.add("", None, "", str(exc))
         return Validated(source.name, tables, out.problems, (), out.truncated)
-    report(0.8, "checking references")
+    report(0.8, _("checking references"))
     existing = Existing.load(conn)
     _cross_checks(tables, existing, scope, out)
     problems = sorted(out.problems, key=lambda q: (SHEET_NAMES.index(q.sheet)
