@@ -122,8 +122,8 @@ def test_codes_countries_and_regions_in_french() -> None:
 
 # --- pages -------------------------------------------------------------------------------
 
-# Pages translated in this change. Others' pages (sign-in, caseload, administration,
-# import) are being written at the same time and are translated once they are committed.
+# The pages every role may see. The sign-in page, Caseload, Administration and Import
+# are checked in French in tests/test_i18n_more.py (with their own interactions).
 TRANSLATED = ("pages/overview.py", "pages/beneficiaries.py", "pages/projects.py",
               "pages/cooperatives.py", "pages/training.py", "pages/outcomes.py",
               "pages/capacity.py", "pages/targets.py", "pages/data_quality.py",
