@@ -183,22 +183,27 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
+def submit_sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill the sign-in form and click Sign in (once there is exactly one form)."""
+    wait_ready(page)
+    page.wait_for_function(
+        "() => document.querySelectorAll('input[type=password]').length === 1",
+        timeout=PAGE_TIMEOUT_MS)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
     """Fill and submit the sign-in form; waits until the sidebar shows the sign-out button.
 
     Right after a page load the form can be on the page twice for a moment (the element
     tree of a rerun replacing the first one): wait until exactly one is left."""
-    wait_ready(page)
-    page.wait_for_function(
-        "() => document.querySelectorAll('input[type=password]').length === 1",
-        timeout=PAGE_TIMEOUT_MS)
     signed_in = page.get_by_role("button", name="Sign out")
     for attempt in range(3):
         # A click that lands while a rerun is replacing the form is lost (the form stays,
         # filled, with no message): fill and click again, at most three times.
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password", exact=True).fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        submit_sign_in(page, username, password)
         try:
             signed_in.wait_for(timeout=PAGE_TIMEOUT_MS / 3 if attempt < 2 else PAGE_TIMEOUT_MS)
             break

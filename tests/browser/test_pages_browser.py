@@ -217,7 +217,7 @@ def choose_period(page, name: re.Pattern[str]) -> None:  # type: ignore[no-untyp
         if combo.get_attribute("aria-expanded") == "true":
             break
         page.wait_for_timeout(300)
-    page.get_by_text(name).first.click()
+    page.locator('[role="option"]').get_by_text(name).first.click()
 
 
 @pytest.mark.parametrize(("username", "password"), ROLES, ids=[r[0] for r in ROLES])
