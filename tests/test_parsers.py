@@ -120,3 +120,14 @@ def test_number_parsers_raise_value_error_only(raw: str) -> None:
                   p.parse_vulnerabilities):
         with contextlib.suppress(ValueError):
             parse(raw)
+
+
+@pytest.mark.parametrize("raw", ["1E100", "10000000000", "-1e10", 1e11])
+def test_amounts_too_large_for_the_column_are_refused_with_a_sentence(raw: object) -> None:
+    # Stored as NUMERIC(12, 2): validation must refuse what the write would fail on.
+    with pytest.raises(ValueError, match="too large"):
+        p.parse_decimal(raw)
+
+
+def test_the_largest_storable_amount_passes() -> None:
+    assert p.parse_decimal("9999999999.99") == Decimal("9999999999.99")

@@ -111,6 +111,9 @@ def _number_text(value: Any) -> str:
     return cleaned
 
 
+MAX_DIGITS = 12  # NUMERIC(12, 2), the precision of stored amounts
+
+
 def _not_a_number(value: Any) -> str:
     return _("{value} is not a number").format(value=repr(value))
 
@@ -136,6 +139,10 @@ def parse_decimal(value: Any, places: int = 2) -> Decimal:
             raise ValueError(_not_a_number(text(value))) from None
     if not number.is_finite():
         raise ValueError(_not_a_number(text(value)))
+    # Amounts are stored as NUMERIC(12, 2): anything with more digits before the point
+    # would fail at write time, after validation said the file was clean.
+    if abs(number) >= Decimal(10) ** (MAX_DIGITS - places):
+        raise ValueError(_("{value} is too large").format(value=repr(text(value))))
     return number.quantize(Decimal(1).scaleb(-places))
 
 
