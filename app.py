@@ -31,15 +31,30 @@ def _only(page: st.Page) -> None:
     st.navigation([page], position="hidden").run()
 
 
+def _check_users_file(settings) -> None:  # type: ignore[no-untyped-def]
+    """A users file that is not YAML stops the app in demo mode too (it would otherwise
+    fail at the sign-in); outside demo mode a missing or empty one would let nobody in."""
+    from ui.viewer import known_users
+
+    if known_users(settings) or settings.demo_mode:
+        return
+    state = "holds no user" if settings.users_file.exists() else "does not exist"
+    raise SettingsError(f"the users file {settings.users_file} {state}: create the first "
+                        "administrator with `python manage.py users add USERNAME --role "
+                        "admin`, or point USERS_FILE at your users file")
+
+
 def main() -> None:
     st.set_page_config(page_title="Reintegration dashboard", page_icon="🧭", layout="wide")
     try:
         settings = load_settings()
         settings.check_for_serving()
         users.check_for_serving(settings)
+        _check_users_file(settings)
     except SettingsError as exc:
         heading = _("The dashboard cannot start.")
-        message = f"**{heading}** {exc}"
+        # One line: a YAML or TOML parser's message spans several.
+        message = f"**{heading}** {' '.join(str(exc).split())}"
         _only(st.Page(lambda: st.error(message), title=_("Cannot start"), url_path="error",
                       default=True))
         return
