@@ -1,0 +1,96 @@
+"""Production settings by default (issue 9): error details off, XSRF on, every dependency
+pinned to an exact version and consistent, secrets from settings only."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9][A-Za-z0-9.+!-]*$")
+
+
+def _config() -> dict:  # type: ignore[type-arg]
+    with open(ROOT / ".streamlit" / "config.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def test_error_details_are_not_shown_to_users() -> None:
+    # "none" (or false in older Streamlit): a generic message in the page, the traceback
+    # in the server log only.
+    assert _config()["client"]["showErrorDetails"] in ("none", False)
+
+
+def test_xsrf_protection_is_on_and_the_toolbar_minimal() -> None:
+    config = _config()
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"].get("runOnSave", False) is False
+    assert config["client"]["toolbarMode"] == "minimal"
+    assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_no_secret_in_the_streamlit_config() -> None:
+    text = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert "cookieSecret" not in text
+    assert not (ROOT / ".streamlit" / "secrets.toml").exists() or \
+        ".streamlit/secrets.toml" in (ROOT / ".gitignore").read_text()
+
+
+def _requirements() -> list[str]:
+    lines = []
+    for raw in (ROOT / "requirements.txt").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def test_every_requirement_is_pinned_to_an_exact_version() -> None:
+    lines = _requirements()
+    assert lines
+    loose = [line for line in lines if not PIN.match(line)]
+    assert not loose, f"not name==version: {loose}"
+
+
+def test_every_direct_dependency_is_pinned() -> None:
+    pinned = {line.split("==")[0].lower().replace("_", "-") for line in _requirements()}
+    direct = []
+    for raw in (ROOT / "requirements.in").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            direct.append(re.split(r"[\[<>=!~; ]", line, maxsplit=1)[0].lower()
+                          .replace("_", "-"))
+    assert direct
+    assert not [name for name in direct if name not in pinned]
+
+
+def test_installed_packages_are_consistent() -> None:
+    proc = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_demo_cookie_key_is_never_served_outside_demo_mode() -> None:
+    import pytest
+
+    from data_access.settings import DEMO_COOKIE_KEY, SettingsError, load_settings
+
+    settings = load_settings({"DATABASE_URL": "sqlite:////tmp/elsewhere.db"})
+    assert settings.demo_mode is False and settings.cookie_key is None
+    with pytest.raises(SettingsError):
+        settings.check_for_serving()
+    with pytest.raises(SettingsError, match="public demo key"):
+        load_settings({"DATABASE_URL": "sqlite:////tmp/elsewhere.db",
+                       "COOKIE_KEY": DEMO_COOKIE_KEY}).check_for_serving()
+    served = load_settings({"DATABASE_URL": "sqlite:////tmp/elsewhere.db",
+                            "COOKIE_KEY": "s" * 48})
+    served.check_for_serving()
+    assert served.cookie_key == "s" * 48
+
+
+def test_the_cookie_key_comes_from_the_settings() -> None:
+    text = (ROOT / "ui" / "auth.py").read_text()
+    assert "cookie_key=settings.cookie_key" in text
