@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +31,8 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Transactions are begun explicitly (_sqlite_begin), not by pysqlite's own rules.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets readers keep reading the last committed state while an import writes.
@@ -38,6 +40,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Open every transaction with an explicit BEGIN.
+
+    pysqlite opens none before a SELECT, so each query of a session read the latest
+    commit: figures read while an import committed could mix the old and the new state.
+    In WAL mode a transaction reads one snapshot, taken at its first read.
+    """
+    if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        conn.exec_driver_sql("BEGIN")
 
 
 def get_engine(url: str) -> Engine:
@@ -54,6 +67,7 @@ def get_engine(url: str) -> Engine:
                         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
                 engine = create_engine(url, connect_args={"check_same_thread": False})
                 event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = create_engine(url, pool_pre_ping=True,
                                        connect_args={"connect_timeout": 5})
@@ -129,11 +143,16 @@ def session(url: str, scope: Scope) -> Iterator[Session]:
 
     Connection failures become ``DatabaseUnavailable`` with a readable message.
     """
-    factory = sessionmaker(get_engine(url), expire_on_commit=False)
+    engine = get_engine(url)
+    factory = sessionmaker(engine, expire_on_commit=False)
     sess = factory()
     sess.info["scope"] = scope
     scope_module.install(sess)
     try:
+        if engine.dialect.name == "postgresql":
+            # One snapshot for the whole session: a page's figures all come from the same
+            # committed state, never half before and half after an import.
+            sess.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield sess
         sess.commit()
     except DBAPIError as exc:

@@ -74,11 +74,6 @@ def _figures(url: str) -> dict[str, Any]:
     return result
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "data_access.db.session reads without a snapshot: SQLite (pysqlite) opens no "
-    "transaction for SELECTs and PostgreSQL reads at READ COMMITTED, so a set of figures "
-    "read while an import commits can mix both states. Fix: BEGIN at session start on "
-    "SQLite, REPEATABLE READ (read only) on PostgreSQL"))
 def test_an_import_never_shows_a_mixture(empty_db_url: str) -> None:
     url = empty_db_url
     assert do_import(url, workbook_bytes(CLEAN)).ok
