@@ -119,8 +119,9 @@ def current() -> Filters:
 
     Every page starts with this call, so it also sets the run's language: a page file can
     run without app.py (AppTest's switch_page, Streamlit's own page discovery)."""
-    from ui import language
+    from ui import language, viewer
 
+    viewer.entered_through_app()
     language.start()
     filters = st.session_state.get(KEY)
     return filters if isinstance(filters, Filters) else Filters()

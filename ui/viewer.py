@@ -41,8 +41,34 @@ def known_users(settings: Settings | None = None) -> dict[str, User]:
     return _users(str(settings.users_file), mtime, settings.demo_mode)
 
 
+def entered_through_app() -> None:
+    """Send a page file that runs without app.py back to the entry point.
+
+    Until some session of a fresh server process has called ``st.navigation``, Streamlit
+    serves the ``pages/`` folder itself: the first visitor of ``/caseload`` would run
+    ``pages/caseload.py`` directly, past the sign-in. ``st.navigation`` clears this
+    process-wide flag, so a page that sees it set was not reached through ``app.py``.
+    Called by ``current_user()`` and ``ui.filters.current()``, one of which every page
+    calls before drawing anything.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    # AppTest runs page files directly by design (its session id says so); only a served
+    # app can be reached by URL.
+    if not PagesManager.uses_pages_directory or ctx is None \
+            or ctx.session_id == "test session id":
+        return
+    page = ctx.pages_manager.get_pages().get(ctx.page_script_hash)
+    running = Path(page["script_path"]) if page else ctx.pages_manager.main_script_path
+    if Path(running).name != Path(ctx.pages_manager.main_script_path).name:
+        st.switch_page("app.py")
+
+
 def current_user() -> User | None:
     """The signed-in, enabled user, or None."""
+    entered_through_app()
     if st.session_state.get("authentication_status") is not True:
         return None
     user = known_users().get(str(st.session_state.get("username") or ""))
