@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, and_, cast, exists, extract, func, or_, select
+from sqlalchemy import String, and_, cast, exists, extract, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -72,11 +72,15 @@ def _duplicate(key: Callable[[Any], list[ColumnElement[Any]]],
                required: Callable[[Any], list[ColumnElement[bool]]]
                ) -> Callable[[Filters], ColumnElement[bool]]:
     def condition(f: Filters) -> ColumnElement[bool]:
+        # The keys held by two or more records of the cohort, grouped once (linear), rather
+        # than a correlated EXISTS per record (quadratic: minutes at 10k beneficiaries).
+        # Equal keys are never NULL, so a record matching one is in the cohort and has the
+        # required fields itself: "another record with my key" = "my key is shared".
         other = aliased(Beneficiary)
-        same = [a == b for a, b in zip(key(other), key(Beneficiary), strict=True)]
         cohort = [in_period(other.registration_date, f), *country_filter(other, f)]
-        return exists().where(other.id != Beneficiary.id, *same, *required(other),
-                              *cohort)
+        shared = (select(*key(other)).where(*required(other), *cohort)
+                  .group_by(*key(other)).having(func.count() > 1))
+        return tuple_(*key(Beneficiary)).in_(shared)
     return condition
 
 
