@@ -259,6 +259,6 @@ def _cumulative(code: str, session: Session, filters: Filters,
             parts.append(part)
         result = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
             columns=["period", "period_start", "value"])
-    # Each period's cumulative figure is its own table: disclose per period.
-    return disclosure.apply(result, scope, spec.kind, tuple(dims) + ("period",))
+    # Each period is its own table, and steps between shown values are never small.
+    return disclosure.cumulative(result, scope, spec.kind, tuple(dims) + ("period",))
 
