@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, and_, cast, exists, func, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from data_access.models import Assistance, Beneficiary, Cooperative
@@ -43,9 +43,13 @@ def _members(f: Filters) -> Any:
 
 def _formed(f: Filters) -> Any:
     coop, asst = Cooperative, Assistance
-    started = exists().where(
-        asst.cooperative_id == coop.id, asst.status != AssistanceStatus.CANCELLED,
-        func.coalesce(asst.delivered_date, asst.approved_date) <= f.end)
+    # The cooperatives with a member's assistance started by the end, selected once (a
+    # correlated EXISTS per cooperative scanned the unindexed assistance table each time).
+    started = coop.id.in_(
+        select(asst.cooperative_id).where(
+            asst.cooperative_id.is_not(None), asst.status != AssistanceStatus.CANCELLED,
+            func.coalesce(asst.delivered_date, asst.approved_date) <= f.end)
+        .group_by(asst.cooperative_id))
     return and_(or_(coop.registration_date <= f.end,
                     and_(coop.registration_date.is_(None), started)),
                 *country_filter(coop, f))
