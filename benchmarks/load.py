@@ -491,9 +491,13 @@ def report(results: Results, samples: list[tuple[float, float]], run: Setup) -> 
               f" {after[0][1]:.0f}, at the end {samples[-1][1]:.0f}, max "
               f"{max(m for _t, m in samples):.0f} MiB; slope over the second half "
               f"{slope_per_minute(second_half):+.1f} MiB/min")
-    print(f"CPU: server {run.server_cpu:.0f} s, driver {run.driver_cpu:.1f} s "
-          f"(this process{'' if run.driver == 'websocket' else '; chromium not counted'}) "
-          f"over {run.duration:.0f} s on {os.cpu_count()} cores; load average at the end "
+    # A sign-in is three runs (load, the component's rerun, the submit and its rerun).
+    runs = len(steps) + 3 * len(results.sign_ins)
+    print(f"CPU: server {run.server_cpu:.0f} s ({run.server_cpu / max(1, runs):.2f} s per run, "
+          f"{run.server_cpu / max(1.0, run.duration):.2f} cores), driver "
+          f"{run.driver_cpu:.1f} s (this process"
+          f"{'' if run.driver == 'websocket' else '; chromium not counted'}), over "
+          f"{run.duration:.0f} s on {os.cpu_count()} cores; load average at the end "
           f"{os.getloadavg()[0]:.1f}")
 
 

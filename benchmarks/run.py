@@ -12,7 +12,8 @@ per size (so that its peak memory is that size's alone):
   in a child process of its own (it needs a lot of memory), and the ratio to the fast
   Overview's rerun after a filter change.
 
-It prints a table and rewrites docs/benchmarks.md (``--output``). SQLite always;
+It prints a table and rewrites docs/benchmarks.md (``--output``), keeping its "## Load"
+section (the figures of ``python -m benchmarks.load``, written by hand). SQLite always;
 PostgreSQL too with ``--database-url postgresql+psycopg://…`` (the demo data of each size
 is loaded into that database, replacing what it holds).
 """
@@ -24,12 +25,15 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+# Sections of the report written by hand from other runs: a rewrite keeps them.
+KEPT_SECTIONS = ("## Load",)
 TARGETS = {"filter_ms": 300, "warm_ms": 150, "cold_ms": 1000, "rss_mb": 500,
            "refresh_s": 30, "naive_ratio": 50}
 
@@ -126,9 +130,16 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if str(args.output) != "-":
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(DESIGN + "\n" + text)
+        kept = kept_sections(args.output.read_text() if args.output.exists() else "")
+        args.output.write_text(DESIGN + "\n" + text + (f"\n{kept}" if kept else ""))
         print(f"written {args.output}")
     return 0
+
+
+def kept_sections(previous: str) -> str:
+    """The sections of the previous report that a rewrite keeps (``KEPT_SECTIONS``)."""
+    blocks = re.split(r"(?m)^(?=## )", previous)
+    return "\n".join(b.rstrip() + "\n" for b in blocks if b.startswith(KEPT_SECTIONS))
 
 
 def _mark(value: float, limit: float, *, above: bool = False) -> str:

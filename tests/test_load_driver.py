@@ -124,3 +124,13 @@ def test_the_load_command_runs_clean(demo_url: str) -> None:
     assert steps > 0
     assert re.search(r"sign-in .* 2 sign-ins", out.stdout)
     assert "slope over the second half" in out.stdout
+
+
+def test_the_benchmark_rewrite_keeps_the_load_section() -> None:
+    from benchmarks.run import kept_sections
+
+    previous = ("# Benchmarks\n\n## Figures (old)\n\n| a |\n\n## Load\n\nSee docs/load.md.\n\n"
+                "### 20 sessions\n\n| p95 | 1.5 s |\n\n## Notes\n\nold notes\n")
+    assert kept_sections(previous) == ("## Load\n\nSee docs/load.md.\n\n### 20 sessions\n\n"
+                                       "| p95 | 1.5 s |\n")
+    assert kept_sections("# Benchmarks\n\n## Figures\n") == ""
