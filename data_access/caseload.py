@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, String, and_, case, cast, func, or_, select
+from sqlalchemy import Date, String, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from data_access.models import (
@@ -101,15 +100,41 @@ class Page:
         return max(1, -(-self.total // self.limit))
 
 
-def _parts(today: dt.date) -> dict[str, ColumnElement[Any]]:
+class sort_name(FunctionElement[str]):  # noqa: N801 (reads like a SQL function)
+    """The name sort key, ``lower(last || ' ' || first)``: exactly the expression of the
+    index ``ix_beneficiary_page_name`` (migration 0003), so the name sort reads that index."""
+
+    type = String()
+    inherit_cache = True
+    name = "sort_name"
+
+
+@compiles(sort_name)
+def _sort_name(element: sort_name, compiler: Any, **kw: Any) -> str:
+    last, first = (compiler.process(c, **kw) for c in element.clauses)
+    return f"lower(coalesce({last}, '') || ' ' || coalesce({first}, ''))"
+
+
+# Sorts read in the order of an index (key, id, country) of migration 0003: a page costs
+# its offset in index entries, never a sort of the caseload. The other two need every
+# case's visits and deliveries.
+INDEXED_SORTS = ("case_number", "name", "region", "status")
+
+
+def _parts(ids: Sequence[int] | None = None) -> dict[str, Any]:
+    """First delivery, last visit and next due date per beneficiary (of ``ids`` only,
+    when given: a page's rows)."""
     first = (select(Assistance.beneficiary_id.label("bid"),
                     func.min(Assistance.delivered_date).label("first_delivery"))
              .where(Assistance.status == AssistanceStatus.DELIVERED,
-                    Assistance.delivered_date.is_not(None))
-             .group_by(Assistance.beneficiary_id).subquery("first_delivery"))
-    visits = (select(FollowUp.beneficiary_id.label("bid"),
-                     func.max(FollowUp.visit_date).label("last_visit"))
-              .group_by(FollowUp.beneficiary_id).subquery("last_visit"))
+                    Assistance.delivered_date.is_not(None)))
+    visits = select(FollowUp.beneficiary_id.label("bid"),
+                    func.max(FollowUp.visit_date).label("last_visit"))
+    if ids is not None:
+        first = first.where(Assistance.beneficiary_id.in_(ids))
+        visits = visits.where(FollowUp.beneficiary_id.in_(ids))
+    first = first.group_by(Assistance.beneficiary_id).subquery("first_delivery")
+    visits = visits.group_by(FollowUp.beneficiary_id).subquery("last_visit")
     due = {m: add_months(first.c.first_delivery, m) for m in DUE_MONTHS}
     last = visits.c.last_visit
     next_due = case(
@@ -120,27 +145,44 @@ def _parts(today: dt.date) -> dict[str, ColumnElement[Any]]:
             "last_visit": last, "next_due": next_due}
 
 
-def _select(columns: Sequence[Any], parts: dict[str, Any], *, search: str,
-            countries: Sequence[str], due_within: int | None, today: dt.date) -> Any:
+def _joined(stmt: Any, parts: dict[str, Any]) -> Any:
     first, visits = parts["first"], parts["visits"]
-    stmt = (select(*columns).select_from(Beneficiary)
-            .outerjoin(first, first.c.bid == Beneficiary.id)
+    return (stmt.outerjoin(first, first.c.bid == Beneficiary.id)
             .outerjoin(visits, visits.c.bid == Beneficiary.id))
+
+
+def _filtered(stmt: Any, *, search: str, countries: Sequence[str]) -> Any:
+    """The user's own filters on the beneficiary (the scope is added by the session)."""
     if countries:
         stmt = stmt.where(Beneficiary.country.in_(tuple(c.upper() for c in countries)))
     term = search.strip().lower()
-    if term:
+    if term:  # a bound parameter, LIKE wildcards escaped: hostile input stays text
         full = func.lower(func.coalesce(Beneficiary.first_name, "") + " "
                           + func.coalesce(Beneficiary.last_name, ""))
         stmt = stmt.where(or_(func.lower(Beneficiary.case_number).contains(term,
                                                                           autoescape=True),
                               full.contains(term, autoescape=True),
-                              func.lower(func.coalesce(Beneficiary.last_name, "") + " "
-                                         + func.coalesce(Beneficiary.first_name, ""))
+                              sort_name(Beneficiary.last_name, Beneficiary.first_name)
                               .contains(term, autoescape=True)))
-    if due_within is not None:
-        stmt = stmt.where(parts["next_due"] <= today + dt.timedelta(days=due_within))
     return stmt
+
+
+def _page_ids(session: Session, stmt: Any, order: Sequence[Any], *, limit: int,
+              offset: int, one_pass: bool) -> tuple[int, list[int]]:
+    """(rows matching ``stmt``, the ids of one page of them in ``order``).
+
+    ``one_pass``: the count comes with the page (``count(*) OVER ()``), for queries that
+    read every candidate row anyway (a search, the follow-up columns); otherwise a
+    separate COUNT, which reads the covering country index and not the table.
+    """
+    if one_pass:
+        found = session.execute(stmt.add_columns(func.count().over().label("total"))
+                                .order_by(*order).limit(limit).offset(offset)).all()
+        if found or offset == 0:
+            return (int(found[0].total) if found else 0), [int(r[0]) for r in found]
+    total = session.execute(stmt.with_only_columns(func.count())).scalar()
+    ids = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).scalars()
+    return int(total or 0), [int(i) for i in ids]
 
 
 def cases(session: Session, *, today: dt.date, search: str = "",
@@ -150,28 +192,53 @@ def cases(session: Session, *, today: dt.date, search: str = "",
 
     ``due_within`` (days) keeps the cases whose next follow-up is overdue or due within
     that many days of ``today`` (the follow-ups view).
+
+    Paged in SQL: the page's ids are chosen first, in the order of ``sort`` then id (a
+    unique tie-breaker, so pages never overlap or skip a row; descending reverses both),
+    and only those rows are read in full. Sorts by a beneficiary column read their index;
+    the follow-ups view and the sorts by last visit or next due date compute those columns
+    for every case in scope. ``total`` is an exact count.
     """
     if sort not in SORTS:
         raise ValueError(f"cannot sort by {sort!r}; choose one of {', '.join(SORTS)}")
     limit = max(1, min(int(limit), 500))
     offset = max(0, int(offset))
-    parts = _parts(today)
-    filters = {"search": search, "countries": countries, "due_within": due_within,
-               "today": today}
-    total = session.execute(_select([func.count(Beneficiary.id)], parts, **filters)).scalar()
-    name = (func.coalesce(Beneficiary.last_name, "") + " "
-            + func.coalesce(Beneficiary.first_name, ""))
-    keys = {"case_number": Beneficiary.case_number, "name": func.lower(name),
-            "region": Beneficiary.region, "status": cast(Beneficiary.status, String),
-            "last_visit": parts["last_visit"], "next_due": parts["next_due"]}
-    key = keys[sort].desc() if descending else keys[sort].asc()
-    columns = [Beneficiary.id, Beneficiary.case_number, Beneficiary.first_name,
+    stmt = _filtered(select(Beneficiary.id).select_from(Beneficiary), search=search,
+                     countries=countries)
+    keys: dict[str, Any] = {
+        "case_number": Beneficiary.case_number, "region": Beneficiary.region,
+        "name": sort_name(Beneficiary.last_name, Beneficiary.first_name),
+        "status": Beneficiary.status}
+    if due_within is None and sort in INDEXED_SORTS:
+        one_pass = bool(search.strip())
+    else:
+        parts = _parts()
+        stmt = _joined(stmt, parts)
+        if due_within is not None:
+            stmt = stmt.where(parts["next_due"] <= today + dt.timedelta(days=due_within))
+        keys.update(last_visit=parts["last_visit"], next_due=parts["next_due"])
+        one_pass = True
+    key = keys[sort]
+    nullable = sort in ("region", "last_visit", "next_due")
+    if descending:
+        order = [key.desc().nulls_last() if nullable else key.desc(), Beneficiary.id.desc()]
+    else:
+        order = [key.asc().nulls_last() if nullable else key.asc(), Beneficiary.id.asc()]
+    total, ids = _page_ids(session, stmt, order, limit=limit, offset=offset,
+                           one_pass=one_pass)
+    return Page(_rows(session, ids, today), total, offset, limit)
+
+
+def _rows(session: Session, ids: list[int], today: dt.date) -> pd.DataFrame:
+    """The page's rows, in the order of ``ids``: only these cases are read in full."""
+    parts = _parts(ids)
+    found = {r.id: r for r in session.execute(_joined(
+        select(Beneficiary.id, Beneficiary.case_number, Beneficiary.first_name,
                Beneficiary.last_name, Beneficiary.country, Beneficiary.region,
                Beneficiary.status, parts["first_delivery"].label("first_delivery"),
-               parts["last_visit"].label("last_visit"), parts["next_due"].label("next_due")]
-    stmt = (_select(columns, parts, **filters)
-            .order_by(key.nulls_last(), Beneficiary.id).limit(limit).offset(offset))
-    result = session.execute(stmt).all()
+               parts["last_visit"].label("last_visit"),
+               parts["next_due"].label("next_due")).select_from(Beneficiary), parts)
+        .where(Beneficiary.id.in_(ids)))} if ids else {}
     rows = pd.DataFrame([{
         "id": r.id, "case_number": r.case_number,
         "name": " ".join(p for p in (r.first_name, r.last_name) if p),
@@ -179,11 +246,12 @@ def cases(session: Session, *, today: dt.date, search: str = "",
         "status": str(r.status.value if hasattr(r.status, "value") else r.status),
         "first_delivery": _date(r.first_delivery), "last_visit": _date(r.last_visit),
         "next_due": _date(r.next_due),
-    } for r in result], columns=["id", "case_number", "name", "country", "region", "status",
-                                 "first_delivery", "last_visit", "next_due"])
+    } for r in (found[i] for i in ids if i in found)],
+        columns=["id", "case_number", "name", "country", "region", "status",
+                 "first_delivery", "last_visit", "next_due"])
     rows["assistance"] = _assistance_summary(session, rows["id"].tolist())
     rows["follow_up"] = [follow_up_state(d, today) for d in rows["next_due"]]
-    return Page(rows[["id", *COLUMNS]], int(total or 0), offset, limit)
+    return rows[["id", *COLUMNS]]
 
 
 def follow_up_state(next_due: dt.date | None, today: dt.date, horizon: int = 30) -> str:

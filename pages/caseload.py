@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from data_access import audit, caseload, db
-from data_access.db import DatabaseUnavailable
 from i18n import N_, _, bound
 from i18n import formats as F
 from i18n.vocab import label
+from ui import caseload as caseload_rows
 from ui import data, filters, page
 from ui.viewer import current_scope, current_user
 
@@ -74,24 +74,14 @@ descending = controls[1].toggle(_("Descending"), key="cl_desc")
 size = controls[2].selectbox(_("Rows per page"), (25, 50, 100), index=1, key="cl_size")
 
 scope = current_scope()
-try:
-    with db.session(data.database_url(), scope) as session:
-        count = caseload.cases(session, today=as_of, search=search, countries=f.countries,
-                               sort=sort, descending=descending, limit=1,
-                               due_within=HORIZON_DAYS if view == DUE else None).total
-        pages = max(1, -(-count // size))
-        if not 1 <= int(st.session_state.get("cl_page", 1)) <= pages:
-            st.session_state["cl_page"] = 1
-        number = controls[3].number_input(_("Page (of {pages})").format(pages=pages),
-                                          min_value=1, max_value=pages, step=1,
-                                          key="cl_page")
-        result = caseload.cases(session, today=as_of, search=search, countries=f.countries,
-                                sort=sort, descending=descending, limit=size,
-                                offset=(int(number) - 1) * size,
-                                due_within=HORIZON_DAYS if view == DUE else None)
-except DatabaseUnavailable as exc:
-    data.unavailable(exc)
-    raise
+requested = int(st.session_state.get("cl_page", 1) or 1)
+result = caseload_rows.cases(scope, today=as_of, search=search, countries=f.countries,
+                             sort=sort, descending=descending, limit=size, page=requested,
+                             due_within=HORIZON_DAYS if view == DUE else None)
+if not 1 <= requested <= result.pages or result.offset != (requested - 1) * size:
+    st.session_state["cl_page"] = 1  # the filters changed under the page: back to the first
+number = controls[3].number_input(_("Page (of {pages})").format(pages=result.pages),
+                                  min_value=1, max_value=result.pages, step=1, key="cl_page")
 
 rows = result.rows
 shown = rows.drop(columns=["id"])
@@ -120,11 +110,13 @@ else:
                      searched=bool(search.strip()), sort=sort, page_number=int(number),
                      as_of=as_of)
 
-    st.download_button(_("Export this page to Excel"), caseload.to_xlsx(
-        shown, sheet=_("Caseload"),
-        note=_("Caseload, {view}, as of {date}; rows {first}–{last} of {total}").format(
-            view=_(view).lower(), date=F.date(as_of), first=first, last=last,
-            total=result.total)),
+    # Built when the button is clicked, not on every rerun (openpyxl costs tens of ms);
+    # the texts are translated now, in this run's language.
+    sheet = _("Caseload")
+    note = _("Caseload, {view}, as of {date}; rows {first}–{last} of {total}").format(
+        view=_(view).lower(), date=F.date(as_of), first=first, last=last, total=result.total)
+    st.download_button(
+        _("Export this page to Excel"), lambda: caseload.to_xlsx(shown, sheet=sheet, note=note),
         file_name=f"caseload_{as_of:%Y%m%d}_p{int(number)}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click=_exported, icon=":material/download:", key="cl_export")

@@ -119,6 +119,132 @@ def test_search_sort_and_pages(url: str) -> None:
             caseload.cases(session, today=TODAY, sort="phone")
 
 
+def _all_pages(session, limit: int, **kwargs) -> tuple[list[str], list[int]]:  # type: ignore[no-untyped-def]
+    """Every page of a listing, in order: (case numbers, the totals each page reported)."""
+    seen: list[str] = []
+    totals: list[int] = []
+    offset = 0
+    while True:
+        page = caseload.cases(session, today=TODAY, limit=limit, offset=offset, **kwargs)
+        totals.append(page.total)
+        if page.rows.empty:
+            return seen, totals
+        assert len(page.rows) <= limit
+        seen += numbers(page)
+        offset += limit
+
+
+def test_pages_at_their_boundaries(url: str) -> None:
+    with db.session(url, SENEGAL) as session:
+        page = caseload.cases(session, today=TODAY, limit=3, offset=3)
+        assert numbers(page) == ["SN-4", "SN-5", "SN-6"] and page.total == 6
+        assert page.pages == 2
+        last = caseload.cases(session, today=TODAY, limit=4, offset=4)
+        assert numbers(last) == ["SN-5", "SN-6"] and last.total == 6
+        past = caseload.cases(session, today=TODAY, limit=4, offset=6)
+        assert past.rows.empty and past.total == 6  # the count does not depend on the page
+        one = caseload.cases(session, today=TODAY, limit=1, offset=5)
+        assert numbers(one) == ["SN-6"]
+        # Every sort and view, in pages of 2: the pages join up into the whole listing,
+        # without a row twice or missing, and each page's total is the listing's length.
+        for sort in caseload.SORTS:
+            for descending in (False, True):
+                whole = numbers(caseload.cases(session, today=TODAY, sort=sort,
+                                               descending=descending, limit=100))
+                assert sorted(whole) == ["SN-1", "SN-2", "SN-3", "SN-4", "SN-5", "SN-6"]
+                paged, totals = _all_pages(session, 2, sort=sort, descending=descending)
+                assert paged == whole, (sort, descending)
+                assert set(totals) == {6}
+        due, totals = _all_pages(session, 2, due_within=30, sort="next_due")
+        assert due == ["SN-3", "SN-2", "SN-1"] and set(totals) == {3}
+
+
+def test_ties_keep_a_stable_order(url: str) -> None:
+    """Every Senegal case has the same region and status: ties are ordered by record,
+    reversed when descending, the same on every call."""
+    with db.session(url, SENEGAL) as session:
+        by_record = numbers(caseload.cases(session, today=TODAY))
+        for sort in ("region", "status"):
+            assert numbers(caseload.cases(session, today=TODAY, sort=sort)) == by_record
+            assert numbers(caseload.cases(session, today=TODAY, sort=sort,
+                                          descending=True)) == by_record[::-1]
+        # Two Diallos: the name sort is last name then first name (Awa before Khady).
+        names = caseload.cases(session, today=TODAY, sort="name", descending=True)
+        assert names.rows["name"].tolist()[-3:] == ["Ibrahima Fall", "Khady Diallo",
+                                                    "Awa Diallo"]
+
+
+def test_search_with_filters_and_scope(url: str) -> None:
+    with db.session(url, Scope.everything()) as session:
+        assert numbers(caseload.cases(session, today=TODAY, search="diallo",
+                                      countries=["SN"])) == ["SN-1", "SN-5"]
+        assert caseload.cases(session, today=TODAY, search="diallo",
+                              countries=["MA", "TN"]).total == 0
+        everyone = caseload.cases(session, today=TODAY, search="a")
+        assert {"MA-1", "TN-1"} <= set(numbers(everyone))
+        # search + country + due view + a page: of the Senegal cases due, Fatou (SN-3) and
+        # Moussa (SN-2) have an "ou"; Ousmane (SN-6) has one but is not due yet.
+        due = caseload.cases(session, today=TODAY, search="OU", countries=["sn"],
+                             due_within=30, sort="next_due", limit=1, offset=1)
+        assert numbers(due) == ["SN-2"] and due.total == 2
+        # a page past the end of a search still counts the matches
+        assert caseload.cases(session, today=TODAY, search="diallo", limit=1,
+                              offset=5).total == 2
+    with db.session(url, SENEGAL) as session:
+        page = caseload.cases(session, today=TODAY, search="a", sort="name")
+        assert "MA-1" not in numbers(page) and "TN-1" not in numbers(page)
+        assert page.total == len(page.rows) == 6  # every Senegal name has an "a"
+        assert caseload.cases(session, today=TODAY, search="youssef").total == 0
+        assert caseload.cases(session, today=TODAY, search="MA-1").total == 0
+        for hostile in ("'; DROP TABLE beneficiary; --", "_", "%diallo", "\\"):
+            assert caseload.cases(session, today=TODAY, search=hostile).total == 0
+        assert caseload.cases(session, today=TODAY).total == 6  # the table is still there
+
+
+def test_the_name_sort_reads_its_index(empty_db_url: str, backend: str) -> None:
+    """The name sort's SQL is the expression of the index of migration 0003, so a page of
+    names is read in index order instead of sorting every case (SQLite's plan says so)."""
+    if backend != "sqlite":
+        pytest.skip("the plan is checked on SQLite")
+    from sqlalchemy import select
+
+    stmt = (select(Beneficiary.id)
+            .order_by(caseload.sort_name(Beneficiary.last_name, Beneficiary.first_name),
+                      Beneficiary.id).limit(50))
+    engine = db.get_engine(empty_db_url)
+    sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = " ".join(str(r) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "ix_beneficiary_page_name" in plan and "TEMP B-TREE" not in plan
+
+
+def test_the_page_cache_follows_imports(url: str, monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """ui.caseload keeps a page per question; an import (ui.data.clear_cache) drops it, and
+    a page number past the last page (the filters changed under it) gives the first."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DEMO_MODE", "true")
+    monkeypatch.setenv("USERS_FILE", str(tmp_path / "users.yaml"))
+    from ui import caseload as cached
+    from ui import data
+
+    def ask(page: int = 1, scope: Scope = SENEGAL) -> caseload.Page:
+        return cached.cases(scope, today=TODAY, search=" ", countries=(), sort="case_number",
+                            descending=False, limit=4, page=page, due_within=None)
+
+    assert ask().total == 6 and numbers(ask(2)) == ["SN-5", "SN-6"]
+    assert numbers(ask(99)) == ["SN-1", "SN-2", "SN-3", "SN-4"]
+    assert ask(99).offset == 0
+    with db.session(url, Scope.everything()) as session:
+        session.add(Beneficiary(case_number="SN-7", country="SN", sex=Sex.M, first_name="Ali",
+                                last_name="Ba", return_date=D(2015, 1, 1),
+                                registration_date=D(2015, 1, 2)))
+    assert ask().total == 6  # the same question within the cache's life: the same page
+    assert ask(scope=Scope.for_countries(["MA"])).total == 1  # the scope is in the key
+    data.clear_cache()  # what an import does before anyone reads again
+    assert ask().total == 7 and numbers(ask(2)) == ["SN-5", "SN-6", "SN-7"]
+
+
 def test_case_detail(url: str) -> None:
     with db.session(url, SENEGAL) as session:
         sn4 = int(caseload.cases(session, today=TODAY, search="SN-4").rows["id"][0])
