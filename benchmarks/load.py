@@ -379,14 +379,19 @@ async def _after(delay: float, coroutine) -> None:  # type: ignore[no-untyped-de
     await coroutine
 
 
-def start_server(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+def start_server(url: str, folder: Path, *, profile: bool = False,
+                 ) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """``streamlit run app.py`` in demo mode on a free port (under the stack sampler of
+    benchmarks/sampled_server.py with ``profile``: it writes ``folder/profile.txt``)."""
     port = free_port()
     log = folder / "streamlit.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
     env.update(DATABASE_URL=url, DEMO_MODE="true", USERS_FILE=str(folder / "users.yaml"),
                PYTHONUNBUFFERED="1")
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
+        entry = [str(ROOT / "benchmarks" / "sampled_server.py"), str(folder / "profile.txt")] \
+            if profile else ["-m", "streamlit"]
+        proc = subprocess.Popen([sys.executable, *entry, "run", "app.py",
                                  "--server.headless", "true", "--server.port", str(port),
                                  "--server.address", "127.0.0.1",
                                  "--browser.gatherUsageStats", "false",
@@ -518,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browsers", type=int, default=1,
                         help="chromium processes (--driver browser)")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the server's script threads' stacks and print where "
+                             "their time goes (benchmarks/sampled_server.py)")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 100 or not 1 <= args.duration <= 3600:
         parser.error("--sessions 1..100 and --duration 1..3600")
@@ -528,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     url = ensure_database(args.db, args.beneficiaries)
     folder = Path(tempfile.mkdtemp(prefix="rrd-load-"))
-    proc, base, log = start_server(url, folder)
+    proc, base, log = start_server(url, folder, profile=args.profile)
     sampler = Sampler(proc.pid)
     results = Results()
     cpu = (cpu_seconds(proc.pid), time.process_time())
@@ -553,8 +561,27 @@ def main(argv: list[str] | None = None) -> int:
     for step in results.steps:
         step.at -= t0
     report(results, [(t - t0, m) for t, m in sampler.samples if t >= t0 - 2], run)
+    if args.profile:
+        print_profile(folder / "profile.txt")
     print(f"server log: {log}")
     return 1 if results.errors else 0
+
+
+def print_profile(path: Path, most: int = 30) -> None:
+    """The project's functions by share of the script threads' time, and the top frames."""
+    if not path.exists():
+        print(f"no profile at {path}")
+        return
+    lines = path.read_text().splitlines()
+    own = lines.index("== self")
+    ours = [line for line in lines[2:own]
+            if line.split("% ", 1)[1].startswith(("pages/", "ui/", "metrics/", "data_access/",
+                                                  "reports/", "app.py"))]
+    print(f"where the script threads' time went ({lines[0]}; whole list: {path}):")
+    print("  project functions, inclusive:")
+    print("\n".join(f"    {line}" for line in ours[:most]))
+    print("  on top of the stack (self):")
+    print("\n".join(f"    {line}" for line in lines[own + 1:own + 1 + most // 2]))
 
 
 if __name__ == "__main__":
