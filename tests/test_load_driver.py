@@ -115,7 +115,7 @@ def test_an_exception_element_is_an_error(tmp_path: Path) -> None:
 def test_the_load_command_runs_clean(demo_url: str) -> None:
     path = demo_url.removeprefix("sqlite:///")
     out = subprocess.run([sys.executable, "-m", "benchmarks.load", "--sessions", "2",
-                          "--duration", "15", "--think", "0", "--warmup", "0",
+                          "--duration", "8", "--think", "0", "--warmup", "0",
                           "--db", path], cwd=ROOT, capture_output=True, text=True,
                          timeout=180)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
