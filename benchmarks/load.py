@@ -140,15 +140,17 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Sampler(threading.Thread):
-    def __init__(self, pid: int, every: float = 2.0) -> None:
+    """The servers' RSS, summed, every ``every`` seconds."""
+
+    def __init__(self, pids: list[int], every: float = 2.0) -> None:
         super().__init__(daemon=True)
-        self.pid, self.every = pid, every
+        self.pids, self.every = pids, every
         self.samples: list[tuple[float, float]] = []  # (time.monotonic(), MiB)
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set() and len(self.samples) < 100_000:
-            self.samples.append((time.monotonic(), rss_mib(self.pid)))
+            self.samples.append((time.monotonic(), sum(rss_mib(p) for p in self.pids)))
             self.stop.wait(self.every)
 
 
@@ -233,21 +235,23 @@ async def _ws_walk(number: int, session, deadline: float,  # type: ignore[no-unt
         pages = {page.script_hash: page for page in run.pages} or pages
 
 
-async def drive_websocket(base: str, sessions: int, duration: float, timeout: float,
-                          think_time: tuple[float, float], results: Results,
+async def drive_websocket(bases: list[str], sessions: int, duration: float,
+                          timeout: float, think_time: tuple[float, float], results: Results,
                           seed: int) -> float:
-    """Every session until the deadline; returns when the traffic started (monotonic)."""
+    """Every session until the deadline, session i on server i mod len(bases) (as a
+    proxy with sticky sessions would); returns when the traffic started (monotonic)."""
     from benchmarks.streamlit_ws import Session
 
     # One visit first: until a session has run app.py, a fresh Streamlit process serves
     # the pages/ folder the old way (see tests/browser/test_faults_browser.py).
-    async with Session(base, timeout) as first:
-        await first.run()
+    for base in bases:
+        async with Session(base, timeout) as first:
+            await first.run()
     t0 = time.monotonic()
     deadline = t0 + duration
     # Stagger the sign-ins a little, as people arrive.
-    await asyncio.gather(*[_after(i * 0.5, ws_session(i, base, deadline, timeout, think_time,
-                                                     results, seed))
+    await asyncio.gather(*[_after(i * 0.5, ws_session(i, bases[i % len(bases)], deadline,
+                                                     timeout, think_time, results, seed))
                            for i in range(sessions)])
     return t0
 
@@ -451,8 +455,9 @@ class Setup:
     duration: float  # seconds of traffic, measured
     warmup: float
     think: tuple[float, float]
-    server_cpu: float = float("nan")  # seconds
+    server_cpu: float = float("nan")  # seconds, all servers
     driver_cpu: float = float("nan")
+    servers: int = 1
 
 
 def report(results: Results, samples: list[tuple[float, float]], run: Setup) -> None:
@@ -461,7 +466,8 @@ def report(results: Results, samples: list[tuple[float, float]], run: Setup) -> 
     measured = [s for s in steps if s.at >= run.warmup] or steps
     low, high = run.think
     thinking = f"{low:g}-{high:g} s" if high > low else f"{low:g} s"
-    print(f"\ndriver {run.driver}, sessions {run.sessions}, think time {thinking} "
+    print(f"\ndriver {run.driver}, sessions {run.sessions}"
+          f"{f' over {run.servers} servers' if run.servers > 1 else ''}, think time {thinking} "
           f"(uniform), {run.duration:.0f} s of traffic, steps {len(steps)} "
           f"({len([s for s in steps if s.at >= run.warmup])} after the "
           f"{run.warmup:.0f} s warm-up, {len(measured) / max(1.0, run.duration - run.warmup):.1f}"
@@ -487,7 +493,7 @@ def report(results: Results, samples: list[tuple[float, float]], run: Setup) -> 
     for line in results.errors[:10]:
         print(f"  {line}")
     if samples:
-        print("server RSS (MiB) over time:")
+        print(f"server RSS (MiB{', the servers summed' if run.servers > 1 else ''}) over time:")
         every = max(1, len(samples) // 15)
         print("  " + ", ".join(f"{t:.0f}s {m:.0f}" for t, m in samples[::every]))
         after = [(t, m) for t, m in samples if t >= run.warmup] or samples
@@ -520,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, default=Path("/tmp/load100k.db"))
     parser.add_argument("--beneficiaries", type=int, default=100_000)
     parser.add_argument("--timeout", type=float, default=60, help="seconds per step")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="streamlit processes, the sessions spread over them "
+                             "(--driver websocket)")
     parser.add_argument("--browsers", type=int, default=1,
                         help="chromium processes (--driver browser)")
     parser.add_argument("--seed", type=int, default=9)
@@ -527,8 +536,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="sample the server's script threads' stacks and print where "
                              "their time goes (benchmarks/sampled_server.py)")
     args = parser.parse_args(argv)
-    if not 1 <= args.sessions <= 100 or not 1 <= args.duration <= 3600:
-        parser.error("--sessions 1..100 and --duration 1..3600")
+    if not 1 <= args.sessions <= 100 or not 1 <= args.duration <= 3600 or \
+            not 1 <= args.servers <= 8:
+        parser.error("--sessions 1..100, --duration 1..3600, --servers 1..8")
+    if args.servers > 1 and args.driver == "browser":
+        parser.error("--servers is for --driver websocket")
     try:
         think_time = parse_think(args.think)
     except ValueError as exc:
@@ -536,34 +548,43 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     url = ensure_database(args.db, args.beneficiaries)
     folder = Path(tempfile.mkdtemp(prefix="rrd-load-"))
-    proc, base, log = start_server(url, folder, profile=args.profile)
-    sampler = Sampler(proc.pid)
-    results = Results()
-    cpu = (cpu_seconds(proc.pid), time.process_time())
-    sampler.start()
+    servers = []
     try:
+        for number in range(args.servers):  # one after the other: each migrates at start
+            (folder / f"server{number}").mkdir()
+            servers.append(start_server(url, folder / f"server{number}",
+                                        profile=args.profile))
+        pids, bases = [p.pid for p, _b, _l in servers], [b for _p, b, _l in servers]
+        sampler = Sampler(pids)
+        results = Results()
+        cpu = (sum(cpu_seconds(p) for p in pids), time.process_time())
+        sampler.start()
         if args.driver == "websocket":
-            t0 = asyncio.run(drive_websocket(base, args.sessions, args.duration, args.timeout,
-                                             think_time, results, args.seed))
+            t0 = asyncio.run(drive_websocket(bases, args.sessions, args.duration,
+                                             args.timeout, think_time, results, args.seed))
         else:
-            t0 = asyncio.run(drive_browser(base, args.sessions, args.duration, args.timeout,
-                                           think_time, results, args.seed, args.browsers))
+            t0 = asyncio.run(drive_browser(bases[0], args.sessions, args.duration,
+                                           args.timeout, think_time, results, args.seed,
+                                           args.browsers))
         run = Setup(args.driver, args.sessions, time.monotonic() - t0, args.warmup, think_time,
-                  cpu_seconds(proc.pid) - cpu[0], time.process_time() - cpu[1])
-    finally:
+                    sum(cpu_seconds(p) for p in pids) - cpu[0],
+                    time.process_time() - cpu[1], args.servers)
         sampler.stop.set()
         sampler.join(5)
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    finally:
+        for proc, _base, _log in servers:
+            proc.terminate()
+        for proc, _base, _log in servers:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     for step in results.steps:
         step.at -= t0
     report(results, [(t - t0, m) for t, m in sampler.samples if t >= t0 - 2], run)
     if args.profile:
-        print_profile(folder / "profile.txt")
-    print(f"server log: {log}")
+        print_profile(folder / "server0" / "profile.txt")
+    print(f"server logs: {folder}/server*/streamlit.log")
     return 1 if results.errors else 0
 
 
