@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -343,6 +344,9 @@ class AnalyticsState(Base):
     Triggers on every case table set ``dirty`` on any write; ``data_access.analytics``
     clears it when it rebuilds, in the same transaction. ``settings`` records the settings
     a cube depends on (FUP-4's weights and threshold) as they were at the build.
+    ``version`` is the data version: the same triggers, and any update of this row,
+    advance it, so every committed write to the case tables or the cells commits a new
+    one (issue 9; ``version_xact`` lets PostgreSQL advance it once per transaction).
     """
 
     __tablename__ = "analytics_state"
@@ -352,3 +356,5 @@ class AnalyticsState(Base):
     built_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     seconds: Mapped[float | None] = mapped_column(Float)
     settings: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    version_xact: Mapped[int | None] = mapped_column(BigInteger)

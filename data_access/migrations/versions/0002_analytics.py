@@ -56,7 +56,8 @@ def upgrade() -> None:
     # ### end Alembic commands ###
     # Stale until the first refresh; any later write to a case table marks it stale again.
     op.execute("INSERT INTO analytics_state (id, dirty) VALUES (1, 1)")
-    for statement in trigger_sql(op.get_bind().dialect.name):
+    # The triggers as they were at this revision (0004 adds the data version).
+    for statement in trigger_sql(op.get_bind().dialect.name, versioned=False):
         op.execute(statement)
 
 
