@@ -98,4 +98,13 @@ def main() -> None:
     navigation.run()
 
 
-main()
+def run() -> None:
+    """One script run: every figure it shows is read from one snapshot of the database
+    (ui.data.page_run), closed when the run ends, however it ends."""
+    from ui.data import page_run
+
+    with page_run():
+        main()
+
+
+run()

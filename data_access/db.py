@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,6 +53,12 @@ def _sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+# A page run holds its read snapshot's connection until it ends (ui.data) and may open a
+# second session meanwhile (a write, the caseload): room for every concurrent run to do
+# so, instead of the default 15 connections where 15 runs could wait on each other.
+_POOL = {"pool_size": 5, "max_overflow": 45}
+
+
 def get_engine(url: str) -> Engine:
     """One engine per URL for the life of the process."""
     with _lock:
@@ -65,12 +71,13 @@ def get_engine(url: str) -> Engine:
                         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
                     except OSError as exc:
                         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
-                engine = create_engine(url, connect_args={"check_same_thread": False})
+                engine = create_engine(url, connect_args={"check_same_thread": False},
+                                       **_POOL)
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", _sqlite_begin)
             else:
                 engine = create_engine(url, pool_pre_ping=True,
-                                       connect_args={"connect_timeout": 5})
+                                       connect_args={"connect_timeout": 5}, **_POOL)
             _engines[url] = engine
         return engine
 
@@ -137,31 +144,83 @@ def is_migrated(url: str) -> bool:
         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
 
 
+def _open(url: str, scope: Scope) -> Session:
+    engine = get_engine(url)
+    sess = sessionmaker(engine, expire_on_commit=False)()
+    sess.info["scope"] = scope
+    scope_module.install(sess)
+    return sess
+
+
+def _begin(sess: Session) -> None:
+    if sess.get_bind().dialect.name == "postgresql":
+        # One snapshot for the whole session: a page's figures all come from the same
+        # committed state, never half before and half after an import.
+        sess.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+@contextmanager
+def unavailable_on_lost_connection(url: str) -> Iterator[None]:
+    """Turn a driver error that means "cannot reach the database" into
+    ``DatabaseUnavailable`` with a readable message; other errors pass unchanged."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if is_connection_error(exc):
+            raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
+        raise
+
+
 @contextmanager
 def session(url: str, scope: Scope) -> Iterator[Session]:
     """A session reading through ``scope``; commits on success, rolls back on error.
 
     Connection failures become ``DatabaseUnavailable`` with a readable message.
     """
-    engine = get_engine(url)
-    factory = sessionmaker(engine, expire_on_commit=False)
-    sess = factory()
-    sess.info["scope"] = scope
-    scope_module.install(sess)
+    sess = _open(url, scope)
     try:
-        if engine.dialect.name == "postgresql":
-            # One snapshot for the whole session: a page's figures all come from the same
-            # committed state, never half before and half after an import.
-            sess.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        yield sess
-        sess.commit()
-    except DBAPIError as exc:
-        sess.rollback()
-        if is_connection_error(exc):
-            raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
-        raise
-    except BaseException:
-        sess.rollback()
-        raise
+        with unavailable_on_lost_connection(url):
+            try:
+                _begin(sess)
+                yield sess
+                sess.commit()
+            except BaseException:
+                sess.rollback()
+                raise
     finally:
         sess.close()
+
+
+def data_version(sess: Session) -> int:
+    """The data version (``analytics_state.version``): it changes with every committed
+    write to the case tables or the analytics tables (triggers, migration 0004)."""
+    from data_access.models import AnalyticsState
+
+    value = sess.execute(select(AnalyticsState.version)
+                         .where(AnalyticsState.id == 1)).scalar()
+    return int(value or 0)
+
+
+class Snapshot:
+    """A read-only session on one committed state of the database, and its data version.
+
+    The version is the first thing read, so it is the version of the state every later
+    read of this session sees (SQLite/WAL: the explicit BEGIN's snapshot starts at the
+    first read; PostgreSQL: REPEATABLE READ's at the first statement). ``close()`` ends
+    the read transaction (rollback: nothing is written through a snapshot).
+    """
+
+    def __init__(self, url: str, scope: Scope) -> None:
+        self.url, self.scope = url, scope
+        self.session = _open(url, scope)
+        try:
+            with unavailable_on_lost_connection(url):
+                _begin(self.session)
+                self.version = data_version(self.session)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        with suppress(DBAPIError):  # the connection is gone: nothing to end
+            self.session.close()

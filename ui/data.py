@@ -1,17 +1,30 @@
 """Figures for pages: scoped, disclosed, cached on the frozen filter object.
 
-Every page gets its figures through ``figure()``: it opens a session with the viewer's
-scope (``ui.viewer``), calls ``metrics.compute`` and caches the small result keyed on
-plain values (URL, scope, filters, code, breakdowns). A database that cannot be reached
-shows a plain message and stops the page; nothing is cached, so the next click retries.
+Every page gets its figures through ``figure()`` (and ``progress``, ``derived``, …): they
+call ``metrics`` and cache the small result keyed on plain values (URL, scope, data
+version, filters, code, breakdowns). A database that cannot be reached shows a plain
+message and stops the page; nothing is cached, so the next click retries.
+
+One snapshot per page run (issue 9): app.py wraps each run in ``page_run()``. The first
+read of the run opens one read-only session per scope (``db.Snapshot``), reads the data
+version first and keeps the session until the run ends, so every figure of the run comes
+from the same committed state, and a cached figure is only reused by runs of the same
+version: an import never shows old and new figures side by side. A script run that does
+not go through app.py (AppTest reruns a page file directly, a fragment) gets one snapshot
+too, closed when its thread's next run starts or the thread ends; outside any script run
+each read opens a snapshot of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
 import metrics
 from data_access import db
@@ -34,11 +47,109 @@ def database_url() -> str:
     return url
 
 
+# --- one read snapshot per page run ----------------------------------------------------
+
+_run = threading.local()  # .snapshots: {(url, scope): db.Snapshot} while a run is on
+T = TypeVar("T")
+
+
+@contextmanager
+def page_run() -> Iterator[None]:
+    """Around one script run (app.py): every read of the run shares one snapshot per
+    scope, closed when the run ends, however it ends (st.stop and st.rerun included)."""
+    previous = getattr(_run, "snapshots", None)
+    _run.snapshots = {}
+    try:
+        yield
+    finally:
+        snapshots, _run.snapshots = _run.snapshots, previous
+        for snapshot in snapshots.values():
+            snapshot.close()
+
+
+class _Held:
+    """The snapshots of a script run that did not go through ``page_run`` (AppTest reruns
+    a page file directly; a fragment's run): closed when the thread's next run starts, or
+    with the thread (Streamlit runs scripts on a thread of their own, whose thread-local
+    values are dropped when it ends)."""
+
+    def __init__(self, marker: object) -> None:
+        self.marker, self.snapshots = marker, {}
+
+    def close(self) -> None:
+        snapshots, self.snapshots = self.snapshots, {}
+        for snapshot in snapshots.values():
+            snapshot.close()
+
+    def __del__(self) -> None:
+        with suppress(Exception):  # at interpreter exit the pool may be gone already
+            self.close()
+
+
+def _run_snapshots() -> dict[tuple[str, Scope], db.Snapshot] | None:
+    """The snapshots of the current script run; None outside any (a plain script)."""
+    snapshots = getattr(_run, "snapshots", None)
+    if snapshots is not None:
+        return snapshots
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    # Made anew by ScriptRunContext.reset() at the start of every script run.
+    marker = getattr(ctx, "parallel_coordinator", None) or ctx
+    held = getattr(_run, "held", None)
+    if held is None or held.marker is not marker:
+        if held is not None:
+            held.close()
+        held = _run.held = _Held(marker)
+    return held.snapshots
+
+
+@contextmanager
+def _snapshot() -> Iterator[db.Snapshot]:
+    """The run's snapshot for the viewer's scope, opened on first use; outside a script
+    run, one for this read only."""
+    from ui.viewer import current_scope
+
+    url, scope = database_url(), current_scope()
+    snapshots = _run_snapshots()
+    snapshot = snapshots.get((url, scope)) if snapshots is not None else None
+    if snapshot is None:
+        snapshot = db.Snapshot(url, scope)
+        if snapshots is not None:
+            snapshots[(url, scope)] = snapshot
+    try:
+        with db.unavailable_on_lost_connection(url):
+            yield snapshot
+    except Exception:
+        # A failed read may leave the transaction unusable (PostgreSQL aborts it): the
+        # run's next read opens a new snapshot rather than failing in turn.
+        if snapshots is not None:
+            snapshots.pop((url, scope), None)
+        snapshot.close()
+        raise
+    finally:
+        if snapshots is None:
+            snapshot.close()
+
+
+def read(cached: Callable[..., T], *args: Any) -> T:
+    """``cached(url, scope, version, *args, session)`` on the run's snapshot: the cached
+    function's key holds the data version, its last (underscore) argument the session."""
+    try:
+        with _snapshot() as snapshot:
+            return cached(snapshot.url, snapshot.scope, snapshot.version, *args,
+                          snapshot.session)
+    except DatabaseUnavailable as exc:
+        unavailable(exc)
+        raise  # unreachable: st.stop() ends the run
+
+
 @st.cache_data(show_spinner=False, ttl=900, max_entries=4000)
-def _figure(url: str, scope: Scope, filters: Filters, code: str, by: tuple[str, ...],
-            cumulative: bool) -> pd.DataFrame:
-    with db.session(url, scope) as session:
-        return metrics.compute(code, session, filters, by, cumulative=cumulative)
+def _figure(url: str, scope: Scope, version: int, filters: Filters, code: str,
+            by: tuple[str, ...], cumulative: bool, _session: Session) -> pd.DataFrame:
+    return metrics.compute(code, _session, filters, by, cumulative=cumulative)
 
 
 def unavailable(exc: DatabaseUnavailable) -> None:
@@ -49,14 +160,7 @@ def unavailable(exc: DatabaseUnavailable) -> None:
 
 def figure(code: str, filters: Filters, by: Sequence[str] = (), *,
            cumulative: bool = False) -> pd.DataFrame:
-    from ui.viewer import current_scope
-
-    try:
-        return _figure(database_url(), current_scope(), filters, code, tuple(by),
-                       cumulative).copy()
-    except DatabaseUnavailable as exc:
-        unavailable(exc)
-        raise  # unreachable: st.stop() ends the run
+    return read(_figure, filters, code, tuple(by), cumulative).copy()
 
 
 def total(code: str, filters: Filters) -> pd.Series:
@@ -71,24 +175,18 @@ def clear_cache() -> None:
 
 
 @st.cache_data(show_spinner=False, ttl=900, max_entries=500)
-def _progress(url: str, scope: Scope, filters: Filters) -> pd.DataFrame | None:
+def _progress(url: str, scope: Scope, version: int, filters: Filters,
+              _session: Session) -> pd.DataFrame | None:
     try:
         from metrics import targets
     except ImportError:  # the logframe module is not there yet
         return None
-    with db.session(url, scope) as session:
-        return targets.progress(session, filters)
+    return targets.progress(_session, filters)
 
 
 def progress(filters: Filters) -> pd.DataFrame | None:
     """The logframe: every target with actual, % achieved and traffic light."""
-    from ui.viewer import current_scope
-
-    try:
-        result = _progress(database_url(), current_scope(), filters)
-    except DatabaseUnavailable as exc:
-        unavailable(exc)
-        raise
+    result = read(_progress, filters)
     return None if result is None else result.copy()
 
 
@@ -110,43 +208,29 @@ def _derived_functions() -> dict[str, object]:
 
 
 @st.cache_data(show_spinner=False, ttl=900, max_entries=1000)
-def _derived(url: str, scope: Scope, filters: Filters, name: str,
-             args: tuple[object, ...]) -> pd.DataFrame:
+def _derived(url: str, scope: Scope, version: int, filters: Filters, name: str,
+             args: tuple[object, ...], _session: Session) -> pd.DataFrame:
     function = _derived_functions()[name]
-    with db.session(url, scope) as session:
-        return function(session, filters, *args)  # type: ignore[operator]
+    return function(_session, filters, *args)  # type: ignore[operator]
 
 
 def derived(name: str, filters: Filters, *args: object) -> pd.DataFrame:
     """A non-indicator figure by name (see ``_derived_functions``), scoped and cached."""
-    from ui.viewer import current_scope
-
-    try:
-        return _derived(database_url(), current_scope(), filters, name, args).copy()
-    except DatabaseUnavailable as exc:
-        unavailable(exc)
-        raise
+    return read(_derived, filters, name, args).copy()
 
 
 # --- donor reports and exports (issue 6) ---------------------------------------------------
 
-@st.cache_data(show_spinner=False, ttl=300)
-def _data_as_of(url: str, scope: Scope) -> object:
+@st.cache_data(show_spinner=False, ttl=900)
+def _data_as_of(url: str, scope: Scope, version: int, _session: Session) -> object:
     from reports.content import data_as_of as latest
 
-    with db.session(url, scope) as session:
-        return latest(session)
+    return latest(_session)
 
 
 def data_as_of():  # -> datetime.datetime
     """The latest update the viewer can see (printed on every export)."""
-    from ui.viewer import current_scope
-
-    try:
-        return _data_as_of(database_url(), current_scope())
-    except DatabaseUnavailable as exc:
-        unavailable(exc)
-        raise
+    return read(_data_as_of)
 
 
 def narratives(filters: Filters, sections: Sequence[str]) -> dict[str, object]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
-from data_access import db, lookups
-from data_access.db import DatabaseUnavailable
+from data_access import lookups
+from data_access.scope import Scope
 from i18n import _, bound
 from i18n.formats import month, quarter
 from metrics import periods
@@ -29,11 +30,12 @@ LAST_12 = "Last 12 months"
 KEY = "filters"
 
 
-@st.cache_data(show_spinner=False, ttl=300)
-def _choices(url: str, scope_key: str) -> tuple[list[str], tuple[dt.date, dt.date]]:
-    with db.session(url, current_scope()) as session:
-        countries = lookups.countries_present(session)
-        span = lookups.data_period(session) or (PROGRAMME_START, PROGRAMME_END)
+@st.cache_data(show_spinner=False, ttl=900)
+def _choices(url: str, scope: Scope, version: int,
+             _session: Session) -> tuple[list[str], tuple[dt.date, dt.date]]:
+    # Read in the page run's snapshot (ui.data.read), like the figures the choices select.
+    countries = lookups.countries_present(_session)
+    span = lookups.data_period(_session) or (PROGRAMME_START, PROGRAMME_END)
     return countries, span
 
 
@@ -73,11 +75,7 @@ def sidebar() -> Filters:
     language.start()
     language.selector()
     scope = current_scope()
-    try:
-        countries, (first, last) = _choices(data.database_url(), scope.key())
-    except DatabaseUnavailable as exc:
-        data.unavailable(exc)
-        raise
+    countries, (first, last) = data.read(_choices)
     allowed = [c for c in countries if scope.allows(c)]
     # A value planted in session state (or left from another user) is narrowed first.
     if "f_countries" in st.session_state:
