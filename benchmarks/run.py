@@ -222,9 +222,10 @@ every indicator, breakdown and granularity gives the same figures through the cu
 case tables, on the hand-worked fixture and on a 100k demo database.
 
 Day-precise ranges: the cubes answer whole months — a range from the first day of a month to
-the last day of a month, which every sidebar preset is. Any other range (a custom range, and
-the "previous period of the same length" behind the KPI deltas when it does not fall on month
-boundaries) is computed from the case tables, exact to the day but at case-table speed. So are
+the last day of a month, which every sidebar preset is, and so is the previous period the KPI
+deltas compare with (the same number of whole months just before). Any other range (a custom
+range, and the previous period of the same number of days behind a custom range's KPI deltas)
+is computed from the case tables, exact to the day but at case-table speed. So are
 breakdowns the cubes do not keep (region with vulnerability; two assistance breakdowns at once
 for distinct counts; BEN-2/COOP-2 by sector, modality or kind; FUP-2 and FUP-3 by kind), COOP-1,
 CAP-1 and CAP-2 (small tables), and any figure while the cubes are stale.

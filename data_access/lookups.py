@@ -1,4 +1,17 @@
-"""Small look-ups for filter choices, read through the viewer's scoped session."""
+"""Small look-ups for filter choices, read through the viewer's scoped session.
+
+Fast at a million beneficiaries without leaving the case tables (so they stay exact and
+scoped even while the analytics cubes are stale): every query is an index seek on the
+``(country, date)`` indexes of ``beneficiary`` and ``assistance``, never a scan.
+
+- countries present: a "loose index scan" — the smallest country, then the smallest one
+  after it, and so on (one seek per country instead of a ``DISTINCT`` over every row);
+- the data period: ``MIN``/``MAX`` of the date per country, each answered from the end of
+  that country's stretch of the index.
+
+The scope listener adds ``country IN (…)`` to each of these statements like to any other,
+so a focal point's look-ups see their countries only.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +22,41 @@ from sqlalchemy.orm import Session
 
 from data_access.models import Assistance, Beneficiary
 
+# A country code is two letters; a guard against a loop that would never end.
+MAX_COUNTRIES = 1000
+
 
 def countries_present(session: Session) -> list[str]:
     """Countries that have at least one beneficiary the scope lets the viewer see."""
-    rows = session.execute(select(Beneficiary.country).distinct().order_by(Beneficiary.country))
-    return [r[0] for r in rows]
+    found: list[str] = []
+    after: str | None = None
+    while len(found) < MAX_COUNTRIES:
+        query = select(func.min(Beneficiary.country))
+        if after is not None:
+            query = query.where(Beneficiary.country > after)
+        after = session.execute(query).scalar()
+        if after is None:
+            break
+        found.append(after)
+    return found
 
 
 def data_period(session: Session) -> tuple[dt.date, dt.date] | None:
     """First registration and last registration or delivery date (None when empty)."""
-    first, last_reg = session.execute(
-        select(func.min(Beneficiary.registration_date),
-               func.max(Beneficiary.registration_date))).one()
-    if first is None:
+    firsts, lasts = [], []
+    for country in countries_present(session):
+        # One aggregate per statement: SQLite answers a lone MIN or MAX from the index,
+        # but scans for MIN and MAX together.
+        for extreme, column, into in ((func.min, Beneficiary.registration_date, firsts),
+                                      (func.max, Beneficiary.registration_date, lasts),
+                                      (func.max, Assistance.delivered_date, lasts)):
+            value = session.execute(select(extreme(column)).where(
+                column.class_.country == country)).scalar()
+            if value is not None:
+                into.append(value)
+    if not firsts:
         return None
-    last_delivery = session.execute(select(func.max(Assistance.delivered_date))).scalar()
-    last = max(d for d in (last_reg, last_delivery) if d is not None)
-    return _as_date(first), _as_date(last)
+    return _as_date(min(map(_as_date, firsts))), _as_date(max(map(_as_date, lasts)))
 
 
 def _as_date(value: object) -> dt.date:

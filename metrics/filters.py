@@ -45,9 +45,26 @@ class Filters:
     def with_period(self, start: dt.date, end: dt.date) -> Filters:
         return replace(self, start=start, end=end)
 
+    @property
+    def whole_months(self) -> int | None:
+        """How many calendar months the period spans when it runs from the first day of a
+        month to the last day of a month (every sidebar preset does); else None."""
+        if self.start.day != 1 or (self.end + dt.timedelta(days=1)).day != 1:
+            return None
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
     def previous(self) -> Filters:
-        """The period of the same length that ends the day before this one starts."""
+        """The period just before this one, of the same length.
+
+        Whole months (a year, a quarter, "last 12 months"): the same number of whole
+        months just before (Q1 2016 → Q4 2015, 2016 → 2015, Mar 2016 → Feb 2016), so both
+        periods are read from the monthly analytics cubes. Any other range: the same
+        number of days, ending the day before this one starts."""
         end = self.start - dt.timedelta(days=1)
+        months = self.whole_months
+        if months is not None:
+            index = self.start.year * 12 + self.start.month - 1 - months
+            return self.with_period(dt.date(index // 12, index % 12 + 1, 1), end)
         return self.with_period(end - dt.timedelta(days=self.days - 1), end)
 
     def year_earlier(self) -> Filters:

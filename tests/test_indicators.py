@@ -190,17 +190,28 @@ def test_donor_scope_hides_small_counts(fixture_url: str) -> None:
 
 
 def test_compare_with_previous_period_and_year_earlier(session: Session) -> None:
-    # H1 2016: b8 b15 b16; 2015-07-03..12-31 (same 182 days): b10 b11; H1 2015: 1 2 3 4 5 9 14
+    # H1 2016: b8 b15 b16. Previous: the 6 whole months before, 2015-07-01..12-31: b6
+    # (first delivery 2015-07-01, the day a 182-day period would have missed) b10 b11.
+    # H1 2015: b1 b2 b3 b4 b5 b9 b14.
     row = compare("BEN-2", session, Filters(dt.date(2016, 1, 1), dt.date(2016, 6, 30)))
     got = row.iloc[0].to_dict()
-    assert (got["value"], got["previous"], got["year_earlier"]) == (3, 2, 7)
-    assert got["previous_change"] == 1 and math.isclose(got["previous_relative"], 0.5)
+    assert (got["value"], got["previous"], got["year_earlier"]) == (3, 3, 7)
+    assert got["previous_change"] == 0 and got["previous_relative"] == 0
     assert got["year_earlier_change"] == -4
     assert math.isclose(got["year_earlier_relative"], -4 / 7)
+
+
+def test_compare_a_day_range_with_the_same_number_of_days(session: Session) -> None:
+    # 2016-01-02..06-30 (181 days, not whole months): b8 b16 (b15's 2016-01-01 is out).
+    # Previous 181 days: 2015-07-05..2016-01-01: b10 b11 b15 (b6's 2015-07-01 is out).
+    row = compare("BEN-2", session, Filters(dt.date(2016, 1, 2), dt.date(2016, 6, 30)))
+    got = row.iloc[0].to_dict()
+    assert (got["value"], got["previous"]) == (2, 3)
 
 
 def test_compare_by_country_counts_missing_groups_as_zero(session: Session) -> None:
     df = compare("BEN-2", session, Filters(dt.date(2016, 1, 1), dt.date(2016, 6, 30)),
                  ("country",)).set_index("country")
     assert df.loc["TN", ["value", "previous", "year_earlier"]].tolist() == [0, 2, 1]
-    assert pd.isna(df.loc["MA", "previous_relative"])  # from 0: no relative change
+    assert df.loc["MA", ["value", "previous", "year_earlier"]].tolist() == [1, 1, 5]
+    assert pd.isna(df.loc["SN", "previous_relative"])  # from 0: no relative change

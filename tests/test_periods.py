@@ -43,10 +43,43 @@ def test_keys_between_covers_partial_periods() -> None:
         20151, 20152, 20153]
 
 
-def test_previous_period_has_the_same_length() -> None:
-    h1 = Filters(D(2016, 1, 1), D(2016, 6, 30))
-    assert (h1.previous().start, h1.previous().end) == (D(2015, 7, 3), D(2015, 12, 31))
-    assert h1.previous().days == h1.days == 182
+@pytest.mark.parametrize(("start", "end", "previous_start", "previous_end"), [
+    # Whole months: the same number of whole months just before.
+    (D(2016, 1, 1), D(2016, 6, 30), D(2015, 7, 1), D(2015, 12, 31)),  # 182 → 184 days
+    (D(2016, 1, 1), D(2016, 3, 31), D(2015, 10, 1), D(2015, 12, 31)),  # Q1 → Q4
+    (D(2016, 4, 1), D(2016, 6, 30), D(2016, 1, 1), D(2016, 3, 31)),  # Q2 → Q1
+    (D(2016, 3, 1), D(2016, 3, 31), D(2016, 2, 1), D(2016, 2, 29)),  # March → February
+    (D(2016, 1, 1), D(2016, 12, 31), D(2015, 1, 1), D(2015, 12, 31)),  # year → year
+    (D(2016, 2, 1), D(2017, 1, 31), D(2015, 2, 1), D(2016, 1, 31)),  # last 12 months
+    (D(2015, 1, 1), D(2016, 12, 31), D(2013, 1, 1), D(2014, 12, 31)),  # 24 months
+    # Not whole months: the same number of days just before.
+    (D(2016, 1, 1), D(2016, 6, 29), D(2015, 7, 4), D(2015, 12, 31)),  # 181 days
+    (D(2016, 1, 15), D(2016, 2, 20), D(2015, 12, 9), D(2016, 1, 14)),
+    (D(2016, 3, 2), D(2016, 3, 31), D(2016, 2, 1), D(2016, 3, 1)),
+])
+def test_previous_period(start: dt.date, end: dt.date, previous_start: dt.date,
+                         previous_end: dt.date) -> None:
+    previous = Filters(start, end, ("MA",), "month").previous()
+    assert (previous.start, previous.end) == (previous_start, previous_end)
+    assert (previous.countries, previous.granularity) == (("MA",), "month")
+
+
+def test_whole_months() -> None:
+    assert Filters(D(2016, 1, 1), D(2016, 12, 31)).whole_months == 12
+    assert Filters(D(2016, 2, 1), D(2016, 2, 29)).whole_months == 1
+    assert Filters(D(2016, 2, 1), D(2016, 2, 28)).whole_months is None
+    assert Filters(D(2016, 2, 2), D(2016, 2, 29)).whole_months is None
+
+
+@given(st.dates(D(2000, 1, 1), D(2040, 12, 31)), st.dates(D(2000, 1, 1), D(2040, 12, 31)))
+def test_previous_period_ends_the_day_before(a: dt.date, b: dt.date) -> None:
+    f = Filters(min(a, b), max(a, b))
+    previous = f.previous()
+    assert previous.end == f.start - dt.timedelta(days=1)
+    if f.whole_months is None:
+        assert previous.days == f.days
+    else:
+        assert previous.whole_months == f.whole_months
 
 
 def test_year_earlier_of_29_february() -> None:
@@ -79,3 +112,12 @@ def test_days_between_on_both_backends(connection, start: dt.date, end: dt.date,
     got = connection.execute(select(days_between(literal(start, Date()),
                                                  literal(end, Date())))).scalar_one()
     assert got == days == (end - start).days
+
+
+def test_sidebar_presets_are_whole_months() -> None:
+    from ui.filters import LAST_12, WHOLE, presets
+
+    choices = presets(D(2015, 1, 19), D(2016, 12, 20))  # the data's first and last day
+    assert choices[WHOLE] == (D(2015, 1, 1), D(2016, 12, 31))
+    assert choices[LAST_12] == (D(2016, 1, 1), D(2016, 12, 31))
+    assert all(Filters(a, b).whole_months for a, b in choices.values())

@@ -40,7 +40,13 @@ def _choices(url: str, scope: Scope, version: int,
 
 
 def presets(first: dt.date, last: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
-    """Quick period choices derived from the data's own span (keys: see ``period_name``)."""
+    """Quick period choices derived from the data's own span (keys: see ``period_name``).
+
+    Every choice is whole months — the data's span widened to the first day of its first
+    month and the last day of its last month — so its figures, and the previous period
+    the KPI cards compare with, are read from the monthly analytics cubes."""
+    first = first.replace(day=1)
+    last = periods.bounds(periods.key_of(last, "month"), "month")[1]
     choices = {WHOLE: (first, last)}
     year, month = (last.year, last.month - 11) if last.month == 12 else \
         (last.year - 1, last.month + 1)

@@ -1,6 +1,11 @@
 """KPI cards: the figure, its change against the previous period of the same length, and
 (when the logframe has a target for it) progress against the target.
 
+The previous period (``Filters.previous``) is the same number of whole months just before
+when the period is whole months (every sidebar preset: Q1 2016 is compared with Q4 2015),
+so both are read from the analytics cubes; a custom day range is compared with the same
+number of days just before. Each card's help names the period compared with.
+
 A card names an indicator code (``BEN-2``) or one of its secondary measures
 (``ASS-2.mean``, listed in ``MEASURES`` with the title and unit kind the card shows).
 """
@@ -70,8 +75,22 @@ def _reading(code: str, filters: Filters) -> tuple[str, str, float, str, str]:
     return _(title), kind, value, note, f"{_(explain)}. {help_text}"
 
 
+def compared_with(filters: Filters) -> str:
+    """The sentence saying which period the cards' changes are against."""
+    from reports.files import period_words
+
+    previous = filters.previous()
+    words = period_words(previous.start, previous.end)
+    if filters.whole_months is not None:
+        return _("Change against {period}, the same number of whole months just "
+                 "before.").format(period=words)
+    return _("Change against {period}, the same number of days just before.").format(
+        period=words)
+
+
 def cards(codes: Sequence[str], filters: Filters, per_row: int = 4) -> None:
     previous = filters.previous()
+    against = compared_with(filters)
     for row in _rows(codes, per_row):
         columns = st.columns(per_row)
         for column, code in zip(columns, row, strict=False):
@@ -79,7 +98,8 @@ def cards(codes: Sequence[str], filters: Filters, per_row: int = 4) -> None:
             before = _reading(code, previous)[2]
             with column:
                 st.metric(title, by_kind(now, kind, note),
-                          delta=delta_text(now, before, kind), help=help_text, border=True)
+                          delta=delta_text(now, before, kind), help=f"{help_text} {against}",
+                          border=True)
                 target = target_note(code, filters) if "." not in code else None
                 if target:
                     st.caption(target)
