@@ -66,16 +66,25 @@ headings = {"name": _("Name"), "country": _("Country"), "region": _("Region"),
             "sector": _("Sector"), "partner": _("Partner"),
             "registration_date": _("Registration date"), "status": _("Status"),
             "members": _("Members")}
-table = listing.assign(
-    country=[country_label(c) for c in listing["country"]],
-    region=[region_label(r) if r != "unknown" else _("Not recorded") for r in listing["region"]],
-    sector=[dimension_label("sector", s) for s in listing["sector"]],
-    partner=[p if isinstance(p, str) and p else "–" for p in listing["partner"]],
-    registration_date=[date(pd.Timestamp(d)) if not is_missing(d) else _("Not yet")
-                       for d in listing["registration_date"]],
-    status=[dimension_label("status", s) for s in listing["status"]],
-    members=[number(m, n) for m, n in zip(listing["members"], listing["members_note"],
-                                          strict=True)],
-).drop(columns=["members_note"]).rename(columns=lambda c: headings.get(
-    c, c.replace("_", " ").capitalize()))
-page.table(table, _("cooperative"), f, "cooperatives_list")
+
+
+def people(rows: pd.DataFrame) -> pd.DataFrame:
+    """The list for people: codes in words, dates and member counts as text."""
+    return rows.assign(
+        country=[country_label(c) for c in rows["country"]],
+        region=[region_label(r) if r != "unknown" else _("Not recorded")
+                for r in rows["region"]],
+        sector=[dimension_label("sector", s) for s in rows["sector"]],
+        partner=[p if isinstance(p, str) and p else "–" for p in rows["partner"]],
+        registration_date=[date(pd.Timestamp(d)) if not is_missing(d) else _("Not yet")
+                           for d in rows["registration_date"]],
+        status=[dimension_label("status", s) for s in rows["status"]],
+        members=[number(m, n) for m, n in zip(rows["members"], rows["members_note"],
+                                              strict=True)],
+    ).drop(columns=["members_note"]).rename(columns=lambda c: headings.get(
+        c, c.replace("_", " ").capitalize()))
+
+
+# Only the rows shown are formatted on each run; the downloads format the whole list.
+page.table(people(listing.head(page.TABLE_LIMIT)), _("cooperative"), f, "cooperatives_list",
+           total=len(listing), full=lambda: people(listing))

@@ -145,3 +145,36 @@ def test_donors_see_the_figures_pages_but_not_data_quality(
     fresh.run()
     with pytest.raises(ValueError):
         fresh.switch_page("pages/data_quality.py")
+
+
+def test_long_tables_show_their_first_rows_and_say_so(demo_url: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from metrics import cooperatives
+    from ui import page
+
+    with db.session(demo_url, Scope.everything()) as session:
+        listing = cooperatives.cooperative_list(session, FILTERS["default"][1])
+    assert len(listing) > 2
+    monkeypatch.setattr(page, "TABLE_LIMIT", 2)
+    at = open_page(demo_url, monkeypatch, "pages/cooperatives.py")
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.dataframe[-1].value
+    assert list(shown["Name"]) == list(listing["name"].head(2))
+    captions = [c.value for c in at.caption]
+    assert f"Showing the first 2 of {len(listing)} rows. The CSV and Excel downloads hold " \
+           f"all {len(listing)}." in captions, captions
+
+
+@pytest.mark.parametrize(("filter_name", "against"), [
+    # 2015-01-01 – 2016-12-31 is 24 whole months: compared with the 24 months before.
+    ("default", "Change against 2013–2014, the same number of whole months just before."),
+    ("one_day", "Change against 2016-06-14 – 2016-06-14, the same number of days just "
+                "before."),
+])
+def test_kpi_cards_say_which_period_they_compare_with(
+        demo_url: str, monkeypatch: pytest.MonkeyPatch, filter_name: str,
+        against: str) -> None:
+    state, _filters = FILTERS[filter_name]
+    at = open_page(demo_url, monkeypatch, "pages/overview.py", state)
+    helps = [m.proto.help for m in at.metric]
+    assert helps and all(h.endswith(against) for h in helps), helps

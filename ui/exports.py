@@ -76,18 +76,33 @@ def chart_downloads(chart: alt.TopLevelMixin, frame: pd.DataFrame, filters: Filt
                 icon=":material/image:")
 
 
-def table_downloads(frame: pd.DataFrame, filters: Filters, name: str, title: str) -> None:
-    provenance, url, username, scope = _context(filters)
+def hidden_cells(frame: pd.DataFrame) -> int:
+    """Cells of a people table that show a hidden figure ("<5", "hidden …")."""
     # Not astype(str): under pandas 3 a missing cell stays missing and match() fails.
-    hidden = int(frame.map(lambda v: isinstance(v, str) and bool(HIDDEN.match(v)))
-                 .to_numpy().sum())
-    lines = provenance.lines(hidden or None)
+    return int(frame.map(lambda v: isinstance(v, str) and bool(HIDDEN.match(v)))
+               .to_numpy().sum())
+
+
+def table_downloads(source: pd.DataFrame | Callable[[], pd.DataFrame], filters: Filters,
+                    name: str, title: str) -> None:
+    """CSV/XLSX buttons for a table (``source``: the table, or a callable that builds it).
+    Everything that reads the whole table (counting hidden cells, writing the file) runs
+    on click, so a long table costs nothing on reruns."""
+    provenance, url, username, scope = _context(filters)
     stem = files.file_name(name, filters, "x")[:-2]
-    makers: dict[str, Callable[[], bytes]] = {
-        "csv": lambda: files.table_csv(frame, lines),
-        "xlsx": lambda: files.table_xlsx(frame, lines, title=title[:1].upper() + title[1:],
-                                         sheet=_("Data")),
-    }
+
+    def whole() -> tuple[pd.DataFrame, list[str]]:
+        frame = source() if callable(source) else source
+        return frame, provenance.lines(hidden_cells(frame) or None)
+
+    def csv() -> bytes:
+        return files.table_csv(*whole())
+
+    def xlsx() -> bytes:
+        return files.table_xlsx(*whole(), title=title[:1].upper() + title[1:],
+                                sheet=_("Data"))
+
+    makers: dict[str, Callable[[], bytes]] = {"csv": csv, "xlsx": xlsx}
     with st.popover(_("Download"), icon=":material/download:", key=f"dlp-{stem}"):
         for fmt, make in makers.items():
             file = f"{stem}.{fmt}"

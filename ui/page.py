@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import altair as alt
@@ -9,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from i18n import _, ngettext
-from i18n.formats import vega_locale
+from i18n.formats import number, vega_locale
 from metrics.filters import Filters
 
 
@@ -49,6 +51,10 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
         return []
     picked: list[dict[str, Any]] = []
     shown = chart.configure(locale=vega_locale())  # separators and month names
+    # Streamlit turns the chart into Vega-Lite on every rerun; Altair's JSON-schema check
+    # of the whole spec is about 40 % of that. These charts come from ui.charts builders,
+    # whose specs the exports (and their tests) validate, so the page skips the check.
+    object.__setattr__(shown, "to_dict", partial(type(shown).to_dict, shown, validate=False))
     if key is None:
         st.altair_chart(shown, width="stretch")
     else:
@@ -68,18 +74,36 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
     return picked
 
 
-def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "") -> None:
+# Rows a table shows on the page; the CSV/XLSX downloads hold every row. A longer table
+# (the cooperative list: ~29,000 rows at a million beneficiaries) cost over a second and
+# tens of MB on every rerun to format and send, for rows nobody scrolls to.
+TABLE_LIMIT = 1000
+
+
+def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "", *,
+          total: int | None = None, full: Callable[[], pd.DataFrame] | None = None,
+          limit: int | None = None) -> None:
     """Draw a table already formatted for people (labels, numbers as text where hidden).
 
     ``name`` is the stem of export file names; CSV/XLSX downloads are added here (issue 6).
+    At most ``limit`` rows (default ``TABLE_LIMIT``) are shown, with a caption saying how many of how many; the
+    downloads hold the whole table. A caller with a long table passes only the rows it
+    shows, formatted, with ``total`` (the whole table's row count) and ``full`` (builds
+    the whole formatted table; called only when a download is clicked).
     """
     if frame.empty:
         empty(what, filters)
         return
-    st.dataframe(frame, hide_index=True, width="stretch")
+    rows = len(frame) if total is None else total
+    shown = frame.head(TABLE_LIMIT if limit is None else limit)
+    st.dataframe(shown, hide_index=True, width="stretch")
+    if rows > len(shown):
+        st.caption(_("Showing the first {shown} of {total} rows. The CSV and Excel "
+                     "downloads hold all {total}.").format(shown=number(len(shown)),
+                                                         total=number(rows)))
     from ui.exports import table_downloads  # CSV/XLSX of exactly this table (issue 6)
 
-    table_downloads(frame, filters, name or what, what)
+    table_downloads(full or (lambda: frame), filters, name or what, what)
 
 
 def formatted(frame: pd.DataFrame, dims: list[str], columns: dict[str, tuple[str, str]]
