@@ -25,9 +25,7 @@ a beneficiary with two flags is in two cells, as the case-table queries count th
 
 Freshness: triggers on every case table set ``analytics_state.dirty`` on any write (the
 demo loader drops and recreates them with the indexes); ``refresh`` clears it. While it is
-set, ``metrics`` reads the case tables (exact, slower). The same triggers, and any update
-of the state row, advance ``analytics_state.version``: every committed write to the case
-tables or the cells commits a new data version (``ui.data`` keys cached figures on it).
+set, ``metrics`` reads the case tables (exact, slower).
 """
 
 from __future__ import annotations
@@ -61,6 +59,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from data_access import analytics_figures
 from data_access.models import AnalyticsCell, AnalyticsState, Base
 from data_access.vocab import AssistanceStatus, Vulnerability
 
@@ -87,8 +86,9 @@ T = Base.metadata.tables
 CUBES: dict[str, tuple[str, ...]] = {
     "reg": ("",),                                       # BEN-1
     "dlv": ("", "smk"),                                 # ASS-1, ASS-2
-    "first": ("",),                                     # BEN-2, BEN-3, COOP-2, TRN-2
-    "coll": ("",),                                      # COOP-2 members
+    # "first"/"coll" by sector, modality, kind: analytics_figures.FIRST_GROUPS
+    "first": ("", "sector", "modality", "kind"),        # BEN-2, BEN-3, COOP-2, TRN-2
+    "coll": ("", "sector"),                             # COOP-2 members
     "wait": ("",),                                      # ASS-3 histogram
     "due": ("",),                                       # FUP-1 denominator
     "cov": ("",),                                       # FUP-1 numerator
@@ -154,23 +154,9 @@ def _days_sqlite(element: _days, compiler: Any, **kw: Any) -> str:
 
 # --- triggers ----------------------------------------------------------------------------
 
-def trigger_sql(dialect: str, *, versioned: bool = True) -> list[str]:
-    """DDL of the triggers that mark the analytics stale on any case-table write.
-
-    ``versioned`` (migration 0004 on): they also advance ``analytics_state.version``, the
-    data version readers key their cached figures on (issue 9), and any other update of the
-    state row (a refresh) advances it too. SQLite triggers run per row: each row adds one
-    (as cheap as the old ``WHERE dirty = 0`` test). PostgreSQL triggers run per statement
-    and update the row once per transaction (``version_xact``): a transaction that wrote a
-    case table always commits a new version.
-    """
-    if not versioned:
-        mark = "UPDATE analytics_state SET dirty = 1 WHERE dirty = 0"
-    elif dialect == "sqlite":
-        mark = "UPDATE analytics_state SET dirty = 1, version = version + 1"
-    else:
-        mark = ("UPDATE analytics_state SET dirty = 1, version_xact = txid_current() "
-                "WHERE dirty = 0 OR version_xact IS DISTINCT FROM txid_current()")
+def trigger_sql(dialect: str) -> list[str]:
+    """DDL of the triggers that mark the analytics stale on any case-table write."""
+    mark = "UPDATE analytics_state SET dirty = 1 WHERE dirty = 0"
     statements: list[str] = []
     if dialect == "sqlite":
         for table in SOURCE_TABLES:
@@ -178,11 +164,6 @@ def trigger_sql(dialect: str, *, versioned: bool = True) -> list[str]:
                 statements.append(
                     f"CREATE TRIGGER IF NOT EXISTS trg_analytics_{table}_{op.lower()} "
                     f"AFTER {op} ON {table} BEGIN {mark}; END")
-        if versioned:
-            statements.append(
-                "CREATE TRIGGER IF NOT EXISTS trg_analytics_state_version AFTER UPDATE ON "
-                "analytics_state WHEN NEW.version = OLD.version BEGIN UPDATE analytics_state "
-                "SET version = OLD.version + 1 WHERE id = NEW.id; END")
         return statements
     statements.append(
         "CREATE OR REPLACE FUNCTION analytics_mark_dirty() RETURNS trigger AS $$ "
@@ -192,27 +173,15 @@ def trigger_sql(dialect: str, *, versioned: bool = True) -> list[str]:
         statements.append(
             f"CREATE TRIGGER trg_analytics_{table} AFTER INSERT OR UPDATE OR DELETE OR "
             f"TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_dirty()")
-    if versioned:
-        statements += [
-            "CREATE OR REPLACE FUNCTION analytics_bump_version() RETURNS trigger AS $$ BEGIN "
-            "IF NEW.version = OLD.version THEN NEW.version := OLD.version + 1; END IF; "
-            "RETURN NEW; END $$ LANGUAGE plpgsql",
-            "DROP TRIGGER IF EXISTS trg_analytics_state_version ON analytics_state",
-            "CREATE TRIGGER trg_analytics_state_version BEFORE UPDATE ON analytics_state "
-            "FOR EACH ROW EXECUTE FUNCTION analytics_bump_version()"]
     return statements
 
 
 def drop_trigger_sql(dialect: str) -> list[str]:
     if dialect == "sqlite":
         return [f"DROP TRIGGER IF EXISTS trg_analytics_{table}_{op}"
-                for table in SOURCE_TABLES for op in ("insert", "update", "delete")] + [
-            "DROP TRIGGER IF EXISTS trg_analytics_state_version"]
+                for table in SOURCE_TABLES for op in ("insert", "update", "delete")]
     return ([f"DROP TRIGGER IF EXISTS trg_analytics_{table} ON {table}"
-             for table in SOURCE_TABLES]
-            + ["DROP TRIGGER IF EXISTS trg_analytics_state_version ON analytics_state",
-               "DROP FUNCTION IF EXISTS analytics_mark_dirty()",
-               "DROP FUNCTION IF EXISTS analytics_bump_version()"])
+             for table in SOURCE_TABLES] + ["DROP FUNCTION IF EXISTS analytics_mark_dirty()"])
 
 
 # --- the build ---------------------------------------------------------------------------
@@ -506,6 +475,7 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
         link=func.coalesce(month_of(events.c.next), NO_NEXT),
         sums=(events.c.e, events.c.s, events.c.p, events.c.ok))
 
+    analytics_figures.build_figure_cubes(conn, put, ben)
     _rollups(conn, stage)
     for name in ("an_stage", "an_ben", "an_dims", "an_fd_all", "an_fd_sector",
                  "an_fd_modality", "an_fdc_all"):
@@ -513,7 +483,7 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
 
 
 # Bumped whenever the cubes' layout changes: cells of another layout are never read.
-LAYOUT = 2
+LAYOUT = 3
 
 
 def settings_key(weights: tuple[float, float, float], threshold: float) -> str:

@@ -77,6 +77,18 @@ def by_status(session: Session, f: Filters) -> pd.DataFrame:
 
 def assisted_by_route(session: Session, f: Filters, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """BEN-2 split into route ∈ ROUTES (``by``: beneficiary breakdowns such as country)."""
+    from metrics import fast_figures
+
+    wide = fast_figures.route(session, f, by)
+    if wide is None:
+        wide = _route_from_cases(session, f, by)
+    long = wide.melt(id_vars=list(by), value_vars=list(ROUTES), var_name="route",
+                     value_name="value")
+    long["value"] = pd.to_numeric(long["value"]).astype(float)
+    return disclose(long, session, "count", (*by, "route"))
+
+
+def _route_from_cases(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     asst = Assistance
     # Members by the period end, grouped once and outer-joined (a correlated EXISTS per
     # returnee probed the unindexed assistance table: quadratic, 18 s at 10k).
@@ -90,8 +102,4 @@ def assisted_by_route(session: Session, f: Filters, by: tuple[str, ...] = ()) ->
     stmt = assisted_select(f, by, count.filter(~in_cooperative).label(ROUTES[0]),
                            count.filter(in_cooperative).label(ROUTES[1]))
     stmt = stmt.outerjoin(members, members.c.bid == Beneficiary.id)
-    wide = frame(session, stmt)
-    long = wide.melt(id_vars=list(by), value_vars=list(ROUTES), var_name="route",
-                     value_name="value")
-    long["value"] = pd.to_numeric(long["value"]).astype(float)
-    return disclose(long, session, "count", (*by, "route"))
+    return frame(session, stmt)

@@ -90,28 +90,43 @@ def _reached(step: str, dates: dict[str, ColumnElement[Any]]) -> ColumnElement[b
 def funnel(session: Session, f: Filters) -> pd.DataFrame:
     """One row per step: step, label, value (returnees), share (of the previous step),
     median_days and beneficiaries (how many the median stands on)."""
-    source, dates = _step_dates(f)
-    cohort = [in_period(Beneficiary.registration_date, f), *country_filter(Beneficiary, f)]
-    counts = session.execute(source.add_columns(*[
-        func.coalesce(func.sum(case((_reached(step, dates), 1), else_=0)), 0).label(step)
-        for step in STEPS]).where(*cohort)).one()
+    from metrics import fast_figures
+
+    parts = fast_figures.funnel(session, f) or _funnel_parts(session, f)
+    counts, histograms = parts
     rows = []
     for index, step in enumerate(STEPS):
         median, behind = float("nan"), 0
         if index:
-            earlier = [dates[s] for s in reversed(STEPS[:index])]
-            previous = func.coalesce(*earlier) if len(earlier) > 1 else earlier[0]
-            days = days_between(previous, dates[step]).label("days")
-            histogram = frame(session, source.add_columns(days, func.count().label("n"))
-                              .where(*cohort, dates[step].is_not(None)).group_by(days))
+            histogram = histograms[step]
             median = median_of_histogram(histogram["days"], histogram["n"])
             behind = int(histogram["n"].sum())
-        rows.append({"step": step, "label": STEP_LABELS[step], "value": int(counts[index] or 0),
+        rows.append({"step": step, "label": STEP_LABELS[step], "value": counts[step],
                      "median_days": median, "beneficiaries": behind})
     result = pd.DataFrame(rows)
     previous_count = result["value"].shift(1)
     result["share"] = result["value"] / previous_count.where(previous_count > 0)
     return _disclose_funnel(result, session, previous_count)
+
+
+def _funnel_parts(session: Session, f: Filters
+                  ) -> tuple[dict[str, int], dict[str, pd.DataFrame]]:
+    """From the case tables: per step, returnees reached by the end and the histogram
+    (days, n) of the days the step took."""
+    source, dates = _step_dates(f)
+    cohort = [in_period(Beneficiary.registration_date, f), *country_filter(Beneficiary, f)]
+    row = session.execute(source.add_columns(*[
+        func.coalesce(func.sum(case((_reached(step, dates), 1), else_=0)), 0).label(step)
+        for step in STEPS]).where(*cohort)).one()
+    counts = {step: int(row[index] or 0) for index, step in enumerate(STEPS)}
+    histograms = {}
+    for index, step in enumerate(STEPS[1:], start=1):
+        earlier = [dates[s] for s in reversed(STEPS[:index])]
+        previous = func.coalesce(*earlier) if len(earlier) > 1 else earlier[0]
+        days = days_between(previous, dates[step]).label("days")
+        histograms[step] = frame(session, source.add_columns(days, func.count().label("n"))
+                                 .where(*cohort, dates[step].is_not(None)).group_by(days))
+    return counts, histograms
 
 
 def _disclose_funnel(result: pd.DataFrame, session: Session,

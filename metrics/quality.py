@@ -140,10 +140,14 @@ def _records(check: Check, f: Filters, *columns: Any) -> Select[Any]:
 
 def checks(session: Session, f: Filters) -> pd.DataFrame:
     """One row per check: check, title, description, entity, value (records failing)."""
+    from metrics import fast_figures
+
+    fast = fast_figures.check_counts(session, f)
     rows = []
     for check in CHECKS:
         key = Assistance.id if check.entity == "assistance" else Beneficiary.id
-        count = session.execute(_records(check, f, func.count(func.distinct(key)))).scalar()
+        count = fast[check.code] if fast is not None else session.execute(
+            _records(check, f, func.count(func.distinct(key)))).scalar()
         rows.append({"check": check.code, "title": check.title,
                      "description": check.description, "entity": check.entity,
                      "value": float(count or 0)})
@@ -168,6 +172,21 @@ BENEFICIARY_FIELDS = {"region": N_("Region"), "birth_year": N_("Birth date or ye
 
 def completeness(session: Session, f: Filters) -> pd.DataFrame:
     """country, field, label, filled, expected (long form, one row per country and field)."""
+    from metrics import fast_figures
+
+    people, records = fast_figures.completeness(session, f) or _completeness_wide(session, f)
+    parts = [_long(people, BENEFICIARY_FIELDS, "expected"),
+             _long(records, {"delivered_date": N_("Delivery date"),
+                             "amount_eur": N_("Amount")},
+                   "delivered"),
+             _long(records, {"sector": N_("Sector of a business grant")}, "grants")]
+    result = pd.concat(parts, ignore_index=True)
+    return result[result["expected"] > 0].reset_index(drop=True)
+
+
+def _completeness_wide(session: Session, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """From the case tables, per country: returnees and their fields filled; delivered
+    assistance and business grants and their fields filled."""
     ben, asst = Beneficiary, Assistance
     country = cast(ben.country, String).label("country")
     stmt = select(country, func.count(ben.id).label("expected"),
@@ -184,14 +203,7 @@ def completeness(session: Session, f: Filters) -> pd.DataFrame:
                    func.count(asst.sector).filter(grant).label("sector"))
             .select_from(ben).join(asst, asst.beneficiary_id == ben.id)
             .where(*_cohort(f)).group_by(country))
-    records = frame(session, stmt)
-    parts = [_long(people, BENEFICIARY_FIELDS, "expected"),
-             _long(records, {"delivered_date": N_("Delivery date"),
-                             "amount_eur": N_("Amount")},
-                   "delivered"),
-             _long(records, {"sector": N_("Sector of a business grant")}, "grants")]
-    result = pd.concat(parts, ignore_index=True)
-    return result[result["expected"] > 0].reset_index(drop=True)
+    return people, frame(session, stmt)
 
 
 def _long(wide: pd.DataFrame, fields: dict[str, str], expected: str) -> pd.DataFrame:
