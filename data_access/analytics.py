@@ -25,7 +25,9 @@ a beneficiary with two flags is in two cells, as the case-table queries count th
 
 Freshness: triggers on every case table set ``analytics_state.dirty`` on any write (the
 demo loader drops and recreates them with the indexes); ``refresh`` clears it. While it is
-set, ``metrics`` reads the case tables (exact, slower).
+set, ``metrics`` reads the case tables (exact, slower). The same triggers, and any update
+of the state row, advance ``analytics_state.version``: every committed write to the case
+tables or the cells commits a new data version (``ui.data`` keys cached figures on it).
 """
 
 from __future__ import annotations
@@ -154,9 +156,23 @@ def _days_sqlite(element: _days, compiler: Any, **kw: Any) -> str:
 
 # --- triggers ----------------------------------------------------------------------------
 
-def trigger_sql(dialect: str) -> list[str]:
-    """DDL of the triggers that mark the analytics stale on any case-table write."""
-    mark = "UPDATE analytics_state SET dirty = 1 WHERE dirty = 0"
+def trigger_sql(dialect: str, *, versioned: bool = True) -> list[str]:
+    """DDL of the triggers that mark the analytics stale on any case-table write.
+
+    ``versioned`` (migration 0004 on): they also advance ``analytics_state.version``, the
+    data version readers key their cached figures on (issue 9), and any other update of the
+    state row (a refresh) advances it too. SQLite triggers run per row: each row adds one
+    (as cheap as the old ``WHERE dirty = 0`` test). PostgreSQL triggers run per statement
+    and update the row once per transaction (``version_xact``): a transaction that wrote a
+    case table always commits a new version.
+    """
+    if not versioned:
+        mark = "UPDATE analytics_state SET dirty = 1 WHERE dirty = 0"
+    elif dialect == "sqlite":
+        mark = "UPDATE analytics_state SET dirty = 1, version = version + 1"
+    else:
+        mark = ("UPDATE analytics_state SET dirty = 1, version_xact = txid_current() "
+                "WHERE dirty = 0 OR version_xact IS DISTINCT FROM txid_current()")
     statements: list[str] = []
     if dialect == "sqlite":
         for table in SOURCE_TABLES:
@@ -164,6 +180,11 @@ def trigger_sql(dialect: str) -> list[str]:
                 statements.append(
                     f"CREATE TRIGGER IF NOT EXISTS trg_analytics_{table}_{op.lower()} "
                     f"AFTER {op} ON {table} BEGIN {mark}; END")
+        if versioned:
+            statements.append(
+                "CREATE TRIGGER IF NOT EXISTS trg_analytics_state_version AFTER UPDATE ON "
+                "analytics_state WHEN NEW.version = OLD.version BEGIN UPDATE analytics_state "
+                "SET version = OLD.version + 1 WHERE id = NEW.id; END")
         return statements
     statements.append(
         "CREATE OR REPLACE FUNCTION analytics_mark_dirty() RETURNS trigger AS $$ "
@@ -173,15 +194,27 @@ def trigger_sql(dialect: str) -> list[str]:
         statements.append(
             f"CREATE TRIGGER trg_analytics_{table} AFTER INSERT OR UPDATE OR DELETE OR "
             f"TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_dirty()")
+    if versioned:
+        statements += [
+            "CREATE OR REPLACE FUNCTION analytics_bump_version() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.version = OLD.version THEN NEW.version := OLD.version + 1; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql",
+            "DROP TRIGGER IF EXISTS trg_analytics_state_version ON analytics_state",
+            "CREATE TRIGGER trg_analytics_state_version BEFORE UPDATE ON analytics_state "
+            "FOR EACH ROW EXECUTE FUNCTION analytics_bump_version()"]
     return statements
 
 
 def drop_trigger_sql(dialect: str) -> list[str]:
     if dialect == "sqlite":
         return [f"DROP TRIGGER IF EXISTS trg_analytics_{table}_{op}"
-                for table in SOURCE_TABLES for op in ("insert", "update", "delete")]
+                for table in SOURCE_TABLES for op in ("insert", "update", "delete")] + [
+            "DROP TRIGGER IF EXISTS trg_analytics_state_version"]
     return ([f"DROP TRIGGER IF EXISTS trg_analytics_{table} ON {table}"
-             for table in SOURCE_TABLES] + ["DROP FUNCTION IF EXISTS analytics_mark_dirty()"])
+             for table in SOURCE_TABLES]
+            + ["DROP TRIGGER IF EXISTS trg_analytics_state_version ON analytics_state",
+               "DROP FUNCTION IF EXISTS analytics_mark_dirty()",
+               "DROP FUNCTION IF EXISTS analytics_bump_version()"])
 
 
 # --- the build ---------------------------------------------------------------------------
