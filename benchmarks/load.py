@@ -211,8 +211,11 @@ async def _ws_walk(number: int, session, deadline: float,  # type: ignore[no-unt
             run.widget("multiselect", "Countries")
         if step % 2 == 0 and len(pages) > 1 or period is None:
             if not order:  # every page, in a shuffled order, then again
-                order = [p for p in pages.values() if p is not current]
+                order = [p for p in pages.values() if p is not current] or list(pages.values())
                 rng.shuffle(order)
+            if not order:
+                results.errors.append(f"{who}: no page to open ({run.problems()})")
+                return
             current, what = order.pop(), "page"
         elif countries is not None and len(countries.options) > 1 and rng.random() < 0.5:
             what = "countries"
