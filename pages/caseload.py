@@ -75,8 +75,8 @@ size = controls[2].selectbox(_("Rows per page"), (25, 50, 100), index=1, key="cl
 
 scope = current_scope()
 requested = int(st.session_state.get("cl_page", 1) or 1)
-result = caseload_rows.cases(scope, today=as_of, search=search, countries=f.countries,
-                             sort=sort, descending=descending, limit=size, page=requested,
+result = caseload_rows.cases(today=as_of, search=search, countries=f.countries, sort=sort,
+                             descending=descending, limit=size, page=requested,
                              due_within=HORIZON_DAYS if view == DUE else None)
 if not 1 <= requested <= result.pages or result.offset != (requested - 1) * size:
     st.session_state["cl_page"] = 1  # the filters changed under the page: back to the first
