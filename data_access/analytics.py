@@ -359,12 +359,18 @@ def _rollups(conn: Connection, stage: Table) -> None:
             "return_type": case((st.cube == "reg", d.return_type), else_=ALL),
             **{i: st[i] for i in items}}
     joined = stage.join(dims_table, d.dkey == st.dkey)
-    put(SEXAGE | REGION, {**base, "region": d.region, "vulnerability": literal(ALL)}, joined)
+    # The figure cubes read by country only (analytics_figures.COUNTRY_ONLY): rollup 0 alone,
+    # straight from the staging cells.
+    by_country = st.cube.in_(analytics_figures.COUNTRY_ONLY)
+    put(0, {**base, "sex": literal(ALL), "age_group": literal(ALL), "region": literal(ALL),
+            "vulnerability": literal(ALL)}, joined, by_country)
+    put(SEXAGE | REGION, {**base, "region": d.region, "vulnerability": literal(ALL)}, joined,
+        ~by_country)
     expanded = joined.join(flags, or_(
         d.vulnerability.contains("|" + flags.c.flag + "|"),
         and_(d.vulnerability == "", flags.c.flag == NONE)))
     put(SEXAGE | VULNERABILITY, {**base, "region": literal(ALL),
-                                 "vulnerability": flags.c.flag}, expanded)
+                                 "vulnerability": flags.c.flag}, expanded, ~by_country)
 
     def source_c(m: str) -> Any:  # noqa: F811 - the coarser rollups read the cells
         return c[m]

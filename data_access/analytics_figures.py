@@ -21,7 +21,7 @@ others. ``rebuild_duplicate_cells`` keeps them in small cubes rebuilt whole (rol
 one row per returnee who shares a key with anyone, ``link`` the key's group); any refresh,
 incremental or not, must call it.
 
-Cubes (``variant`` in brackets):
+Cubes (``variant`` in brackets; all but ``route`` keep rollup 0 only, ``COUNTRY_ONLY``):
 
 - ``pipe`` [reg, cns, pln, ast, mon]: per returnee by registration month, ``link`` the month
   from which the step counts as reached (0: its case status says so; NO_NEXT: never).
@@ -58,6 +58,9 @@ STATUS_AT_LEAST = {
                                    CaseStatus.MONITORED))}
 DUPLICATE_CUBES = ("dupc", "dupp")
 FIGURE_CUBES = ("pipe", "pday", "qc", "cmp", "route", *DUPLICATE_CUBES)
+# Read by country only: analytics._rollups keeps their rollup 0 alone (a day histogram by
+# every breakdown would be millions of cells at 1M).
+COUNTRY_ONLY = ("pipe", "pday", "qc", "cmp")
 SIX_MONTHS = 182
 DELIVERED = AssistanceStatus.DELIVERED.value
 
