@@ -228,8 +228,8 @@ range, and the previous period of the same number of days behind a custom range'
 is computed from the case tables, exact to the day but at case-table speed. So are
 breakdowns the cubes do not keep (region with vulnerability; two assistance breakdowns at once
 for distinct counts; FUP-2 and FUP-3 by kind), COOP-1, CAP-1 and CAP-2 (small tables), and
-any figure while the cubes are stale. The pipeline funnel, data-quality checks, completeness
-and assisted-by-route figures follow the same rule through cubes of their own
+any figure while the cubes are stale. The pipeline funnel, data-quality checks, completeness,
+assisted-by-route, host-country and amount-band figures follow the same rule through cubes of their own
 (`data_access/analytics_figures.py`); the duplicate checks (pairs, not sums) are rebuilt
 whole after every refresh.
 """

@@ -33,6 +33,8 @@ Cubes (``variant`` in brackets; all but ``route`` keep rollup 0 only, ``COUNTRY_
   grants, s4 grants with a sector], by registration month.
 - ``route`` ['']: per returnee by first-delivery month, ``link`` the month of their first
   delivered collective assistance (NO_NEXT: none).
+- ``host`` ['']: returnees by registration month, ``kind`` their host country.
+- ``band`` ['']: delivered records with an amount by delivery month, ``kind`` the band.
 - ``dupc`` / ``dupp`` (rollup 0 only): duplicate case numbers / persons.
 
 It also adds the catalogue cubes ``first`` and ``coll`` by sector/modality/kind
@@ -44,8 +46,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import (Connection, String, and_, case, cast, delete, extract, func, insert,
-                        literal, or_, select, true, union_all)
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    extract,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from data_access.vocab import AssistanceKind, AssistanceStatus, CaseStatus
 
@@ -57,12 +73,25 @@ STATUS_AT_LEAST = {
     "pln": tuple(s.value for s in (CaseStatus.PLAN_APPROVED, CaseStatus.ASSISTED,
                                    CaseStatus.MONITORED))}
 DUPLICATE_CUBES = ("dupc", "dupp")
-FIGURE_CUBES = ("pipe", "pday", "qc", "cmp", "route", *DUPLICATE_CUBES)
+FIGURE_CUBES = ("pipe", "pday", "qc", "cmp", "route", "host", "band", *DUPLICATE_CUBES)
 # Read by country only: analytics._rollups keeps their rollup 0 alone (a day histogram by
 # every breakdown would be millions of cells at 1M).
-COUNTRY_ONLY = ("pipe", "pday", "qc", "cmp")
+COUNTRY_ONLY = ("pipe", "pday", "qc", "cmp", "host", "band")
 SIX_MONTHS = 182
 DELIVERED = AssistanceStatus.DELIVERED.value
+
+
+# Grant amount bands (metrics.distributions.amount_bands): 0–499 … 4,500–4,999, then 5,000
+# and more; negative amounts (a data-quality error) in a band of their own.
+BAND_WIDTH = 500
+BAND_COUNT = 10
+NEGATIVE_BAND = -1
+
+
+def amount_band(amount: Any) -> Any:
+    return case((amount < 0, NEGATIVE_BAND),
+                *[(amount < (i + 1) * BAND_WIDTH, i) for i in range(BAND_COUNT)],
+                else_=BAND_COUNT)
 
 
 def _least(conn: Connection, *exprs: Any) -> Any:
@@ -201,9 +230,27 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
                                columns=(per.c.d3.label("fd"), per.c.fc.label("fc")))
     put("route", "", routed_join, month=month_of(routed.c.fd), link=m(routed.c.fc))
     conn.exec_driver_sql("DROP TABLE IF EXISTS an_fig")
+    _distributions(conn, put, ben)
     _first_by_group(conn, put, ben, None if whole else mine)
     if whole:
         rebuild_duplicate_cells(conn)
+
+
+def _distributions(conn: Connection, put: Callable[..., None], ben: Any) -> None:
+    """metrics.distributions: returnees registered by host country (``kind``: the host
+    country, 'unknown' when missing), delivered records with an amount by band of amount
+    (``kind``: the band, by delivery month)."""
+    from data_access.analytics import UNKNOWN, T, month_of
+
+    b, asst = T["beneficiary"], T["assistance"]
+    put("host", "", b.join(ben, ben.c.id == b.c.id), month=month_of(ben.c.registration_date),
+        items={"kind": func.coalesce(b.c.host_country, UNKNOWN)})
+    records = (select(asst.c.beneficiary_id.label("bid"), asst.c.delivered_date.label("day"),
+                      cast(amount_band(asst.c.amount_eur), String).label("band"))
+               .where(asst.c.status == DELIVERED, asst.c.amount_eur.is_not(None),
+                      asst.c.delivered_date.is_not(None)).subquery("bands"))
+    put("band", "", records.join(ben, ben.c.id == records.c.bid),
+        month=month_of(records.c.day), items={"kind": records.c.band})
 
 
 # Variants of the catalogue cubes "first" (BEN-2) and "coll" (COOP-2's members) by an

@@ -14,18 +14,16 @@ host countries returned from.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from data_access.analytics_figures import BAND_COUNT, BAND_WIDTH, amount_band
+from data_access.analytics_figures import NEGATIVE_BAND as NEGATIVE
 from data_access.models import Assistance, Beneficiary
 from data_access.vocab import AssistanceStatus
 from metrics.engine import beneficiary_dims, country_filter, frame, in_period
 from metrics.filters import Filters
 from metrics.pipeline import disclose
-
-BAND_WIDTH = 500
-BAND_COUNT = 10  # 0–499 … 4,500–4,999, then 5,000 and more
-NEGATIVE = -1
 
 
 def band_label(band: int) -> str:
@@ -39,17 +37,19 @@ def band_label(band: int) -> str:
 
 def amount_bands(session: Session, f: Filters) -> pd.DataFrame:
     """band (int, -1 for negative), label, value (records), in band order."""
-    asst = Assistance
-    amount = asst.amount_eur
-    band = case((amount < 0, NEGATIVE),
-                *[(amount < (i + 1) * BAND_WIDTH, i) for i in range(BAND_COUNT)],
-                else_=BAND_COUNT).label("band")
-    stmt = (select(band, func.count(asst.id).label("value"))
-            .where(asst.status == AssistanceStatus.DELIVERED, amount.is_not(None),
-                   in_period(asst.delivered_date, f), *country_filter(asst, f))
-            .group_by(band))
-    counts = frame(session, stmt)
-    found = dict(zip(counts["band"].astype(int), counts["value"], strict=False))
+    from metrics import fast_figures
+
+    found = fast_figures.amount_bands(session, f)
+    if found is None:
+        asst = Assistance
+        amount = asst.amount_eur
+        band = amount_band(amount).label("band")
+        stmt = (select(band, func.count(asst.id).label("value"))
+                .where(asst.status == AssistanceStatus.DELIVERED, amount.is_not(None),
+                       in_period(asst.delivered_date, f), *country_filter(asst, f))
+                .group_by(band))
+        counts = frame(session, stmt)
+        found = dict(zip(counts["band"].astype(int), counts["value"], strict=False))
     highest = max([b for b, n in found.items() if n and b != NEGATIVE], default=BAND_COUNT)
     bands = ([NEGATIVE] if found.get(NEGATIVE) else []) + list(range(highest + 1))
     result = pd.DataFrame({"band": bands, "label": [band_label(b) for b in bands],
@@ -59,12 +59,16 @@ def amount_bands(session: Session, f: Filters) -> pd.DataFrame:
 
 def host_countries(session: Session, f: Filters) -> pd.DataFrame:
     """host_country, value (returnees registered), largest first."""
-    ben = Beneficiary
-    stmt, dims = beneficiary_dims(select().select_from(ben), ("host_country",), ben,
-                                  date=ben.registration_date, filters=f)
-    stmt = stmt.add_columns(*dims, func.count(func.distinct(ben.id)).label("value")).where(
-        in_period(ben.registration_date, f), *country_filter(ben, f)).group_by(*dims)
-    result = frame(session, stmt)
+    from metrics import fast_figures
+
+    result = fast_figures.host_countries(session, f)
+    if result is None:
+        ben = Beneficiary
+        stmt, dims = beneficiary_dims(select().select_from(ben), ("host_country",), ben,
+                                      date=ben.registration_date, filters=f)
+        stmt = stmt.add_columns(*dims, func.count(func.distinct(ben.id)).label("value")).where(
+            in_period(ben.registration_date, f), *country_filter(ben, f)).group_by(*dims)
+        result = frame(session, stmt)
     result["value"] = pd.to_numeric(result["value"]).astype(float)
     result = result.sort_values(["value", "host_country"], ascending=[False, True])
     return disclose(result.reset_index(drop=True), session, "count", ("host_country",))

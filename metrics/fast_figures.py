@@ -41,10 +41,12 @@ def _by_end(f: Filters) -> Any:
 
 
 def _rows(session: Session, cube: str, f: Filters, *columns: Any, keys: tuple[Any, ...] = (),
-          where: tuple[Any, ...] = ()) -> list[Any]:
-    """SELECT keys, columns FROM the cube's rollup-0 cells in the filter's months."""
+          variants: tuple[str, ...] = ("",)) -> list[Any]:
+    """SELECT keys, columns FROM the cube's rollup-0 cells in the filter's months (the
+    variants named, so the index on cube, variant, rollup, month is used whole)."""
     first, last = _months(f)
-    conditions = [C.cube == cube, C.rollup == 0, C.month.between(first, last), *where]
+    conditions = [C.cube == cube, C.variant.in_(variants), C.rollup == 0,
+                  C.month.between(first, last)]
     if f.countries:
         conditions.append(C.country.in_(f.countries))
     stmt = select(*keys, *columns).where(*conditions)
@@ -59,12 +61,14 @@ def funnel(session: Session, f: Filters) -> tuple[dict[str, int], dict[str, pd.D
         return None
     codes = {code: step for step, code in PIPELINE_STEPS.items()}
     counts = {step: 0 for step in PIPELINE_STEPS}
-    for variant, value in _rows(session, "pipe", f, _by_end(f), keys=(C.variant,)):
+    for variant, value in _rows(session, "pipe", f, _by_end(f), keys=(C.variant,),
+                                 variants=STEPS):
         counts[codes[variant]] = int(value)
     histograms = {step: pd.DataFrame({"days": pd.Series(dtype="int64"),
                                       "n": pd.Series(dtype="int64")})
                   for step in PIPELINE_STEPS}
-    rows = _rows(session, "pday", f, _by_end(f).label("n"), keys=(C.variant, C.days))
+    rows = _rows(session, "pday", f, _by_end(f).label("n"), keys=(C.variant, C.days),
+                 variants=STEPS[1:])
     frame = pd.DataFrame(rows, columns=["variant", "days", "n"])
     frame = frame[pd.to_numeric(frame["n"]) > 0]
     for variant, part in frame.groupby("variant"):
@@ -80,11 +84,20 @@ def check_counts(session: Session, f: Filters) -> dict[str, int] | None:
     names = {"dbr": "delivery_before_return", "neg": "negative_amount",
              "bar": "birth_after_return", "ovd": "followup_overdue"}
     counts = {name: 0 for name in names.values()}
-    for variant, value in _rows(session, "qc", f, _by_end(f), keys=(C.variant,)):
+    for variant, value in _rows(session, "qc", f, _by_end(f), keys=(C.variant,),
+                                 variants=tuple(names)):
         counts[names[variant]] = int(value)
+    first, last = _months(f)
     for cube, name in (("dupc", "duplicate_case_number"), ("dupp", "duplicate_person")):
-        groups = _rows(session, cube, f, func.sum(C.n).label("n"), keys=(C.link,))
-        counts[name] = int(sum(n for _link, n in groups if n > 1))
+        # The groups (link) with two or more of the cohort's returnees, summed in SQL.
+        conditions = [C.cube == cube, C.variant == "", C.rollup == 0,
+                      C.month.between(first, last)]
+        if f.countries:
+            conditions.append(C.country.in_(f.countries))
+        groups = (select(func.sum(C.n).label("n")).where(*conditions).group_by(C.link)
+                  .having(func.sum(C.n) > 1).subquery())
+        counts[name] = int(session.execute(select(func.coalesce(func.sum(groups.c.n), 0)))
+                           .scalar_one())
     return counts
 
 
@@ -94,7 +107,8 @@ def completeness(session: Session, f: Filters) -> tuple[pd.DataFrame, pd.DataFra
     if not usable(session, f):
         return None
     sums = [func.coalesce(func.sum(c), 0) for c in (C.n, C.s1, C.s2, C.s3, C.s4)]
-    rows = _rows(session, "cmp", f, *sums, keys=(C.country, C.variant))
+    rows = _rows(session, "cmp", f, *sums, keys=(C.country, C.variant),
+                 variants=("ben", "hh", "asst"))
     cells = pd.DataFrame(rows, columns=["country", "variant", "n", "s1", "s2", "s3", "s4"])
     columns = {"ben": {"n": "expected", "s1": "region", "s2": "birth_year",
                        "s3": "host_country", "s4": "return_type"},
@@ -127,3 +141,21 @@ def route(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     if by:
         frame = frame.sort_values(list(by), kind="stable").reset_index(drop=True)
     return frame
+
+
+def host_countries(session: Session, f: Filters) -> pd.DataFrame | None:
+    """host_country, value: returnees registered in the period by host country."""
+    if not usable(session, f):
+        return None
+    rows = _rows(session, "host", f, func.sum(C.n), keys=(C.kind,))
+    frame = pd.DataFrame(rows, columns=["host_country", "value"])
+    frame["value"] = pd.to_numeric(frame["value"]).astype(float)
+    return frame[frame["value"] > 0]
+
+
+def amount_bands(session: Session, f: Filters) -> dict[int, int] | None:
+    """band -> delivered records with an amount, delivered in the period."""
+    if not usable(session, f):
+        return None
+    rows = _rows(session, "band", f, func.sum(C.n), keys=(C.kind,))
+    return {int(band): int(n) for band, n in rows if n}

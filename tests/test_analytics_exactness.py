@@ -166,9 +166,11 @@ def _months_ranges() -> list[tuple[dt.date, dt.date]]:
 
 
 def _figures() -> dict[str, Callable[..., pd.DataFrame]]:
-    from metrics import cooperatives, pipeline, quality
+    from metrics import cooperatives, distributions, pipeline, quality
 
     return {"funnel": pipeline.funnel, "checks": quality.checks,
+            "amount bands": distributions.amount_bands,
+            "host countries": distributions.host_countries,
             "completeness": quality.completeness,
             "route": cooperatives.assisted_by_route,
             "route by country": lambda s, f: cooperatives.assisted_by_route(s, f, ("country",)),
@@ -191,7 +193,8 @@ def compare_figures(url: str, ranges: list[tuple[dt.date, dt.date]],
                 for name, figure in _figures().items():
                     got = figure(session, f)
                     want = _exact_figure(session, figure, f)
-                    keys = [c for c in ("country", "field", "sex", "vulnerability", "route")
+                    keys = [c for c in ("country", "field", "sex", "vulnerability", "route",
+                                        "host_country")
                             if c in want.columns]
                     if keys:
                         got = got.sort_values(keys).reset_index(drop=True)
