@@ -522,7 +522,7 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
 
 
 # Bumped whenever the cubes' layout changes: cells of another layout are never read.
-LAYOUT = 3
+LAYOUT = 4
 
 
 def settings_key(weights: tuple[float, float, float], threshold: float) -> str:
