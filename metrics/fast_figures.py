@@ -87,18 +87,31 @@ def check_counts(session: Session, f: Filters) -> dict[str, int] | None:
     for variant, value in _rows(session, "qc", f, _by_end(f), keys=(C.variant,),
                                  variants=tuple(names)):
         counts[names[variant]] = int(value)
-    first, last = _months(f)
     for cube, name in (("dupc", "duplicate_case_number"), ("dupp", "duplicate_person")):
-        # The groups (link) with two or more of the cohort's returnees, summed in SQL.
-        conditions = [C.cube == cube, C.variant == "", C.rollup == 0,
-                      C.month.between(first, last)]
-        if f.countries:
-            conditions.append(C.country.in_(f.countries))
-        groups = (select(func.sum(C.n).label("n")).where(*conditions).group_by(C.link)
-                  .having(func.sum(C.n) > 1).subquery())
+        groups = _duplicate_groups(cube, f).subquery()
         counts[name] = int(session.execute(select(func.coalesce(func.sum(groups.c.n), 0)))
                            .scalar_one())
     return counts
+
+
+def _duplicate_groups(cube: str, f: Filters) -> Any:
+    """SELECT link, n: the duplicate groups (``link``: the group's smallest id) with two or
+    more of the cohort's returnees, and how many."""
+    first, last = _months(f)
+    conditions = [C.cube == cube, C.variant == "", C.rollup == 0, C.month.between(first, last)]
+    if f.countries:
+        conditions.append(C.country.in_(f.countries))
+    return (select(C.link.label("link"), func.sum(C.n).label("n")).where(*conditions)
+            .group_by(C.link).having(func.sum(C.n) > 1))
+
+
+def duplicate_links(session: Session, f: Filters, cube: str) -> Any | None:
+    """SELECT link of the duplicate groups of the cohort, or None when the cubes cannot say
+    exactly. Only in an unrestricted scope: a group's link may be a returnee of a country
+    the viewer does not see, whose key the caller then could not read."""
+    if session.info["scope"].countries is not None or not usable(session, f):
+        return None
+    return select(_duplicate_groups(cube, f).subquery().c.link)
 
 
 def completeness(session: Session, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame] | None:

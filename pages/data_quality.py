@@ -49,10 +49,20 @@ if current_role() != "donor":
         count = int(check["value"])
         with st.expander(ngettext("{check}: {n} record", "{check}: {n} records", count)
                          .format(check=check["title"], n=number(count))):
-            cases = data.derived("quality_cases", f, check["check"])
-            st.caption(_("Case numbers only (at most 500); open them in the caseload to fix."))
-            page.table(cases.rename(columns={"case_number": _("Case number")}),
-                       _("case failing this check"), f, f"cases_{check['check']}")
+            # Listed on demand: finding the cases behind a check reads the case tables
+            # (seconds at a million returnees), so a page load does not. Once asked, the
+            # list stays shown for this session (read through the cache on the data version).
+            shown = f"dq_cases_{check['check']}"
+            if not st.session_state.get(shown):
+                st.session_state[shown] = st.button(_("List the case numbers"),
+                                                    key=f"{shown}_ask")
+            if st.session_state[shown]:
+                with st.spinner(_("Finding the cases…")):
+                    cases = data.derived("quality_cases", f, check["check"])
+                st.caption(_("Case numbers only (at most 500); open them in the caseload "
+                             "to fix."))
+                page.table(cases.rename(columns={"case_number": _("Case number")}),
+                           _("case failing this check"), f, f"cases_{check['check']}")
 
 st.subheader(_("Completeness by country"))
 scores = long.groupby("country", as_index=False)[["filled", "expected"]].sum()

@@ -231,3 +231,58 @@ def test_amount_bands_and_host_countries(tiny_url: str) -> None:
     hosts = run(tiny_url, distributions.host_countries, YEAR_2016)
     assert dict(zip(hosts["host_country"], hosts["value"], strict=True)) == {
         "ES": 2, "FR": 2, "IT": 1, "unknown": 1}
+
+
+@pytest.fixture
+def tiny_cubes_url(backend: str, make_database: Callable[[str, str], str]) -> str:
+    """The tiny database with its analytics cubes built (the duplicate groups among them)."""
+    from data_access import analytics
+
+    url = make_database(backend, "tiny_cubes")
+    fill(url)
+    analytics.refresh(url, force=True)
+    return url
+
+
+def test_duplicates_listed_from_the_duplicate_cubes(tiny_cubes_url: str) -> None:
+    from metrics import fast_figures
+
+    with db.session(tiny_cubes_url, Scope.everything()) as session:
+        assert fast_figures.duplicate_links(session, YEAR_2016, "dupp") is not None
+    # The cube path (every country) and the case-table path (a country scope) agree.
+    for scope in (Scope.everything(), Scope.for_countries(["MA"])):
+        cases = {code: run(tiny_cubes_url, quality.offending, YEAR_2016, code,
+                           scope=scope)["case_number"].tolist()
+                 for code in ("duplicate_case_number", "duplicate_person")}
+        assert cases == {"duplicate_case_number": ["MA-001", "ma-001 "],
+                         "duplicate_person": ["MA-004", "MA-005"]}
+    # MA-004 (April) is outside a May–December cohort: MA-005 has no duplicate there.
+    may = Filters(D(2016, 5, 1), D(2016, 12, 31), ("MA",))
+    assert run(tiny_cubes_url, quality.offending, may, "duplicate_person").empty
+    assert run(tiny_cubes_url, quality.offending, YEAR_2016, "followup_overdue")[
+        "case_number"].tolist() == ["MA-002", "MA-007"]
+
+
+def test_data_quality_page_lists_cases_only_when_asked(
+        tiny_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_pages import open_page
+
+    state = {"f_period": "Custom range", "f_range": (D(2016, 1, 1), D(2016, 12, 31)),
+             "f_countries": ["MA"]}
+    at = open_page(tiny_url, monkeypatch, "pages/data_quality.py", state)
+
+    def listed() -> list[list[str]]:
+        return [frame.value["Case number"].tolist() for frame in at.dataframe
+                if "Case number" in frame.value.columns]
+
+    # One expander per failing check, each with its button, and no case listed yet.
+    assert len(at.expander) == 6
+    assert listed() == []
+    at.button(key="dq_cases_duplicate_person_ask").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert listed() == [["MA-004", "MA-005"]]
+    # Still shown on the next rerun (no second click), and only that list.
+    at.run()
+    assert listed() == [["MA-004", "MA-005"]]
+    at.button(key="dq_cases_followup_overdue_ask").click().run()
+    assert sorted(listed()) == [["MA-002", "MA-007"], ["MA-004", "MA-005"]]
