@@ -392,10 +392,21 @@ TIMESTAMPED = (models.Beneficiary, models.Assistance, models.Cooperative,
 
 
 def data_as_of(session: Session) -> dt.datetime:
-    """The latest ``updated_at`` the viewer's scope can see (now, for an empty database)."""
+    """The latest ``updated_at`` the viewer's scope can see (now, for an empty database).
+
+    Each table's maximum is read from its ``(country, updated_at)`` index (migration 0006)
+    with one probe per country: a scoped session's own ``country IN (…)`` names them; for
+    an unscoped one ``country IN (SELECT DISTINCT country …)`` does (always true, as
+    country is never NULL), else SQLite would read every row of the index.
+    """
+    scope = session.info.get("scope")
+    every_country = scope is None or scope.countries is None
     latest: list[dt.datetime] = []
     for model in TIMESTAMPED:
-        value = session.execute(select(func.max(model.updated_at))).scalar()
+        query = select(func.max(model.updated_at))
+        if every_country:
+            query = query.where(model.country.in_(select(model.country).distinct()))
+        value = session.execute(query).scalar()
         if isinstance(value, str):  # SQLite may hand back text
             value = dt.datetime.fromisoformat(value)
         if value is not None:

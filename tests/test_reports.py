@@ -178,3 +178,38 @@ def test_unknown_section_is_refused(report_db: str) -> None:
         content.build(content.SessionSource(session), FILTERS, ["nope"],
                       scope=Scope.everything(), programme=PROGRAMME,
                       data_as_of=content.data_as_of(session))
+
+
+def test_data_as_of_is_the_latest_update_the_scope_can_see(empty_db_url: str) -> None:
+    """Hand-worked: the latest ``updated_at`` over the case tables, per scope (the
+    unscoped query and the scoped one read the 0006 index differently)."""
+    import datetime as dt
+
+    from data_access.models import Beneficiary, Cooperative
+    from data_access.vocab import Sector, Sex
+
+    stamp = dt.datetime
+    with db.session(empty_db_url, Scope.everything()) as session:
+        session.add_all([
+            Beneficiary(case_number="A1", country="MA", sex=Sex.F,
+                        return_date=dt.date(2026, 1, 5), registration_date=dt.date(2026, 1, 6),
+                        updated_at=stamp(2026, 3, 1, 10, 0)),
+            Beneficiary(case_number="A2", country="SN", sex=Sex.M,
+                        return_date=dt.date(2026, 1, 5), registration_date=dt.date(2026, 1, 6),
+                        updated_at=stamp(2026, 5, 2, 9, 30)),
+            Cooperative(name="Coop SN", country="SN", sector=Sector.AGRICULTURE,
+                        updated_at=stamp(2026, 4, 1, 12, 0)),
+            Cooperative(name="Coop MA", country="MA", sector=Sector.AGRICULTURE,
+                        updated_at=stamp(2026, 6, 15, 8, 0)),
+        ])
+        session.commit()
+    expected = {Scope.everything(): stamp(2026, 6, 15, 8, 0),  # MA's cooperative
+                DONOR: stamp(2026, 6, 15, 8, 0),
+                FOCAL_SN: stamp(2026, 5, 2, 9, 30),  # SN's beneficiary, not MA's rows
+                Scope.for_countries(["SN", "MA"]): stamp(2026, 6, 15, 8, 0)}
+    for scope, moment in expected.items():
+        with db.session(empty_db_url, scope) as session:
+            assert content.data_as_of(session) == moment, scope
+    before = dt.datetime.now().replace(microsecond=0)
+    with db.session(empty_db_url, Scope.for_countries(["GN"])) as session:
+        assert content.data_as_of(session) >= before  # nothing visible: now
