@@ -45,10 +45,8 @@ def _text_key(section: str) -> str:
 for section in sections:  # seed the text boxes once per period, then keep what is typed
     st.session_state.setdefault(_text_key(section), saved[section].text)
 
-report = content.build(data, f, sections, scope=scope,
-                       programme=load_settings().programme_name,
-                       data_as_of=data.data_as_of(),
-                       narratives={s: st.session_state[_text_key(s)] for s in sections})
+report = data.report(f, sections, load_settings().programme_name,
+                     {s: st.session_state[_text_key(s)] for s in sections})
 username = st.session_state.get("username")
 url = data.database_url()
 

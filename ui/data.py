@@ -247,6 +247,37 @@ def data_as_of():  # -> datetime.datetime
     return read(_data_as_of)
 
 
+@st.cache_resource(show_spinner=False, hash_funcs=KEYS, ttl=900, max_entries=100)
+def _report(url: str, scope: Scope, version: int, filters: Filters, sections: tuple[str, ...],
+            language: str, programme: str, _session: Session) -> object:
+    import sys
+
+    from reports.content import build
+
+    return build(sys.modules[__name__], filters, sections, scope=scope, programme=programme,
+                 data_as_of=data_as_of())
+
+
+def report(filters: Filters, sections: Sequence[str], programme: str,
+           narratives: dict[str, str]):  # -> reports.content.Report
+    """The donor report's content for this viewer, with these narratives.
+
+    Its ~30 figures, charts and logframe table are assembled once per filters, sections,
+    language, scope and data version (``st.cache_resource``: shared, not copied, so a
+    warm rerun only draws); each call gets its own ``Report`` around them with the texts
+    typed now, a fresh creation time and no rendered images. Nothing in it is mutated
+    after the build: the page copies a frame before changing it."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from i18n import get_language
+
+    built = read(_report, filters, tuple(sections), get_language(), programme)
+    return replace(built, sections=[replace(s, narrative=narratives.get(s.key, ""))
+                                    for s in built.sections],
+                   created_at=dt.datetime.now().replace(microsecond=0), images={})
+
+
 def narratives(filters: Filters, sections: Sequence[str]) -> dict[str, object]:
     """The saved (or carried-over) report text per section, for this period and scope."""
     from reports import narratives as texts
