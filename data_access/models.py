@@ -165,6 +165,9 @@ class Assistance(CountryScoped, Timestamped, Base):
 
     __table_args__ = (
         Index("ix_assistance_country_delivered", "country", "delivered_date"),
+        # The Cooperatives page's members and "started" cooperatives (migration 0007).
+        Index("ix_assistance_cooperative", "cooperative_id", "status", "delivered_date",
+              "approved_date", "beneficiary_id"),
     )
 
 
