@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -117,14 +118,19 @@ def _row(session: Session, filters: Filters, t: Target, line: Stretch) -> dict[s
             "status": status(achievement(actual, baseline, prorated))}
 
 
-def progress(session: Session, filters: Filters) -> pd.DataFrame:
-    """One row per target whose stretch overlaps the filter period, in COLUMNS order."""
+def progress(session: Session, filters: Filters,
+             codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per target whose stretch overlaps the filter period, in COLUMNS order;
+    with ``codes``, only the targets of those indicators (stretches still come from every
+    target, so each row is the same as in the whole logframe)."""
     targets = list(session.scalars(select(Target)))
+    wanted = None if codes is None else {c.upper() for c in codes}
     lines = stretches(targets)
     rows = [_row(session, filters, t, lines[t.id]) for t in sorted(
         targets, key=lambda t: (t.indicator, t.country or "", t.period_end))
         if t.period_end >= filters.start and lines[t.id].start < filters.end
-        and _wanted(t.country, filters) and t.indicator.upper() in catalogue.BY_CODE]
+        and _wanted(t.country, filters) and t.indicator.upper() in catalogue.BY_CODE
+        and (wanted is None or t.indicator.upper() in wanted)]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

@@ -72,6 +72,18 @@ def test_progress_for_the_whole_programme(fixture_url: str) -> None:
     assert (df["prorated_target"] == df["target"]).all()  # the filter reaches every end
 
 
+def test_progress_of_some_indicators_is_those_rows_of_the_whole_logframe(
+        fixture_url: str) -> None:
+    """KPI cards read only their indicators' targets; each row is as in the whole logframe."""
+    with db.session(fixture_url, Scope.everything()) as session:
+        whole = progress(session, Filters())
+        some = progress(session, Filters(), ["ben-2", "TRN-1"])
+    wanted = {"BEN-2", "TRN-1"}
+    assert set(some["indicator"]) == wanted & set(whole["indicator"]) and not some.empty
+    expected = whole[whole["indicator"].isin(wanted)].reset_index(drop=True)
+    assert some.reset_index(drop=True).equals(expected)
+
+
 def test_progress_pro_rates_a_target_the_filter_stops_short_of(fixture_url: str) -> None:
     with db.session(fixture_url, Scope.everything()) as session:
         df = progress(session, H1_2016)

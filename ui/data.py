@@ -190,17 +190,18 @@ def clear_cache() -> None:
 
 @st.cache_data(show_spinner=False, hash_funcs=KEYS, ttl=900, max_entries=500)
 def _progress(url: str, scope: Scope, version: int, filters: Filters,
-              _session: Session) -> pd.DataFrame | None:
+              codes: tuple[str, ...] | None, _session: Session) -> pd.DataFrame | None:
     try:
         from metrics import targets
     except ImportError:  # the logframe module is not there yet
         return None
-    return targets.progress(_session, filters)
+    return targets.progress(_session, filters, codes)
 
 
-def progress(filters: Filters) -> pd.DataFrame | None:
-    """The logframe: every target with actual, % achieved and traffic light."""
-    result = read(_progress, filters)
+def progress(filters: Filters, codes: Sequence[str] | None = None) -> pd.DataFrame | None:
+    """The logframe: every target (or the targets of ``codes``: a page's KPI cards need
+    only theirs) with actual, % achieved and traffic light."""
+    result = read(_progress, filters, None if codes is None else tuple(sorted(codes)))
     return None if result is None else result.copy()
 
 

@@ -100,7 +100,7 @@ def cards(codes: Sequence[str], filters: Filters, per_row: int = 4) -> None:
                 st.metric(title, by_kind(now, kind, note),
                           delta=delta_text(now, before, kind), help=f"{help_text} {against}",
                           border=True)
-                target = target_note(code, filters) if "." not in code else None
+                target = target_note(code, filters, codes) if "." not in code else None
                 if target:
                     st.caption(target)
 
@@ -120,9 +120,12 @@ def _rows(items: Sequence, per_row: int) -> list[Sequence]:  # type: ignore[type
     return [items[i:i + per_row] for i in range(0, len(items), per_row)]
 
 
-def target_note(code: str, filters: Filters) -> str | None:
-    """Progress against the logframe target, when metrics.targets can say (issue 3)."""
-    progress = data.progress(filters)
+def target_note(code: str, filters: Filters,
+                codes: Sequence[str] | None = None) -> str | None:
+    """Progress against the logframe target, when metrics.targets can say (issue 3);
+    ``codes``: the cards of the page, whose targets are read together (not the whole
+    logframe)."""
+    progress = data.progress(filters, [c for c in (codes or [code]) if "." not in c])
     if progress is None or progress.empty:
         return None
     if "country" not in progress:
