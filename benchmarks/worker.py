@@ -2,7 +2,7 @@
 
     python -m benchmarks.worker prepare N     demo data of N beneficiaries (if not there)
     python -m benchmarks.worker pages RUNS [PAGES]
-    python -m benchmarks.worker refresh
+    python -m benchmarks.worker refresh     full rebuild, then a real import (on a copy)
     python -m benchmarks.worker naive RUNS
 
 DATABASE_URL names the database.
@@ -138,12 +138,103 @@ def _span():  # type: ignore[no-untyped-def]
         return lookups.data_period(session) or (PROGRAMME_START, PROGRAMME_END)
 
 
-def refresh() -> dict:
-    from data_access import analytics
+IMPORT_EXISTING, IMPORT_NEW = 250, 250  # cases in the benchmark's import file
 
-    started = time.perf_counter()
-    analytics.refresh(_url(), force=True)
-    return {"seconds": time.perf_counter() - started, "rss_mb": _rss_mb()}
+
+def refresh() -> dict:
+    """On a COPY of the size's database (never the cached demo database): the full rebuild
+    of the analytics tables (what ``demo-data`` runs), then a real import of a generated
+    file (``benchmarks.import_file``: IMPORT_EXISTING existing cases with one edit each
+    and all their rows, IMPORT_NEW new cases with theirs, two cooperatives changed) through
+    the importer, timing the whole import and its refresh hooks (the incremental refresh:
+    ``data_access.refresh.before_import`` + ``after_import``) apart."""
+    from benchmarks import import_file
+    from data_access import analytics, db
+    from data_access import refresh as hooks
+    from data_access.importing import Source, run_import
+    from data_access.scope import Scope
+
+    work = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
+    url, drop = _copy(_url(), work)
+    try:
+        db.upgrade(url)
+        started = time.perf_counter()
+        analytics.refresh(url, force=True)
+        full = time.perf_counter() - started
+        path = work / "import.xlsx"
+        rows = import_file.make(url, path, existing=IMPORT_EXISTING, new=IMPORT_NEW)
+        spent = {"before": 0.0, "after": 0.0, "incremental": False}
+        before_import, after_import = hooks.before_import, hooks.after_import
+
+        def timed_before(session, touched):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            try:
+                pending = before_import(session, touched)
+            finally:
+                spent["before"] = time.perf_counter() - t
+            spent["incremental"] = pending is not None
+            return pending
+
+        def timed_after(session, pending=None):  # type: ignore[no-untyped-def]
+            t = time.perf_counter()
+            try:
+                return after_import(session, pending)
+            finally:
+                spent["after"] = time.perf_counter() - t
+
+        hooks.before_import, hooks.after_import = timed_before, timed_after  # type: ignore[assignment]
+        started = time.perf_counter()
+        report = run_import(url, Source.from_path(path), Scope.everything(),
+                            username="benchmark")
+        seconds = time.perf_counter() - started
+        if not report.ok:
+            raise RuntimeError(f"the benchmark's import file was refused: "
+                               f"{[p.as_dict() for p in report.problems[:5]]}")
+        db.dispose_engine(url)
+    finally:
+        drop()
+    return {"full_s": full, "import_s": seconds,
+            "refresh_s": spent["before"] + spent["after"],
+            "incremental": spent["incremental"], "rows": rows,
+            "cases": {sheet: {k: v for k, v in c.items() if k != "rejected"}
+                      for sheet, c in report.counts.items() if any(c.values())},
+            "rss_mb": _rss_mb()}
+
+
+def _copy(url: str, work: Path):  # type: ignore[no-untyped-def]
+    """A copy of the database at ``url``: (its URL, a function that removes it)."""
+    import shutil
+    import sqlite3
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        target = work / "copy.db"
+        source = sqlite3.connect(f"file:{parsed.database}?mode=ro", uri=True)
+        copy = sqlite3.connect(target)
+        source.backup(copy)  # consistent, WAL included
+        copy.close()
+        source.close()
+        return f"sqlite:///{target}", lambda: shutil.rmtree(work, ignore_errors=True)
+    name = f"{parsed.database}_refresh_copy"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}"'))
+
+    def drop() -> None:
+        from data_access import db
+
+        db.dispose_engine(copy_url)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+        shutil.rmtree(work, ignore_errors=True)
+
+    copy_url = parsed.set(database=name).render_as_string(hide_password=False)
+    return copy_url, drop
 
 
 def naive(runs: int) -> dict:

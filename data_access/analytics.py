@@ -3,7 +3,10 @@
 ``refresh(session_or_url)`` rebuilds ``analytics_cell`` from the case tables in one
 transaction (DELETE + INSERT … SELECT … GROUP BY, set-based): readers see the old cells or
 the new ones, never a mix. ``metrics.fast`` answers month-aligned indicator queries from
-these cells; anything else goes to the case tables.
+these cells; anything else goes to the case tables. An import refreshes them incrementally
+(``data_access.analytics_delta``: ``build`` restricted to the beneficiaries it touches,
+before and after its writes, and the difference merged), which stays exact only while every
+cube is built through ``build``'s ``put`` from sources joined to ``an_ben`` (see ``build``).
 
 How each indicator stays exact (cells are keyed by the breakdowns × month):
 
@@ -54,11 +57,13 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
     update,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql.functions import FunctionElement
 
 from data_access import analytics_figures
@@ -229,9 +234,10 @@ def _temp(conn: Connection, name: str, query: Any, index: str | None = None) -> 
     return Table(name, MetaData(), *[Column(c.name, c.type) for c in query.selected_columns])
 
 
-def _beneficiaries(conn: Connection) -> Table:
+def _beneficiaries(conn: Connection, only: Table | None = None) -> Table:
     """Per beneficiary: its breakdown values, as the case-table queries spell them, and
-    its vulnerability flags as '|a|b|' ('' for none)."""
+    its vulnerability flags as '|a|b|' ('' for none). ``only``: a table of the beneficiary
+    ids to keep (the incremental refresh), else every beneficiary."""
     ben, vul = T["beneficiary"], T["beneficiary_vulnerability"]
     age = extract("year", ben.c.return_date) - ben.c.birth_year
     age_group = case(
@@ -243,6 +249,8 @@ def _beneficiaries(conn: Connection) -> Table:
     else:
         joined = func.string_agg(cast(vul.c.vulnerability, String), "|")
     flags = (select(vul.c.beneficiary_id.label("bid"), joined.label("flags"))
+             .where(vul.c.beneficiary_id.in_(select(only.c.id)) if only is not None
+                    else true())
              .group_by(vul.c.beneficiary_id).subquery("flags"))
     query = (select(
         ben.c.id.label("id"), ben.c.country.label("country"),
@@ -254,7 +262,8 @@ def _beneficiaries(conn: Connection) -> Table:
         ben.c.registration_date.label("registration_date"),
         case((flags.c.flags.is_(None), ""), else_="|" + flags.c.flags + "|")
         .label("vulnerability"))
-        .select_from(ben).outerjoin(flags, flags.c.bid == ben.c.id)).subquery("b")
+        .select_from(ben).outerjoin(flags, flags.c.bid == ben.c.id)
+        .where(ben.c.id.in_(select(only.c.id)) if only is not None else true())).subquery("b")
     # One small integer per combination of breakdown values: the cubes group on it.
     dims = [query.c[n] for n in DIMS]
     keyed = select(query, func.dense_rank().over(order_by=dims).label("dkey"))
@@ -264,12 +273,16 @@ def _beneficiaries(conn: Connection) -> Table:
     return full
 
 
-def _first_deliveries(conn: Connection, variant: str, collective: bool) -> Table:
-    """Per beneficiary (and group value): the first delivered assistance."""
+def _first_deliveries(conn: Connection, variant: str, collective: bool,
+                      mine: Any = None) -> Table:
+    """Per beneficiary (and group value): the first delivered assistance (``mine``: the
+    build's restriction to an_ben, see ``build``)."""
     asst = T["assistance"]
     keys = [cast(asst.c[d], String).label(d) for d in GROUPS[variant]]
     conditions = [asst.c.status == AssistanceStatus.DELIVERED.value,
                   asst.c.delivered_date.is_not(None)]
+    if mine is not None:
+        conditions.append(mine(asst.c.beneficiary_id))
     if collective:
         conditions.append(asst.c.cooperative_id.is_not(None))
     query = (select(asst.c.beneficiary_id.label("bid"), *keys,
@@ -329,10 +342,11 @@ def _is_literal(expr: Any) -> bool:
     return isinstance(expr, BindParameter)
 
 
-def _rollups(conn: Connection, stage: Table) -> None:
+def _rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
     """From the staging cells, every rollup of ROLLUPS (the finest two from the staging
-    cells, the others from those)."""
-    c, d = CELL.c, Table("an_dims", MetaData(), *[Column(n, String) for n in DIMS],
+    cells, the others from those), into ``target`` (analytics_cell, or a temporary table
+    of the same columns for the incremental refresh)."""
+    c, d = target.c, Table("an_dims", MetaData(), *[Column(n, String) for n in DIMS],
                          Column("dkey", Integer)).c
     st = stage.c
     flags = union_all(*[select(literal(flag, String).label("flag"))
@@ -348,7 +362,7 @@ def _rollups(conn: Connection, stage: Table) -> None:
         if where is not None:
             query = query.where(where)
         query = query.group_by(*[v for v in columns.values() if not _is_literal(v)])
-        conn.execute(insert(CELL).from_select(list(values_) + measures, query))
+        conn.execute(insert(target).from_select(list(values_) + measures, query))
 
     # Finest two: region + sex/age, and vulnerability (one row per flag) + sex/age.
     def source_c(m: str) -> Any:
@@ -387,16 +401,42 @@ def _rollups(conn: Connection, stage: Table) -> None:
                    "region": c.region if region else literal(ALL),
                    "vulnerability": c.vulnerability if vul else literal(ALL),
                    **{i: c[i] for i in items}}
-        put(rollup, columns, CELL, c.rollup == origin)
+        put(rollup, columns, target, c.rollup == origin)
 
 
-def build(conn: Connection, weights: tuple[float, float, float], threshold: float) -> None:
-    """Rebuild every cube inside the caller's transaction on ``conn``."""
+def build(conn: Connection, weights: tuple[float, float, float], threshold: float, *,
+          only: Table | None = None, into: Table | None = None) -> None:
+    """Rebuild every cube inside the caller's transaction on ``conn``.
+
+    Restricted build (the incremental refresh, ``data_access.analytics_delta``): with
+    ``only`` (a table of beneficiary ids) ``an_ben`` holds those beneficiaries alone and
+    the cells they contribute go to ``into`` (a table of analytics_cell's columns, see
+    ``analytics_delta.cell_table``); analytics_cell is not touched. That is exact because
+    every cell is a sum of per-beneficiary contributions: every source joins ``an_ben``
+    (through ``put``) and windows are partitioned by beneficiary. ``mine(column)``
+    restricts a source read before that join (window subqueries, first deliveries) to
+    an_ben's beneficiaries, which is what makes a restricted build fast; it is TRUE in a
+    full build.
+    """
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
-    conn.execute(delete(CELL))
-    ben = _beneficiaries(conn)
+    # SQLite: a full build drops the cells' index and makes it again after the inserts (a
+    # third faster than keeping it up to date row by row); PostgreSQL keeps it (DROP INDEX
+    # would lock readers out until the commit).
+    remake_index = only is None and conn.dialect.name == "sqlite"
+    if only is None:
+        if remake_index:
+            for index in CELL.indexes:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+        conn.execute(delete(CELL))
+    else:
+        assert into is not None, "a restricted build writes into a table of its own"
+    ben = _beneficiaries(conn, only)
     stage = _stage_table(conn)
+
+    def mine(column: Any) -> Any:
+        return column.in_(select(ben.c.id)) if only is not None else true()
+
     asst, att, ses, fu = T["assistance"], T["attendance"], T["training_session"], T["follow_up"]
     delivered_code = AssistanceStatus.DELIVERED.value
 
@@ -409,7 +449,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
     # ASS-1, ASS-2: delivered records (s1 amount, s2 records with an amount).
     delivered = (select(asst.c.beneficiary_id, asst.c.sector, asst.c.modality, asst.c.kind,
                         asst.c.amount_eur, asst.c.delivered_date)
-                 .where(asst.c.status == delivered_code, asst.c.delivered_date.is_not(None))
+                 .where(asst.c.status == delivered_code, asst.c.delivered_date.is_not(None),
+                        mine(asst.c.beneficiary_id))
                  .subquery("d"))
     for variant in CUBES["dlv"]:
         put("dlv", variant, delivered.join(ben, ben.c.id == delivered.c.beneficiary_id),
@@ -421,14 +462,14 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
 
     # First deliveries: BEN-2 (s1 = vulnerable, for BEN-3), ASS-3's histogram, FUP-1's due
     # list (keyed by the month of first delivery + 182 days), COOP-2's members.
-    fd_all = _first_deliveries(conn, "", collective=False)
+    fd_all = _first_deliveries(conn, "", collective=False, mine=mine)
     joined = fd_all.join(ben, ben.c.id == fd_all.c.bid)
     put("first", "", joined, month=month_of(fd_all.c.fd),
         sums=(case((ben.c.vulnerability == "", 0), else_=1),))
     put("wait", "", joined, month=month_of(fd_all.c.fd),
         days=_days(ben.c.return_date, fd_all.c.fd))
     put("due", "", joined, month=month_plus_days(fd_all.c.fd, literal(SIX_MONTHS, Integer)))
-    fd_coll = _first_deliveries(conn, "", collective=True)
+    fd_coll = _first_deliveries(conn, "", collective=True, mine=mine)
     put("coll", "", fd_coll.join(ben, ben.c.id == fd_coll.c.bid), month=month_of(fd_coll.c.fd))
 
     # TRN-1: completed attendances, each with the month of the same beneficiary's (and
@@ -442,7 +483,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
                              partition_by=partition,
                              order_by=[ses.c.session_date, att.c.id]).label("prev"))
                   .select_from(att.join(ses, ses.c.id == att.c.session_id))
-                  .where(att.c.completed.is_(True)).subquery("e"))
+                  .where(att.c.completed.is_(True), mine(att.c.beneficiary_id))
+                  .subquery("e"))
         put("trn", variant, events.join(ben, ben.c.id == events.c.bid),
             month=month_of(events.c.day), items={"kind": events.c.kind} if variant else {},
             link=func.coalesce(month_of(events.c.prev), NO_PREVIOUS))
@@ -457,7 +499,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
                          partition_by=fu.c.beneficiary_id,
                          order_by=fu.c.visit_date).label("prev"))
               .select_from(fu.join(fd_all, fd_all.c.bid == fu.c.beneficiary_id))
-              .where(_days(fd_all.c.fd, fu.c.visit_date) >= SIX_MONTHS).subquery("e"))
+              .where(_days(fd_all.c.fd, fu.c.visit_date) >= SIX_MONTHS,
+                     mine(fu.c.beneficiary_id)).subquery("e"))
     put("cov", "", events.join(ben, ben.c.id == events.c.bid), month=month_of(events.c.day),
         link=func.coalesce(month_of(events.c.prev), NO_PREVIOUS))
 
@@ -470,7 +513,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
     for cube in ("f2", "f3"):
         for variant in CUBES[cube]:
             if variant not in firsts:
-                firsts[variant] = _first_deliveries(conn, variant, collective=False)
+                firsts[variant] = _first_deliveries(conn, variant, collective=False,
+                                                    mine=mine)
             fd = firsts[variant]
             keys = [fd.c[d] for d in GROUPS[variant]]
             gap = _days(fd.c.fd, fu.c.visit_date)
@@ -489,7 +533,7 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
                                  partition_by=[fu.c.beneficiary_id, *keys],
                                  order_by=fu.c.visit_date).label("next"))
                       .select_from(fu.join(fd, fd.c.bid == fu.c.beneficiary_id))
-                      .where(*conditions).subquery("e"))
+                      .where(*conditions, mine(fu.c.beneficiary_id)).subquery("e"))
             put(cube, variant, events.join(ben, ben.c.id == events.c.bid),
                 month=month_of(events.c.day),
                 items={d: events.c[d] for d in GROUPS[variant]},
@@ -509,16 +553,20 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
                          partition_by=fu.c.beneficiary_id,
                          order_by=fu.c.visit_date).label("next"))
               .where(fu.c.score_economic.is_not(None), fu.c.score_social.is_not(None),
-                     fu.c.score_psychosocial.is_not(None)).subquery("e"))
+                     fu.c.score_psychosocial.is_not(None), mine(fu.c.beneficiary_id))
+              .subquery("e"))
     put("f4", "", events.join(ben, ben.c.id == events.c.bid), month=month_of(events.c.day),
         link=func.coalesce(month_of(events.c.next), NO_NEXT),
         sums=(events.c.e, events.c.s, events.c.p, events.c.ok))
 
-    analytics_figures.build_figure_cubes(conn, put, ben)
-    _rollups(conn, stage)
+    analytics_figures.build_figure_cubes(conn, put, ben, whole=only is None)
+    _rollups(conn, stage, CELL if only is None else into)
     for name in ("an_stage", "an_ben", "an_dims", "an_fd_all", "an_fd_sector",
                  "an_fd_modality", "an_fdc_all"):
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    if remake_index:
+        for index in CELL.indexes:
+            conn.execute(CreateIndex(index))
 
 
 # Bumped whenever the cubes' layout changes: cells of another layout are never read.

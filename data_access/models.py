@@ -337,7 +337,11 @@ class AnalyticsCell(CountryScoped, Base):
     s4: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
-        Index("ix_analytics_cell_key", "cube", "variant", "rollup", "month"),
+        # Readers ask for cube, variant, rollup and a month range; the incremental refresh
+        # finds a cell by its whole key (data_access.analytics_delta; migration 0005).
+        Index("ix_analytics_cell_key", "cube", "variant", "rollup", "month", "country", "link",
+              "days", "region", "sex", "age_group", "vulnerability", "return_type", "sector",
+              "modality", "kind"),
     )
 
 

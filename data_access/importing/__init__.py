@@ -6,7 +6,9 @@ everything in one transaction, or nothing.
 
 ``run_import`` validates the whole file (``validate``), and only when it has no problem
 at all applies it (``apply``) in ONE transaction together with the ``ImportRun`` record
-and the ``data_access.refresh.after_import`` hook. A dry run does the same work and rolls
+and the ``data_access.refresh`` hooks (``before_import`` before the first write,
+``after_import`` after the last: the analytics tables are refreshed incrementally, for the
+beneficiaries the file touches, or rebuilt in full). A dry run does the same work and rolls
 it back, so its counts are exact. Every run, rejected or dry, is recorded in ``import_run``
 (rejected and dry runs in a transaction of their own, which writes nothing else).
 See data_access/importing/reader.py for the accepted files.
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from data_access import db, refresh
 from data_access import scope as scope_module
-from data_access.importing.apply import Counts, apply
+from data_access.importing.apply import Counts, apply, touched
 from data_access.importing.reader import FileProblem, Source
 from data_access.importing.schema import SHEET_NAMES
 from data_access.importing.validate import Problem, Progress, validate
@@ -138,6 +140,9 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
                 _record(sess, report, username)
                 sess.commit()
                 return report
+            # Incremental refresh: the touched beneficiaries' cells before the writes.
+            pending = None if dry_run else refresh.before_import(
+                sess, touched(conn, validated))
             report.counts = apply(conn, validated, report_progress)
             if dry_run:
                 sess.rollback()
@@ -145,7 +150,7 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
                 sess.commit()
             else:
                 report_progress(0.99, _("refreshing figures"))
-                refresh.after_import(sess)
+                refresh.after_import(sess, pending)
                 _record(sess, report, username)
                 sess.commit()
             report_progress(1.0, _("done"))

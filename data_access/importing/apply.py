@@ -39,6 +39,7 @@ from data_access.models import (
     Target,
     TrainingSession,
 )
+from data_access.refresh import Touched
 from data_access.vocab import CaseStatus, CooperativeStatus
 from i18n import _
 
@@ -371,3 +372,35 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
         if tables[name].rows:
             step()
     return counts
+
+
+def touched(conn: Connection, validated: Validated) -> Touched:
+    """The beneficiaries whose analytics cells applying this file may change, as
+    ``data_access.refresh.before_import`` wants them (read before the file is applied):
+    the case of every row of every sheet that names one (beneficiaries, assistance,
+    training, follow-ups: a row changes only its own case's cells, including a country
+    change copied to its fact rows, and a training row's session is found or created, never
+    changed), and the existing cooperatives whose own values the file changes (their
+    members' cells are recomputed too, should a cube ever read a cooperative's values).
+    Capacity-building and targets rows belong to no beneficiary. Keep this a superset of
+    what ``apply`` writes: a beneficiary missing here keeps stale cells."""
+    cases: set[str] = set()
+    for t in validated.tables.values():
+        if "case_number" in t.at:
+            at = t.at["case_number"]
+            cases.update(str(r[at]) for r in t.valid_rows() if r[at] is not None)
+    coops: set[int] = set()
+    t = validated.tables.get("cooperatives")
+    if t is not None and t.rows:
+        names = ("region", "sector", "partner", "registration_date", "status")
+        cols = _cols(t, names)
+        existing = _existing(conn, COOP, ["name", "country", *names],
+                             lambda r: (r["name"], r["country"]))
+        for row in t.valid_rows():
+            values = _values(t, row, ("name", "country", *names))
+            if values["status"] is None:
+                values["status"] = CooperativeStatus.IN_CREATION
+            current = existing.get((values["name"], values["country"]), [None])[0]
+            if current is not None and any(not _same(current[c], values[c]) for c in cols):
+                coops.add(current["id"])
+    return Touched(cases, coops)
