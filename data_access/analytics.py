@@ -418,8 +418,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
     an_ben's beneficiaries, which is what makes a restricted build fast; it is TRUE in a
     full build.
     """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+    # (SQLite keeps the build's temporary tables in memory: temp_store is set when the
+    # connection opens, data_access.db._sqlite_pragmas; it cannot change inside a transaction.)
     # SQLite: a full build drops the cells' index and makes it again after the inserts (a
     # third faster than keeping it up to date row by row); PostgreSQL keeps it (DROP INDEX
     # would lock readers out until the commit).

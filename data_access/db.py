@@ -39,6 +39,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA cache_size=-65536")
+    # The analytics build's temporary tables in memory. Set here, when the connection opens:
+    # SQLite refuses to change it inside a transaction, or once a temporary table exists.
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 

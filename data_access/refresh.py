@@ -72,9 +72,6 @@ def before_import(session: Session, touched: Touched) -> Pending | None:
         raise PermissionError("the analytics tables are refreshed through an unrestricted "
                               "session only")
     conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        # Before the first temporary table of this connection: it cannot change after.
-        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     _fill(session, CASES, "case_number", touched.case_numbers)
     _fill(session, COOPS, "id", touched.cooperatives)
     asst = _table("assistance")

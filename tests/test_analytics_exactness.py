@@ -112,6 +112,19 @@ def test_a_write_makes_the_analytics_stale(make_database: Callable[[str, str], s
         assert fast.answer("BEN-1", session, f, ()) is None
 
 
+def test_a_refresh_on_an_engine_that_already_ran_queries(tmp_path: Path) -> None:
+    """SQLite refuses to change temp_store inside a transaction: the build must not need to
+    (it failed on the first import into a database the same process had just migrated)."""
+    url = f"sqlite:///{tmp_path / 'used_engine.db'}"
+    db.upgrade(url)  # the same engine (pool) as the refresh below: no dispose in between
+    build_fixture(url)
+    with db.get_engine(url).begin() as conn:
+        conn.exec_driver_sql("SELECT count(*) FROM beneficiary")
+        assert analytics.refresh(conn, force=True) > 0
+    with db.session(url, Scope.everything()) as session:
+        assert analytics.is_fresh(session)
+
+
 def test_scoped_viewers_get_their_countries_cells(make_database: Callable[[str, str], str]
                                                   ) -> None:
     from metrics import compute
