@@ -57,6 +57,7 @@ class Viewer:
         from data_access import db, lookups
         from data_access.users import demo_users
         from metrics.filters import Filters
+        from ui.filters import WHOLE, presets
         from ui.viewer import scope_for
 
         self.url = url
@@ -65,7 +66,9 @@ class Viewer:
         with db.session(url, self.scope) as session:
             self.first, self.last = lookups.data_period(session)
         countries = self.scope.narrow(()) if self.scope.countries is not None else ()
-        self.filters = Filters(self.first, self.last, countries, "quarter")
+        # The sidebar's default: the whole programme, widened to whole months.
+        start, end = presets(self.first, self.last)[WHOLE]
+        self.filters = Filters(start, end, countries, "quarter")
 
     def session(self):  # type: ignore[no-untyped-def]
         from data_access import db
