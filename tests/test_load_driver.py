@@ -9,6 +9,7 @@ load test's own figures, docs/load.md).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import re
 import subprocess
@@ -23,6 +24,14 @@ from benchmarks.streamlit_ws import Session
 from tests.browser.test_pages_browser import CARD_OF_PAGE, Viewer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_async(coroutine):  # type: ignore[no-untyped-def]
+    """``asyncio.run`` on a thread of its own: Playwright's sync API (the browser tests that
+    run before these in the same process) leaves an event loop running on the main
+    thread, where ``asyncio.run`` refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +68,7 @@ async def _sign_in(base: str, username: str, password: str):  # type: ignore[no-
 
 
 def test_a_session_signs_in_and_sees_the_overview_figures(server: str, demo_url: str) -> None:
-    form, signed_in, period = asyncio.run(_sign_in(server, "demo-focal-tn", "focal-tn-demo"))
+    form, signed_in, period = run_async(_sign_in(server, "demo-focal-tn", "focal-tn-demo"))
     assert form.widget("button", "Sign out") is None
     assert form.problems() == []
     assert signed_in.problems() == [] and signed_in.widget("button", "Sign out") is not None
@@ -77,7 +86,7 @@ def test_a_session_signs_in_and_sees_the_overview_figures(server: str, demo_url:
 
 
 def test_a_wrong_password_is_not_signed_in(server: str) -> None:
-    _form, refused, period = asyncio.run(_sign_in(server, "demo-admin", "wrong"))
+    _form, refused, period = run_async(_sign_in(server, "demo-admin", "wrong"))
     assert period is None and refused.widget("button", "Sign out") is None
     assert [a.alert.body for a in refused.of_type("alert")
             if a.alert.body == "Username or password is incorrect."]
@@ -102,7 +111,7 @@ def test_an_exception_element_is_an_error(tmp_path: Path) -> None:
             async with Session(base, timeout=60) as session:
                 return await session.run()
 
-        run = asyncio.run(one_run())
+        run = run_async(one_run())
     finally:
         proc.terminate()
         proc.wait(timeout=15)
