@@ -94,3 +94,9 @@ def test_the_demo_cookie_key_is_never_served_outside_demo_mode() -> None:
 def test_the_cookie_key_comes_from_the_settings() -> None:
     text = (ROOT / "ui" / "auth.py").read_text()
     assert "cookie_key=settings.cookie_key" in text
+
+
+def test_no_full_garbage_collection_after_every_run() -> None:
+    # Streamlit's default gc.collect(2) after each script run was half of the server's CPU
+    # under load (docs/load.md); memory stays flat without it in the load test.
+    assert _config()["runner"]["postScriptGC"] is False
