@@ -16,7 +16,8 @@ per size (so that its peak memory is that size's alone):
   Overview's rerun after a filter change.
 
 It prints a table and rewrites docs/benchmarks.md (``--output``), keeping its "## Load"
-section (the figures of ``python -m benchmarks.load``, written by hand). SQLite always;
+and "## Faults" sections (the figures of ``python -m benchmarks.load`` and the fault
+behaviour, written by hand). SQLite always;
 PostgreSQL too with ``--database-url postgresql+psycopg://…`` (the demo data of each size
 is loaded into that database, replacing what it holds).
 """
@@ -36,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 # Sections of the report written by hand from other runs: a rewrite keeps them.
-KEPT_SECTIONS = ("## Load",)
+KEPT_SECTIONS = ("## Load", "## Faults")
 TARGETS = {"filter_ms": 300, "warm_ms": 150, "cold_ms": 1000, "rss_mb": 500,
            "refresh_s": 30, "naive_ratio": 50}
 

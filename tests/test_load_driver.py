@@ -143,3 +143,5 @@ def test_the_benchmark_rewrite_keeps_the_load_section() -> None:
     assert kept_sections(previous) == ("## Load\n\nSee docs/load.md.\n\n### 20 sessions\n\n"
                                        "| p95 | 1.5 s |\n")
     assert kept_sections("# Benchmarks\n\n## Figures\n") == ""
+    with_faults = previous + "\n## Faults\n\n| fault | test |\n"
+    assert kept_sections(with_faults).endswith("| p95 | 1.5 s |\n\n## Faults\n\n| fault | test |\n")
