@@ -61,7 +61,10 @@ status = data.derived("cooperatives_by_status", f)
 page.chart(charts.bars(status, "status", colour=False, unit=FORMED,
                        title=_("Cooperatives formed by the end of the period, by status")),
            status, _("cooperative"), f, "cooperatives_by_status")
-listing = data.derived("cooperative_list", f)
+# Only the rows shown are read (by country and name) and formatted on each run, with the
+# count of the whole list; the downloads read and format the whole list when clicked.
+listing = data.derived("cooperative_list", f, page.TABLE_LIMIT)
+count = int(data.derived("cooperative_count", f)["value"].iloc[0])
 headings = {"name": _("Name"), "country": _("Country"), "region": _("Region"),
             "sector": _("Sector"), "partner": _("Partner"),
             "registration_date": _("Registration date"), "status": _("Status"),
@@ -85,6 +88,6 @@ def people(rows: pd.DataFrame) -> pd.DataFrame:
         c, c.replace("_", " ").capitalize()))
 
 
-# Only the rows shown are formatted on each run; the downloads format the whole list.
-page.table(people(listing.head(page.TABLE_LIMIT)), _("cooperative"), f, "cooperatives_list",
-           total=len(listing), full=lambda: people(listing))
+whole_list = data.derived_later("cooperative_list", f)
+page.table(people(listing), _("cooperative"), f, "cooperatives_list", total=count,
+           full=lambda: people(whole_list()))

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -163,6 +164,31 @@ def test_long_tables_show_their_first_rows_and_say_so(demo_url: str,
     captions = [c.value for c in at.caption]
     assert f"Showing the first 2 of {len(listing)} rows. The CSV and Excel downloads hold " \
            f"all {len(listing)}." in captions, captions
+
+
+def test_a_download_reads_the_whole_list_later_in_the_viewers_scope(
+        demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cooperative list's downloads read it on click, on a thread of Streamlit's own
+    # outside the page run: the scope must be the one taken when the page was drawn.
+    import threading
+
+    from metrics import cooperatives
+    from ui import data, viewer
+
+    senegal = Scope.for_countries(["SN"])
+    monkeypatch.setattr(data, "database_url", lambda: demo_url)
+    monkeypatch.setattr(viewer, "current_scope", lambda: senegal)
+    later = data.derived_later("cooperative_list", FILTERS["default"][1])
+    monkeypatch.setattr(viewer, "current_scope", Scope.everything)  # what the click sees
+    got: list[pd.DataFrame] = []
+    thread = threading.Thread(target=lambda: got.append(later()))
+    thread.start()
+    thread.join(60)
+    with db.session(demo_url, senegal) as session:
+        expected = cooperatives.cooperative_list(session, FILTERS["default"][1])
+    assert len(got[0]) == len(expected) > 0
+    assert set(got[0]["country"]) == {"SN"}
+    pd.testing.assert_frame_equal(got[0], expected)
 
 
 @pytest.mark.parametrize(("filter_name", "against"), [

@@ -176,6 +176,12 @@ def test_cooperative_list_members_and_status(tiny_url: str) -> None:
     assert result["name"].tolist() == ["Coop Argane", "Coop Future"]  # Coop Late: 2017
     assert result["members"].tolist() == [2, 0]
     assert result.iloc[0]["partner"] == "Association X"
+    first = run(tiny_url, cooperatives.cooperative_list, YEAR_2016, 1)
+    assert first["name"].tolist() == ["Coop Argane"] and first["members"].tolist() == [2]
+    count = run(tiny_url, cooperatives.cooperative_count, YEAR_2016)
+    assert count["value"].tolist() == [2]
+    empty = Filters(D(1990, 1, 1), D(1990, 12, 31))
+    assert run(tiny_url, cooperatives.cooperative_count, empty)["value"].tolist() == [0]
     status = run(tiny_url, cooperatives.by_status, YEAR_2016)
     assert dict(zip(status["status"], status["value"], strict=True)) == {
         "operating": 1, "in_creation": 1}

@@ -214,6 +214,7 @@ def _derived_functions() -> dict[str, object]:
     from metrics import cooperatives, distributions, pipeline, quality
 
     return {"funnel": pipeline.funnel, "cooperative_list": cooperatives.cooperative_list,
+            "cooperative_count": cooperatives.cooperative_count,
             "cooperatives_by_status": cooperatives.by_status,
             "assisted_by_route": cooperatives.assisted_by_route,
             "amount_bands": distributions.amount_bands,
@@ -232,6 +233,22 @@ def _derived(url: str, scope: Scope, version: int, filters: Filters, name: str,
 def derived(name: str, filters: Filters, *args: object) -> pd.DataFrame:
     """A non-indicator figure by name (see ``_derived_functions``), scoped and cached."""
     return read(_derived, filters, name, args).copy()
+
+
+def derived_later(name: str, filters: Filters, *args: object) -> Callable[[], pd.DataFrame]:
+    """``derived`` for a download: a callable that reads the figure when it is clicked.
+    Streamlit runs a deferred download on another thread, outside the page's run (no
+    session state, no run snapshot), so the database and the viewer's scope are taken
+    now and the figure is read in a session of its own, scoped like any other."""
+    from ui.viewer import current_scope
+
+    url, scope = database_url(), current_scope()
+    function = _derived_functions()[name]
+
+    def later() -> pd.DataFrame:
+        with db.session(url, scope) as session:
+            return function(session, filters, *args)  # type: ignore[operator]
+    return later
 
 
 # --- donor reports and exports (issue 6) ---------------------------------------------------
