@@ -391,24 +391,38 @@ TIMESTAMPED = (models.Beneficiary, models.Assistance, models.Cooperative,
                models.CapacityActivity)
 
 
+def _countries(session: Session, model: type) -> list[str]:
+    """The distinct countries of a table, one index seek each (a skip scan by hand)."""
+    found: list[str] = []
+    query = select(func.min(model.country))  # type: ignore[attr-defined]
+    country = session.execute(query).scalar()
+    while country is not None:
+        found.append(country)
+        country = session.execute(
+            query.where(model.country > country)).scalar()  # type: ignore[attr-defined]
+    return found
+
+
 def data_as_of(session: Session) -> dt.datetime:
     """The latest ``updated_at`` the viewer's scope can see (now, for an empty database).
 
     Each table's maximum is read from its ``(country, updated_at)`` index (migration 0006)
-    with one probe per country: a scoped session's own ``country IN (…)`` names them; for
-    an unscoped one ``country IN (SELECT DISTINCT country …)`` does (always true, as
-    country is never NULL), else SQLite would read every row of the index.
+    with one probe per country (``max(updated_at) WHERE country = c``: a seek to the end
+    of that country's part of the index, on SQLite and PostgreSQL alike). The countries
+    are the scope's, or for an unscoped session found with the same index, one seek each
+    (``min(country) WHERE country > previous``). A single query over every country reads
+    the whole index on PostgreSQL (~0.2 s per table at 1M).
     """
     scope = session.info.get("scope")
-    every_country = scope is None or scope.countries is None
     latest: list[dt.datetime] = []
     for model in TIMESTAMPED:
-        query = select(func.max(model.updated_at))
-        if every_country:
-            query = query.where(model.country.in_(select(model.country).distinct()))
-        value = session.execute(query).scalar()
-        if isinstance(value, str):  # SQLite may hand back text
-            value = dt.datetime.fromisoformat(value)
-        if value is not None:
-            latest.append(value)
+        countries = sorted(scope.countries) if scope is not None and \
+            scope.countries is not None else _countries(session, model)
+        for country in countries:
+            value = session.execute(select(func.max(model.updated_at))
+                                    .where(model.country == country)).scalar()
+            if isinstance(value, str):  # SQLite may hand back text
+                value = dt.datetime.fromisoformat(value)
+            if value is not None:
+                latest.append(value)
     return max(latest) if latest else dt.datetime.now().replace(microsecond=0)

@@ -201,15 +201,18 @@ def test_data_as_of_is_the_latest_update_the_scope_can_see(empty_db_url: str) ->
                         updated_at=stamp(2026, 4, 1, 12, 0)),
             Cooperative(name="Coop MA", country="MA", sector=Sector.AGRICULTURE,
                         updated_at=stamp(2026, 6, 15, 8, 0)),
+            # A country no user has: an unscoped session finds it all the same.
+            Cooperative(name="Coop GN", country="GN", sector=Sector.AGRICULTURE,
+                        updated_at=stamp(2026, 7, 1, 8, 0)),
         ])
         session.commit()
-    expected = {Scope.everything(): stamp(2026, 6, 15, 8, 0),  # MA's cooperative
-                DONOR: stamp(2026, 6, 15, 8, 0),
+    expected = {Scope.everything(): stamp(2026, 7, 1, 8, 0),  # GN's cooperative
+                DONOR: stamp(2026, 7, 1, 8, 0),
                 FOCAL_SN: stamp(2026, 5, 2, 9, 30),  # SN's beneficiary, not MA's rows
                 Scope.for_countries(["SN", "MA"]): stamp(2026, 6, 15, 8, 0)}
     for scope, moment in expected.items():
         with db.session(empty_db_url, scope) as session:
             assert content.data_as_of(session) == moment, scope
     before = dt.datetime.now().replace(microsecond=0)
-    with db.session(empty_db_url, Scope.for_countries(["GN"])) as session:
+    with db.session(empty_db_url, Scope.for_countries(["ML"])) as session:
         assert content.data_as_of(session) >= before  # nothing visible: now
