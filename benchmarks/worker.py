@@ -1,6 +1,8 @@
 """Child processes of the benchmark (one measurement each; prints one JSON line).
 
     python -m benchmarks.worker prepare N     demo data of N beneficiaries (if not there)
+    python -m benchmarks.worker copy N PATH   PostgreSQL: a copy of the SQLite demo database
+                                              PATH of N beneficiaries (if not there)
     python -m benchmarks.worker pages RUNS [PAGES]
     python -m benchmarks.worker refresh     full rebuild, then a real import (on a copy)
     python -m benchmarks.worker naive RUNS
@@ -52,6 +54,28 @@ def prepare(beneficiaries: int) -> dict:
         demo.clear(url)
     demo.load(url, demo.generate(beneficiaries, 2015), progress=lambda _line: None)
     return {"loaded": True, "seconds": time.perf_counter() - started}
+
+
+def copy(beneficiaries: int, source: str) -> dict:
+    """PostgreSQL: reused when it holds ``beneficiaries`` already, else replaced by a copy of
+    the SQLite demo database ``source`` of that size (``benchmarks.copy_db``: the same rows
+    and current analytics cells, without generating and rebuilding them again)."""
+    from sqlalchemy import func, select
+
+    from benchmarks import copy_db
+    from data_access import analytics, db
+    from data_access.models import Beneficiary
+
+    url = _url()
+    db.upgrade(url)
+    with db.get_engine(url).connect() as conn:
+        count = conn.execute(select(func.count()).select_from(Beneficiary)).scalar_one()
+    if count == beneficiaries:
+        analytics.refresh(url)  # a no-op when the cells are current
+        return {"loaded": False}
+    started = time.perf_counter()
+    copy_db.copy(source, url, progress=lambda _line: None)
+    return {"loaded": True, "seconds": time.perf_counter() - started, "copied": True}
 
 
 def _pages(selected: str) -> list[str]:
@@ -253,6 +277,8 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "prepare":
         out = prepare(int(rest[0]))
+    elif command == "copy":
+        out = copy(int(rest[0]), rest[1])
     elif command == "pages":
         out = pages(int(rest[0]), rest[1] if len(rest) > 1 else "")
     elif command == "refresh":
