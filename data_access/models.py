@@ -197,6 +197,8 @@ class Attendance(CountryScoped, Timestamped, Base):
 
     __table_args__ = (
         UniqueConstraint("session_id", "beneficiary_id", name="uq_attendance_session_beneficiary"),
+        # The import's look-up of its cases' attendance (migration 0008).
+        Index("ix_attendance_beneficiary", "beneficiary_id"),
     )
 
 

@@ -14,20 +14,23 @@ updates in place; nothing is ever deleted except vulnerability flags a case no l
 - follow-ups on case + visit date; capacity-building on country + date + institution +
   activity; targets on indicator + country + period end.
 
-A column the file does not have is left as it is on existing rows. All reads of existing
-rows are one SELECT per table; all writes are Core ``executemany`` in chunks.
+A column the file does not have is left as it is on existing rows. Existing rows are read
+only for the cases the file names (``WHERE case_number IN`` / ``WHERE beneficiary_id IN``,
+``validate.IN_CHUNK`` values per statement), never a whole beneficiary or fact table; the
+small tables (cooperatives, sessions, capacity-building, targets) are read whole. All writes
+are Core ``executemany`` in chunks.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from data_access.importing.validate import Table as Parsed
-from data_access.importing.validate import Validated
+from data_access.importing.validate import Validated, rows_in
 from data_access.models import (
     Assistance,
     Attendance,
@@ -123,23 +126,40 @@ def _cols(t: Parsed, names: Iterable[str]) -> list[str]:
 
 
 def _existing(conn: Connection, table: Table, columns: Iterable[str],
-              key: Callable[[dict[str, Any]], Any], wanted: set[Any] | None = None,
-              order_by_id: bool = False) -> dict[Any, list[dict[str, Any]]]:
-    """Existing rows by key (one SELECT), keeping only the keys in ``wanted``."""
+              key: Callable[[dict[str, Any]], Any], where: tuple[str, Collection[Any]] | None
+              = None, order_by_id: bool = False) -> dict[Any, list[dict[str, Any]]]:
+    """Existing rows by key: the whole table, or with ``where=(column, values)`` only the
+    rows whose column is one of the values (rows of one key share that column's value, so
+    reading by chunks of values keeps each key's rows in id order)."""
     stmt = select(*[table.c[c] for c in ["id", *columns]])
     if order_by_id:
         stmt = stmt.order_by(table.c.id)
+    rows = (conn.execute(stmt).mappings() if where is None
+            else rows_in(conn, stmt, table.c[where[0]], where[1]))
     found: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-    for row in conn.execute(stmt).mappings():
-        k = key(row)
-        if wanted is None or k in wanted:
-            found[k].append(dict(row))
+    for row in rows:
+        found[key(row)].append(dict(row))
     return found
 
 
-def _case_ids(conn: Connection) -> dict[str, tuple[int, str]]:
-    return {case: (bid, country) for case, bid, country in conn.execute(
-        select(BEN.c.case_number, BEN.c.id, BEN.c.country))}
+def _case_ids(conn: Connection, cases: Collection[str]) -> dict[str, tuple[int, str]]:
+    """(id, country) of the existing cases among ``cases``."""
+    return {r["case_number"]: (r["id"], r["country"]) for r in rows_in(
+        conn, select(BEN.c.case_number, BEN.c.id, BEN.c.country), BEN.c.case_number, cases)}
+
+
+def _ids(cases: dict[str, tuple[int, str]]) -> set[int]:
+    return {bid for bid, _country in cases.values()}
+
+
+def file_cases(validated: Validated) -> set[str]:
+    """The case number of every valid row of every sheet that names one."""
+    cases: set[str] = set()
+    for t in validated.tables.values():
+        if "case_number" in t.at:
+            at = t.at["case_number"]
+            cases.update(str(r[at]) for r in t.valid_rows() if r[at] is not None)
+    return cases
 
 
 BEN_COLUMNS = ("country", "region", "sex", "birth_date", "birth_year", "household_size",
@@ -155,12 +175,13 @@ def _beneficiaries(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
     at_case = t.at["case_number"]
     wanted = {r[at_case] for r in rows}
     existing = _existing(conn, BEN, ["case_number", *BEN_COLUMNS], lambda r: r["case_number"],
-                         wanted)
+                         ("case_number", wanted))
     vul_present = "vulnerabilities" in t.present
     old_vul: dict[int, set[str]] = defaultdict(set)
     if vul_present:
-        for bid, vul in conn.execute(select(VUL.c.beneficiary_id, VUL.c.vulnerability)):
-            old_vul[bid].add(str(vul))
+        for r in rows_in(conn, select(VUL.c.beneficiary_id, VUL.c.vulnerability),
+                          VUL.c.beneficiary_id, {m[0]["id"] for m in existing.values()}):
+            old_vul[r["beneficiary_id"]].add(str(r["vulnerability"]))
     upsert = _Upsert(counts)
     moved: list[dict[str, Any]] = []  # cases whose country changed
     vul_add: list[tuple[str, str, str]] = []  # (case, vulnerability, country)
@@ -197,7 +218,7 @@ def _beneficiaries(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
         for chunk in _chunks(vul_remove):
             conn.execute(stmt, chunk)
     if vul_add:
-        ids = _case_ids(conn)
+        ids = _case_ids(conn, {case for case, _v, _c in vul_add})
         _insert(conn, VUL, [{"beneficiary_id": ids[case][0], "vulnerability": v,
                              "country": country} for case, v, country in vul_add])
 
@@ -226,7 +247,7 @@ def _assistance(conn: Connection, t: Parsed, counts: dict[str, int],
     existing = _existing(conn, ASS, ["beneficiary_id", "modality", "kind", "country",
                                      "cooperative_id", *names],
                          lambda r: (r["beneficiary_id"], str(r["modality"]), str(r["kind"])),
-                         order_by_id=True)
+                         ("beneficiary_id", _ids(cases)), order_by_id=True)
     seen: dict[tuple[int, str, str], int] = defaultdict(int)
     upsert = _Upsert(counts)
     for row in t.valid_rows():
@@ -271,7 +292,7 @@ def _training(conn: Connection, t: Parsed, counts: dict[str, int],
     stmt = select(ATT.c.id, ATT.c.beneficiary_id, ATT.c.session_id, ATT.c.completed,
                   ATT.c.country, SES.c.kind, SES.c.session_date).join(
         SES, SES.c.id == ATT.c.session_id).order_by(ATT.c.id)
-    for r in conn.execute(stmt).mappings():
+    for r in rows_in(conn, stmt, ATT.c.beneficiary_id, _ids(cases)):
         existing[(r["beneficiary_id"], str(r["kind"]), str(r["session_date"])[:10])].append(
             dict(r))
     upsert = _Upsert(counts)
@@ -294,7 +315,8 @@ def _followups(conn: Connection, t: Parsed, counts: dict[str, int],
              "score_psychosocial")
     cols = [*_cols(t, names), "country"]
     existing = _existing(conn, FUP, ["beneficiary_id", "visit_date", "country", *names],
-                         lambda r: (r["beneficiary_id"], str(r["visit_date"])[:10]))
+                         lambda r: (r["beneficiary_id"], str(r["visit_date"])[:10]),
+                         ("beneficiary_id", _ids(cases)))
     upsert = _Upsert(counts)
     for row in t.valid_rows():
         bid, country = cases[row[t.at["case_number"]]]
@@ -356,7 +378,7 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
     for index, (name, step) in enumerate(steps):
         report(0.82 + 0.04 * index, _("writing {sheet}").format(sheet=name))
         step()
-    cases = _case_ids(conn)
+    cases = _case_ids(conn, file_cases(validated))
     fact_steps: list[tuple[str, Callable[[], None]]] = [
         ("assistance", lambda: _assistance(conn, tables["assistance"], counts["assistance"],
                                            cases)),
@@ -384,11 +406,7 @@ def touched(conn: Connection, validated: Validated) -> Touched:
     members' cells are recomputed too, should a cube ever read a cooperative's values).
     Capacity-building and targets rows belong to no beneficiary. Keep this a superset of
     what ``apply`` writes: a beneficiary missing here keeps stale cells."""
-    cases: set[str] = set()
-    for t in validated.tables.values():
-        if "case_number" in t.at:
-            at = t.at["case_number"]
-            cases.update(str(r[at]) for r in t.valid_rows() if r[at] is not None)
+    cases = file_cases(validated)
     coops: set[int] = set()
     t = validated.tables.get("cooperatives")
     if t is not None and t.rows:

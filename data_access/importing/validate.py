@@ -6,18 +6,20 @@ parsed rows ready for ``apply`` and the list of ``Problem`` s (sheet, row, colum
 sentence). Row numbers are the spreadsheet's own: the header is row 1, the template's
 description row (when present) is row 2, so the first data row is 2 or 3.
 
-Database look-ups are one SELECT per table, never one per row.
+Database look-ups are one SELECT per table (per ``IN_CHUNK`` case numbers for the
+beneficiaries: only the cases the file names are read), never one per row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Column as SqlColumn
+from sqlalchemy import Connection, RowMapping, Select, select
 
 from data_access.importing import parsers as p
 from data_access.importing.reader import FileProblem, Formula, RawSheet, Source, open_sheets
@@ -28,6 +30,7 @@ from data_access.vocab import AssistanceStatus
 from i18n import _
 
 MAX_PROBLEMS = 20_000
+IN_CHUNK = 500  # bound values per ``IN (...)``: well under SQLite's and psycopg's limits
 MAX_AMOUNT = Decimal("9999999999.99")
 Progress = Callable[[float, str], None]
 
@@ -301,19 +304,32 @@ def _row_rules(sheet: str, table: Table, v: list[Any], out: _Collector) -> None:
 
 @dataclass(frozen=True)
 class Existing:
-    """What the database already holds, looked up once per table."""
+    """What the database already holds of the file's cases, and every cooperative."""
 
     beneficiaries: dict[str, tuple[int, str, dt.date]]  # case → (id, country, return date)
     cooperatives: dict[tuple[str, str], int]  # (name, country) → id
 
     @classmethod
-    def load(cls, conn: Connection) -> Existing:
-        ben = {case: (bid, country, _date(ret)) for case, bid, country, ret in conn.execute(
-            select(Beneficiary.case_number, Beneficiary.id, Beneficiary.country,
-                   Beneficiary.return_date))}
+    def load(cls, conn: Connection, cases: Iterable[str]) -> Existing:
+        """The existing cases among ``cases`` (``IN_CHUNK`` per SELECT) and the
+        cooperatives (a small table, read whole)."""
+        b = Beneficiary.__table__.c
+        ben = {r["case_number"]: (r["id"], r["country"], _date(r["return_date"]))
+               for r in rows_in(conn, select(b.case_number, b.id, b.country, b.return_date),
+                                b.case_number, cases)}
         coops = {(name, country): cid for name, country, cid in conn.execute(
             select(Cooperative.name, Cooperative.country, Cooperative.id))}
         return cls(ben, coops)
+
+
+def rows_in(conn: Connection, stmt: Select[Any], column: SqlColumn[Any],
+            values: Iterable[Any]) -> Iterator[RowMapping]:
+    """``stmt``'s rows where ``column`` is one of ``values``, ``IN_CHUNK`` values per
+    statement (no statement when there are none): never a whole table."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), IN_CHUNK):
+        yield from conn.execute(stmt.where(column.in_(ordered[start:start + IN_CHUNK]))
+                                ).mappings()
 
 
 def _date(value: Any) -> dt.date:
@@ -322,6 +338,12 @@ def _date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
+
+
+def _file_cases(tables: dict[str, Table]) -> set[str]:
+    """Every case number of every sheet's rows (rejected ones too: the checks read them)."""
+    return {row[t.at["case_number"]] for t in tables.values() if "case_number" in t.at
+            for row in t.rows if row[t.at["case_number"]] is not None}
 
 
 def _not_yours(country: str | None, allowed: str) -> str:
@@ -471,7 +493,7 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
         out.add("", None, "", str(exc))
         return Validated(source.name, tables, out.problems, (), out.truncated)
     report(0.8, _("checking references"))
-    existing = Existing.load(conn)
+    existing = Existing.load(conn, _file_cases(tables))
     _cross_checks(tables, existing, scope, out)
     problems = sorted(out.problems, key=lambda q: (SHEET_NAMES.index(q.sheet)
                                                    if q.sheet in SHEET_NAMES else -1,
