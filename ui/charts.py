@@ -11,10 +11,16 @@ the tooltip says so in the table below the chart.
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import altair as alt
 import pandas as pd
 
-from i18n import _
+from i18n import _, get_language
 from i18n.formats import number, percent
 from i18n.vocab import field_name
 from ui.format import dimension_label
@@ -28,6 +34,50 @@ PICK = "pick"
 # Categories with an order of their own (others: alphabetical, or by value).
 ORDERS = {"age_group": ["<18", "18–24", "25–34", "35–49", "50+", "unknown"],
           "horizon": ["6m", "12m"]}
+
+
+# --- built charts, remembered -------------------------------------------------------------
+# A warm rerun draws the same charts from the same (cached) figures again; building an
+# Altair chart (channels, layers, their schema objects) was about a quarter of such a rerun.
+# Each builder's chart is kept, keyed on the builder, the language and its arguments, a
+# frame by its columns, dtypes and a hash of its values: the same figures give the same
+# chart object back. Nothing mutates a chart once built (Altair's methods return copies).
+BUILT_MAX = 512
+_built: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_built_lock = threading.Lock()
+C = TypeVar("C", bound=Callable[..., Any])
+
+
+def _key_part(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame):
+        return ("frame", tuple(map(str, value.columns)), tuple(map(str, value.dtypes)),
+                pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+    if isinstance(value, list | dict | set):
+        return ("repr", repr(value))
+    return value
+
+
+def remembered(builder: C) -> C:
+    @functools.wraps(builder)
+    def build(*args: Any, **kwargs: Any) -> Any:
+        try:
+            key = (builder.__name__, get_language(), tuple(_key_part(a) for a in args),
+                   tuple(sorted((k, _key_part(v)) for k, v in kwargs.items())))
+            hash(key)
+        except TypeError:  # a value pandas or Python cannot hash: build it every time
+            return builder(*args, **kwargs)
+        with _built_lock:
+            chart = _built.get(key)
+            if chart is not None:
+                _built.move_to_end(key)
+                return chart
+        chart = builder(*args, **kwargs)
+        with _built_lock:
+            _built[key] = chart
+            while len(_built) > BUILT_MAX:
+                _built.popitem(last=False)
+        return chart
+    return build  # type: ignore[return-value]
 
 
 def value_format(kind: str) -> str:
@@ -48,6 +98,7 @@ def _title(title: str, unit: str, subtitle: str = "") -> alt.TitleParams:
     return alt.TitleParams(f"{title} ({unit})", anchor="start")
 
 
+@remembered
 def bars(frame: pd.DataFrame, field: str, *, title: str, unit: str, colour: bool = True,
          horizontal: bool = True, value_format: str = ",.0f", subtitle: str = "",
          sort_by_value: bool = True, select: bool = False) -> alt.Chart:
@@ -80,6 +131,7 @@ def bars(frame: pd.DataFrame, field: str, *, title: str, unit: str, colour: bool
     return chart.properties(height=alt.Step(22) if horizontal else 300)
 
 
+@remembered
 def stacked_periods(frame: pd.DataFrame, field: str, *, title: str, unit: str,
                     subtitle: str = "") -> alt.Chart:
     """Values per period, stacked by ``field`` (e.g. country)."""
@@ -97,6 +149,7 @@ def stacked_periods(frame: pd.DataFrame, field: str, *, title: str, unit: str,
     ).properties(height=300)
 
 
+@remembered
 def cumulative_line(frame: pd.DataFrame, *, title: str, unit: str,
                     targets: pd.DataFrame | None = None, subtitle: str = "") -> alt.Chart:
     """A cumulative series over periods, with target points/line when given."""
@@ -147,6 +200,7 @@ def _order(data: pd.DataFrame, field: str, by_value: bool) -> list[str]:
     return [dimension_label(field, c) for c in codes]
 
 
+@remembered
 def grouped_bars(frame: pd.DataFrame, field: str, group: str, *, title: str, unit: str,
                  value_format: str = ",.0f", subtitle: str = "", stacked: bool = False,
                  sort_by_value: bool = False) -> alt.Chart:
@@ -171,6 +225,7 @@ def grouped_bars(frame: pd.DataFrame, field: str, group: str, *, title: str, uni
         **encoding).properties(height=alt.Step(22 if stacked else 12))
 
 
+@remembered
 def funnel(frame: pd.DataFrame, *, title: str, unit: str, subtitle: str = "") -> alt.Chart:
     """The case pipeline: one bar per step (in order) and, beside it, the share of the
     previous step that moved on and the median days the step took."""
@@ -200,6 +255,7 @@ def _funnel_note(row: pd.Series) -> str:
     return " · ".join(parts)
 
 
+@remembered
 def histogram(frame: pd.DataFrame, *, title: str, unit: str, band_title: str,
               subtitle: str = "") -> alt.Chart:
     """Counts per band (``label``, in the frame's order), bars touching like a histogram."""
@@ -214,6 +270,7 @@ def histogram(frame: pd.DataFrame, *, title: str, unit: str, band_title: str,
     ).properties(height=300)
 
 
+@remembered
 def threshold_bars(frame: pd.DataFrame, field: str, *, title: str, unit: str,
                    threshold: float, threshold_label: str, value_format: str = ".2f",
                    colour: bool = False, subtitle: str = "") -> alt.LayerChart:
@@ -231,6 +288,7 @@ def threshold_bars(frame: pd.DataFrame, field: str, *, title: str, unit: str,
     return alt.layer(chart, rule, text, title=heading)
 
 
+@remembered
 def traffic_lights(frame: pd.DataFrame, row: str, column: str, *, title: str,
                    subtitle: str = "") -> alt.Chart:
     """A table of coloured cells: ``status`` (on track / at risk / off track / unknown)
