@@ -101,10 +101,12 @@ def main() -> None:
 def run() -> None:
     """One script run: every figure it shows is read from one snapshot of the database
     (ui.data.page_run), closed when the run ends, however it ends."""
+    from ui import memory
     from ui.data import page_run
 
     with page_run():
         main()
+    memory.after_run()  # the first runs only: see ui/memory.py
 
 
 run()
