@@ -34,35 +34,11 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def prepare(beneficiaries: int) -> dict:
+def _holding(beneficiaries: int) -> int | None:
+    """The database migrated; None when it holds ``beneficiaries`` already (its analytics
+    cells brought up to date, a no-op when current), else how many it holds."""
     from sqlalchemy import func, select
 
-    from data_access import analytics, db, demo
-    from data_access.models import AnalyticsState, Beneficiary
-
-    url = _url()
-    db.upgrade(url)
-    with db.get_engine(url).connect() as conn:
-        count = conn.execute(select(func.count()).select_from(Beneficiary)).scalar_one()
-        state = conn.execute(select(AnalyticsState.dirty)).scalar()
-    del state
-    if count == beneficiaries:
-        analytics.refresh(url)  # a no-op when the cells are current
-        return {"loaded": False}
-    started = time.perf_counter()
-    if count:
-        demo.clear(url)
-    demo.load(url, demo.generate(beneficiaries, 2015), progress=lambda _line: None)
-    return {"loaded": True, "seconds": time.perf_counter() - started}
-
-
-def copy(beneficiaries: int, source: str) -> dict:
-    """PostgreSQL: reused when it holds ``beneficiaries`` already, else replaced by a copy of
-    the SQLite demo database ``source`` of that size (``benchmarks.copy_db``: the same rows
-    and current analytics cells, without generating and rebuilding them again)."""
-    from sqlalchemy import func, select
-
-    from benchmarks import copy_db
     from data_access import analytics, db
     from data_access.models import Beneficiary
 
@@ -71,10 +47,35 @@ def copy(beneficiaries: int, source: str) -> dict:
     with db.get_engine(url).connect() as conn:
         count = conn.execute(select(func.count()).select_from(Beneficiary)).scalar_one()
     if count == beneficiaries:
-        analytics.refresh(url)  # a no-op when the cells are current
+        analytics.refresh(url)
+        return None
+    return int(count)
+
+
+def prepare(beneficiaries: int) -> dict:
+    """Demo data of this size, made with ``demo-data``'s generator unless already there."""
+    from data_access import demo
+
+    count = _holding(beneficiaries)
+    if count is None:
         return {"loaded": False}
     started = time.perf_counter()
-    copy_db.copy(source, url, progress=lambda _line: None)
+    if count:
+        demo.clear(_url())
+    demo.load(_url(), demo.generate(beneficiaries, 2015), progress=lambda _line: None)
+    return {"loaded": True, "seconds": time.perf_counter() - started}
+
+
+def copy(beneficiaries: int, source: str) -> dict:
+    """PostgreSQL: reused when it holds ``beneficiaries`` already, else replaced by a copy of
+    the SQLite demo database ``source`` of that size (``benchmarks.copy_db``: the same rows
+    and current analytics cells, without generating and rebuilding them again)."""
+    from benchmarks import copy_db
+
+    if _holding(beneficiaries) is None:
+        return {"loaded": False}
+    started = time.perf_counter()
+    copy_db.copy(source, _url(), progress=lambda _line: None)
     return {"loaded": True, "seconds": time.perf_counter() - started, "copied": True}
 
 

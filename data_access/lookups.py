@@ -26,14 +26,15 @@ from data_access.models import Assistance, Beneficiary
 MAX_COUNTRIES = 1000
 
 
-def countries_present(session: Session) -> list[str]:
-    """Countries that have at least one beneficiary the scope lets the viewer see."""
+def countries_present(session: Session, model: type = Beneficiary) -> list[str]:
+    """Countries that have at least one row of ``model`` (a country-scoped table with an
+    index led by ``country``; beneficiaries by default) the scope lets the viewer see."""
     found: list[str] = []
     after: str | None = None
     while len(found) < MAX_COUNTRIES:
-        query = select(func.min(Beneficiary.country))
+        query = select(func.min(model.country))  # type: ignore[attr-defined]
         if after is not None:
-            query = query.where(Beneficiary.country > after)
+            query = query.where(model.country > after)  # type: ignore[attr-defined]
         after = session.execute(query).scalar()
         if after is None:
             break

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 import metrics
 from data_access import models
+from data_access.lookups import countries_present
 from data_access.scope import Scope
 from i18n import N_, _
 from i18n.formats import month
@@ -391,34 +392,19 @@ TIMESTAMPED = (models.Beneficiary, models.Assistance, models.Cooperative,
                models.CapacityActivity)
 
 
-def _countries(session: Session, model: type) -> list[str]:
-    """The distinct countries of a table, one index seek each (a skip scan by hand)."""
-    found: list[str] = []
-    query = select(func.min(model.country))  # type: ignore[attr-defined]
-    country = session.execute(query).scalar()
-    while country is not None:
-        found.append(country)
-        country = session.execute(
-            query.where(model.country > country)).scalar()  # type: ignore[attr-defined]
-    return found
-
-
 def data_as_of(session: Session) -> dt.datetime:
     """The latest ``updated_at`` the viewer's scope can see (now, for an empty database).
 
     Each table's maximum is read from its ``(country, updated_at)`` index (migration 0006)
     with one probe per country (``max(updated_at) WHERE country = c``: a seek to the end
-    of that country's part of the index, on SQLite and PostgreSQL alike). The countries
-    are the scope's, or for an unscoped session found with the same index, one seek each
-    (``min(country) WHERE country > previous``). A single query over every country reads
-    the whole index on PostgreSQL (~0.2 s per table at 1M).
+    of that country's part of the index, on SQLite and PostgreSQL alike), the countries
+    found by ``lookups.countries_present`` on the same index (one seek each; the scope
+    limits them like any query). A single query over every country reads the whole index
+    on PostgreSQL (~0.2 s per table at 1M).
     """
-    scope = session.info.get("scope")
     latest: list[dt.datetime] = []
     for model in TIMESTAMPED:
-        countries = sorted(scope.countries) if scope is not None and \
-            scope.countries is not None else _countries(session, model)
-        for country in countries:
+        for country in countries_present(session, model):
             value = session.execute(select(func.max(model.updated_at))
                                     .where(model.country == country)).scalar()
             if isinstance(value, str):  # SQLite may hand back text

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from data_access.importing.validate import Table as Parsed
-from data_access.importing.validate import Validated, rows_in
+from data_access.importing.validate import Validated, file_cases, rows_in
 from data_access.models import (
     Assistance,
     Attendance,
@@ -150,16 +150,6 @@ def _case_ids(conn: Connection, cases: Collection[str]) -> dict[str, tuple[int, 
 
 def _ids(cases: dict[str, tuple[int, str]]) -> set[int]:
     return {bid for bid, _country in cases.values()}
-
-
-def file_cases(validated: Validated) -> set[str]:
-    """The case number of every valid row of every sheet that names one."""
-    cases: set[str] = set()
-    for t in validated.tables.values():
-        if "case_number" in t.at:
-            at = t.at["case_number"]
-            cases.update(str(r[at]) for r in t.valid_rows() if r[at] is not None)
-    return cases
 
 
 BEN_COLUMNS = ("country", "region", "sex", "birth_date", "birth_year", "household_size",
@@ -378,7 +368,7 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
     for index, (name, step) in enumerate(steps):
         report(0.82 + 0.04 * index, _("writing {sheet}").format(sheet=name))
         step()
-    cases = _case_ids(conn, file_cases(validated))
+    cases = _case_ids(conn, file_cases(validated.tables, valid_only=True))
     fact_steps: list[tuple[str, Callable[[], None]]] = [
         ("assistance", lambda: _assistance(conn, tables["assistance"], counts["assistance"],
                                            cases)),
@@ -406,7 +396,7 @@ def touched(conn: Connection, validated: Validated) -> Touched:
     members' cells are recomputed too, should a cube ever read a cooperative's values).
     Capacity-building and targets rows belong to no beneficiary. Keep this a superset of
     what ``apply`` writes: a beneficiary missing here keeps stale cells."""
-    cases = file_cases(validated)
+    cases = file_cases(validated.tables, valid_only=True)
     coops: set[int] = set()
     t = validated.tables.get("cooperatives")
     if t is not None and t.rows:

@@ -340,10 +340,16 @@ def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value))
 
 
-def _file_cases(tables: dict[str, Table]) -> set[str]:
-    """Every case number of every sheet's rows (rejected ones too: the checks read them)."""
-    return {row[t.at["case_number"]] for t in tables.values() if "case_number" in t.at
-            for row in t.rows if row[t.at["case_number"]] is not None}
+def file_cases(tables: dict[str, Table], *, valid_only: bool = False) -> set[str]:
+    """The case numbers the sheets name: of every row (the cross-checks read rejected rows
+    too), or of the valid rows only (what ``apply`` writes)."""
+    cases: set[str] = set()
+    for t in tables.values():
+        if "case_number" in t.at:
+            at = t.at["case_number"]
+            rows = t.valid_rows() if valid_only else t.rows
+            cases.update(str(r[at]) for r in rows if r[at] is not None)
+    return cases
 
 
 def _not_yours(country: str | None, allowed: str) -> str:
@@ -493,7 +499,7 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
         out.add("", None, "", str(exc))
         return Validated(source.name, tables, out.problems, (), out.truncated)
     report(0.8, _("checking references"))
-    existing = Existing.load(conn, _file_cases(tables))
+    existing = Existing.load(conn, file_cases(tables))
     _cross_checks(tables, existing, scope, out)
     problems = sorted(out.problems, key=lambda q: (SHEET_NAMES.index(q.sheet)
                                                    if q.sheet in SHEET_NAMES else -1,
