@@ -71,12 +71,16 @@ class Filters:
         """The same dates one year earlier (29 February becomes 28 February)."""
         return self.with_period(_minus_year(self.start), _minus_year(self.end))
 
-    def describe(self) -> str:
-        """The filters in words (current language), for chart captions and export footers."""
+    def describe(self, granularity: bool = True) -> str:
+        """The filters in words (current language), for chart captions and export footers;
+        ``granularity=False`` leaves out "by quarter" (a chart without a time axis)."""
         where = (", ".join(country_name(c) for c in self.countries)
                  if self.countries else _("all countries"))
+        text = f"{where}; {date(self.start)} – {date(self.end)}"
+        if not granularity:
+            return text
         by = {"month": _("by month"), "quarter": _("by quarter"), "year": _("by year")}
-        return f"{where}; {date(self.start)} – {date(self.end)}; {by[self.granularity]}"
+        return f"{text}; {by[self.granularity]}"
 
     def slug(self) -> str:
         """A short text for file names, e.g. MA-SN_2016-01-01_2016-12-31."""

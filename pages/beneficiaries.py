@@ -85,8 +85,8 @@ if chosen:
         countries=", ".join(country_label(c) for c in chosen))
 else:
     regions = regions.sort_values("value", ascending=False).head(TOP)
-    where = _("The {n} largest regions of every country; click a country above for all of "
-              "its regions").format(n=TOP)
+    where = _("The {n} largest regions, all countries together; click a country above "
+              "for all of its regions").format(n=TOP)
 page.chart(charts.grouped_bars(regions, "region", "country", stacked=True, sort_by_value=True,
                                title=_("Returnees assisted by region of return"),
                                unit=RETURNEES, subtitle=where),

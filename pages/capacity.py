@@ -35,7 +35,8 @@ st.subheader(_("People reached"))
 left, right = st.columns(2)
 with left:
     reached = data.figure("CAP-2", f, ("country", "period"))
-    page.chart(charts.stacked_periods(reached, "country", unit=PEOPLE,
+    page.chart(charts.stacked_periods(reached, "country", unit=PEOPLE, filters=f,
+                                      through=data.data_as_of().date(),
                                       title=_("People reached by country and period")),
                reached, REACHED, f, "people_reached_by_country_and_period")
 with right:

@@ -21,7 +21,8 @@ MEMBER = _("cooperative member")
 
 st.subheader(_("Formed"))
 per_period = data.figure("COOP-1", f, ("country", "period"))
-page.chart(charts.stacked_periods(per_period, "country", unit=FORMED,
+page.chart(charts.stacked_periods(per_period, "country", unit=FORMED, filters=f,
+                                  through=data.data_as_of().date(),
                                   title=_("Cooperatives legally registered, by period")),
            per_period, REGISTERED, f, "cooperatives_by_period")
 left, right = st.columns(2)
@@ -59,7 +60,10 @@ page.chart(charts.bars(vulnerable, "vulnerability", colour=False, unit=MEMBERS,
 st.subheader(_("Status and list"))
 status = data.derived("cooperatives_by_status", f)
 page.chart(charts.bars(status, "status", colour=False, unit=FORMED,
-                       title=_("Cooperatives formed by the end of the period, by status")),
+                       title=_("Cooperatives formed by the end of the period, by status"),
+                       subtitle=_("Every cooperative registered (or started) by the end of "
+                                  "the period, whatever its status; the “Cooperatives "
+                                  "formed” card counts those registered in the period")),
            status, _("cooperative"), f, "cooperatives_by_status")
 # Only the rows shown are read (by country and name) and formatted on each run, with the
 # count of the whole list; the downloads read and format the whole list when clicked.

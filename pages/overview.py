@@ -39,7 +39,8 @@ with left:
                cumulative, ASSISTED, f, "returnees_assisted_cumulative")
 with right:
     by_country = data.figure("BEN-2", f, ("country", "period"))
-    page.chart(charts.stacked_periods(by_country, "country",
+    page.chart(charts.stacked_periods(by_country, "country", filters=f,
+                                      through=data.data_as_of().date(),
                                       title=_("Returnees assisted by country and period"),
                                       unit=_(assisted.unit)),
                by_country, ASSISTED, f, "returnees_assisted_by_country")

@@ -78,7 +78,7 @@ with left:
                wait, ASSISTED, f, "time_to_assistance_by_country")
 with right:
     trend = data.figure("ASS-3", f, ("period",))
-    page.chart(charts.bars(trend, "period", colour=False, horizontal=False,
-                           sort_by_value=False, unit=WAIT,
-                           title=_("Median time to assistance, by period of delivery")),
+    page.chart(charts.period_bars(trend, f, kind="days", unit=WAIT,
+                                  through=data.data_as_of().date(),
+                                  title=_("Median time to assistance, by period of delivery")),
                trend, ASSISTED, f, "time_to_assistance_by_period")

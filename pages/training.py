@@ -42,9 +42,8 @@ with left:
                completion, ENROLMENT, f, "training_completion_by_kind")
 with right:
     trend = data.figure("TRN-1", f, ("period",))
-    page.chart(charts.bars(trend, "period", colour=False, horizontal=False,
-                           sort_by_value=False, unit=TRAINED,
-                           title=_("Returnees who completed training, by period")),
+    page.chart(charts.period_bars(trend, f, unit=TRAINED, through=data.data_as_of().date(),
+                                  title=_("Returnees who completed training, by period")),
                trend, TRAINEE, f, "returnees_trained_by_period")
 table = data.figure("TRN-3", f, ("kind", "country"))
 page.table(page.formatted(table, ["kind", "country"], {
@@ -56,7 +55,7 @@ st.subheader(_("Psychosocial coaching"))
 st.caption(_("Coaching by psychosocial professionals, a first for the programme."))
 coaching = data.figure("TRN-1", f, ("kind", "period"))
 coaching = coaching[coaching["kind"] == "psychosocial_coaching"]
-page.chart(charts.bars(coaching, "period", colour=False, horizontal=False,
-                       sort_by_value=False, unit=TRAINED,
-                       title=_("Returnees who completed psychosocial coaching, by period")),
+page.chart(charts.period_bars(coaching, f, unit=TRAINED, through=data.data_as_of().date(),
+                              title=_("Returnees who completed psychosocial coaching, by "
+                                      "period")),
            coaching, _("returnee coached"), f, "psychosocial_coaching_by_period")

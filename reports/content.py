@@ -85,15 +85,16 @@ class ChartSpec:
             return (self.field, "period")
         return (self.field,) if self.field else ()
 
-    def build(self, frame: pd.DataFrame, targets: pd.DataFrame | None = None
-              ) -> alt.TopLevelMixin:
+    def build(self, frame: pd.DataFrame, targets: pd.DataFrame | None = None, *,
+              filters: Filters) -> alt.TopLevelMixin:
         """The chart, with the same ``ui.charts`` builder the pages use (current language)."""
         spec = catalogue.get(self.code)
         title, unit = _(self.title), _(spec.unit)
         if self.draw == "cumulative":
             return charts.cumulative_line(frame, title=title, unit=unit, targets=targets)
         if self.draw == "stacked":
-            return charts.stacked_periods(frame, self.field, title=title, unit=unit)
+            return charts.stacked_periods(frame, self.field, title=title, unit=unit,
+                                          filters=filters)
         return charts.bars(frame, self.field, title=title, unit=unit,
                            colour=self.colour,
                            value_format=".0%" if spec.kind == "rate" else ",.0f")
@@ -332,7 +333,7 @@ def _chart(source: FigureSource, spec: ChartSpec, filters: Filters,
             frame[dim] = frame[dim].astype(object).where(frame[dim].notna(), "unknown")
     values = pd.to_numeric(frame["value"], errors="coerce") if "value" in frame else None
     drawable = values is not None and bool((values.fillna(0) != 0).any())
-    chart = spec.build(frame, target_points) if drawable else None
+    chart = spec.build(frame, target_points, filters=f) if drawable else None
     return ChartItem(spec.name, _(spec.title), chart, frame, _(spec.what))
 
 

@@ -20,8 +20,10 @@ def header(title: str, question: str) -> None:
     st.markdown(f"*{question}*")
 
 
-def caption(filters: Filters, extra: str = "") -> str:
-    text = _("Showing {filters}").format(filters=filters.describe())
+def caption(filters: Filters, extra: str = "", *, by_period: bool = True) -> str:
+    """"Showing <filters>"; ``by_period=False`` for a chart or table without a time axis
+    (it does not say "by quarter")."""
+    text = _("Showing {filters}").format(filters=filters.describe(by_period))
     return f"{text}. {extra}" if extra else text
 
 
@@ -63,11 +65,14 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
         event = st.altair_chart(shown, width="stretch", on_select="rerun", key=key,
                                 selection_mode=PICK)
         picked = list(event.selection.get(PICK) or []) if event is not None else []
-    hidden = (frame.get("value_note", pd.Series(dtype=str)) != "").sum()
-    st.caption(caption(filters, ngettext("{n} small figure hidden to protect privacy",
-                                         "{n} small figures hidden to protect privacy",
-                                         int(hidden)).format(n=int(hidden))
-                       if hidden else ""))
+    notes = frame.get("value_note", pd.Series(dtype=str)).fillna("")
+    hidden = int((notes != "").sum())
+    marks = ", ".join(f"“{n}”" for n in sorted(set(notes) - {""}))
+    st.caption(caption(filters, ngettext(
+        "{n} small figure hidden to protect privacy: marked {marks} on the chart",
+        "{n} small figures hidden to protect privacy: marked {marks} on the chart",
+        hidden).format(n=hidden, marks=marks) if hidden else "",
+        by_period=any(c in frame for c in ("period", "period_start"))))
     from ui.exports import chart_downloads  # PNG/SVG of exactly this chart (issue 6)
 
     chart_downloads(chart, frame, filters, name or what)
