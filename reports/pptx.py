@@ -2,7 +2,8 @@
 
 A title slide; per section one slide with its chart as an image, its figures as a native
 table and its narrative beside them; the logframe (when there is one) as a native table
-with traffic lights after the headline slide. Speaker notes carry the filters in words,
+with traffic lights after the headline slide, on as many slides as it takes ("continued":
+no row is dropped). Speaker notes carry the filters in words,
 the "data as of" time and the suppression rule; a footer line on every slide names the
 source. Call ``build`` in the report's language (``with i18n.language(...)``): the
 section texts come translated in the report, the slide furniture is translated here.
@@ -201,22 +202,45 @@ def _tiles(slide: Any, section: Section, top: int) -> int:
     return int(top + height * rows + Inches(0.1))
 
 
-def _logframe_slide(prs: Any, report: Report, number: int) -> None:
+# Data rows of a table on one slide (10 pt, an indicator title may take two lines): a
+# longer table continues on the next slide, header repeated, so no row is ever dropped.
+ROWS_PER_SLIDE = 12
+
+
+def pages(rows: list[list[str]], per_slide: int = ROWS_PER_SLIDE) -> list[list[list[str]]]:
+    """A table (header first) cut into slides of at most ``per_slide`` data rows, each
+    with the header; every data row is on exactly one slide, in order."""
+    header, body = rows[0], rows[1:]
+    return [[header, *body[i:i + per_slide]] for i in range(0, max(1, len(body)), per_slide)]
+
+
+def _logframe_slides(prs: Any, report: Report, number: int) -> int:
+    """The logframe on as many slides as it needs; returns how many."""
     frame = report.logframe
     assert frame is not None
-    slide = prs.slides.add_slide(prs.slide_layouts[5])
-    _title(slide, _("Progress against logframe targets"),
-           _("Achieved = (actual − baseline) ÷ (target − baseline); on track ≥ 90 %, "
-             "at risk 60–90 %, off track < 60 %"))
-    rows = [list(frame.columns)] + [[str(v) for v in row] for row in frame.itertuples(
-        index=False)]
-    rows = rows[:16]  # one slide; the PDF and the page show every row
+    rows = [[str(c) for c in frame.columns]] + [
+        ["" if v is None else str(v) for v in row] for row in frame.itertuples(index=False)]
     widths = [3.2 if c == _("Indicator") else 1.2 for c in frame.columns]
     status = list(frame.columns).index(_("Status")) if _("Status") in frame.columns else None
-    _table(slide, rows, MARGIN, Inches(1.55), WIDTH - 2 * MARGIN, widths, size=10,
-           status_column=status)
-    _footer(slide, report, number)
-    _notes(slide, report, [_("Logframe: every target with its actual value and progress.")])
+    chunks = pages(rows)
+    heading = _("Progress against logframe targets")
+    for i, chunk in enumerate(chunks):
+        slide = prs.slides.add_slide(prs.slide_layouts[5])
+        title = heading if i == 0 else _("{title} (continued, {n} of {total})").format(
+            title=heading, n=i + 1, total=len(chunks))
+        _title(slide, title,
+               _("Achieved = (actual − baseline) ÷ (target − baseline); on track ≥ 90 %, "
+                 "at risk 60–90 %, off track < 60 %"))
+        _table(slide, chunk, MARGIN, Inches(1.55), WIDTH - 2 * MARGIN, widths, size=10,
+               status_column=status)
+        _footer(slide, report, number + i)
+        _notes(slide, report, [_("Logframe: every target with its actual value and "
+                                 "progress."),
+                               _("Rows {first}–{last} of {rows}.").format(
+                                   first=i * ROWS_PER_SLIDE + 1,
+                                   last=i * ROWS_PER_SLIDE + len(chunk) - 1,
+                                   rows=len(rows) - 1)])
+    return len(chunks)
 
 
 def build(report: Report) -> bytes:
@@ -250,8 +274,7 @@ def build(report: Report) -> bytes:
         _section_slide(prs, report, section, images, number)
         number += 1
         if section.key == "headline" and report.logframe is not None:
-            _logframe_slide(prs, report, number)
-            number += 1
+            number += _logframe_slides(prs, report, number)
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()
