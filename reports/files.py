@@ -5,14 +5,13 @@ name, the period, the countries, the filters in words, the "data as of" time and
 aggregate-only (donor) viewer — the suppression rule. Where it goes:
 
 - PNG/SVG: extra subtitle lines under the chart's own title.
-- XLSX: the first rows of the sheet (bold title, the source lines, a blank row), then the
-  table with its header; the panes are frozen under the header.
-- CSV: the source lines first, each starting with ``#``, then the header row and the data.
-  Decision: a CSV must say what it is when it travels alone (there is no sidecar for a
-  single download), and ``#`` comment lines are the usual machine-readable compromise:
-  ``pandas.read_csv(path, comment="#")``, R ``read.csv(comment.char="#")``; a spreadsheet
-  shows them as rows above the table. Data cells never start with ``#`` (they would be
-  neutralised like formulas, see ``safe_text``).
+- XLSX: the table on the first sheet, its header on row 1 (panes frozen under it), figures
+  as numbers with number formats (``typed``: percentages as fractions shown as %); the
+  bold title and the source lines on a sheet of its own, "Source".
+- CSV: the header on the first line, then the data, nothing else (Excel, pandas and R
+  read it as it is). Its provenance is its file name: what, countries, period
+  (``file_name``); the source lines, "data as of" and the suppression rule are in the
+  XLSX of the same table. Data cells never start with ``#`` (see ``safe_text``).
 
 Spreadsheet hygiene: a text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab/CR) is
 written as text: in CSV prefixed with ``'`` (OWASP CSV injection advice; ``#`` too, so no
@@ -262,11 +261,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def table_csv(frame: pd.DataFrame, lines: list[str] | None = None) -> bytes:
-    """UTF-8 CSV (with BOM, so spreadsheets read the accents) after ``#`` source lines."""
+def table_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with BOM, so spreadsheets read the accents): the header row on the first
+    line, then the data. Where it comes from is in the file name (what, countries, period:
+    ``file_name``); the XLSX download of the same table has the full source on a sheet of
+    its own."""
     out = io.StringIO()
-    for line in lines or []:
-        out.write(f"# {line}\n")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([safe_text(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
@@ -274,9 +274,71 @@ def table_csv(frame: pd.DataFrame, lines: list[str] | None = None) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+# --- figures written as text by the pages, back to numbers ---------------------------------
+# The pages' tables hold figures formatted for people in the viewer's language ("1,234",
+# "94.9%", "€1,200", "12 days"; French "1 234", "94,9 %", "1 200 €", "12 jours"). A
+# spreadsheet needs numbers: each such text becomes the number it shows (a percentage as
+# a fraction) with an Excel number format that shows it the same way. Anything else
+# ("<5", "hidden", "–", names, codes, "Dec 2016") stays text.
+
+SPACES = " \u00a0\u202f"
+
+
+def _number_pattern() -> str:
+    """A number as ``i18n.formats`` writes it in the current language (no leading zeros:
+    a code like "007" is not a number; grouped or not)."""
+    symbols = vega_locale()["number"]
+    decimal = re.escape(symbols["decimal"])
+    group = "," if symbols["thousands"] == "," else f"[{re.escape(symbols['thousands'])}{SPACES}]"
+    return (rf"(?P<sign>[-\u2212])?(?P<int>0|[1-9]\d{{0,2}}(?:{group}\d{{3}})+|[1-9]\d*)"
+            rf"(?:{decimal}(?P<frac>\d+))?")
+
+
+def typed(value: Any) -> tuple[Any, str | None]:
+    """``value`` as a spreadsheet should hold it: (number, Excel number format) for a
+    figure formatted by ``i18n.formats`` (count, decimal, percentage, euros, days), else
+    (value, None)."""
+    if not isinstance(value, str):
+        return value, None
+    text = value.strip()
+    if not text or len(text) > 40:
+        return value, None
+    days = re.escape(_("{number} days")).replace(re.escape("{number}"), "(?P<n>.+)")
+    kind = "number"
+    found_days = re.fullmatch(days, text)
+    if found_days:
+        text, kind = found_days.group("n"), "days"
+    elif text.endswith("%"):
+        text, kind = text[:-1].rstrip(SPACES), "percent"
+    elif text.startswith("€"):
+        text, kind = text[1:].lstrip(SPACES), "money_before"
+    elif text.endswith("€"):
+        text, kind = text[:-1].rstrip(SPACES), "money_after"
+    found = re.fullmatch(_number_pattern(), text)
+    if found is None:
+        return value, None
+    integer = re.sub(r"\D", "", found.group("int"))
+    frac = found.group("frac") or ""
+    number: float = float(f"{integer}.{frac}") if frac else int(integer)
+    if found.group("sign"):
+        number = -number
+    places = "." + "0" * len(frac) if frac else ""
+    if kind == "percent":
+        return round(number / 100, len(frac) + 2), f"0{places}%"
+    if kind == "money_before":
+        return number, f'"€"#,##0{places}'
+    if kind == "money_after":
+        return number, f'#,##0{places} "€"'
+    if kind == "days":
+        return number, f'#,##0{places} "{_("days")}"'
+    return number, f"#,##0{places}"
+
+
 def table_xlsx(frame: pd.DataFrame, lines: list[str] | None = None,
                title: str = "", sheet: str = "Data") -> bytes:
-    """One sheet: the title and source lines in the first rows, then the table."""
+    """Two sheets: the table (its header on the first row, figures as numbers with
+    number formats, text as text) and "Source" (the title and where the table comes
+    from)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -284,34 +346,35 @@ def table_xlsx(frame: pd.DataFrame, lines: list[str] | None = None,
     book = Workbook()
     ws = book.active
     ws.title = re.sub(r"[\[\]:*?/\\]", " ", sheet)[:31] or "Data"
-    row = 1
-    if title:
-        _text(ws.cell(row, 1), title).font = Font(bold=True, size=13)
-        row += 1
-    for line in lines or []:
-        _text(ws.cell(row, 1), line).font = Font(italic=True, color="555555")
-        row += 1
-    if row > 1:
-        row += 1  # a blank row between the source and the table
-    header = row
     for col, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(header, col)
+        cell = ws.cell(1, col)
         cell.value = str(name)
         cell.data_type = "s"
         cell.font = Font(bold=True)
-    for r, values in enumerate(frame.itertuples(index=False), start=header + 1):
+    for r, values in enumerate(frame.itertuples(index=False), start=2):
         for col, raw in enumerate(values, start=1):
-            value = _plain(raw)
+            value, number_format = typed(_plain(raw))
             cell = ws.cell(r, col)
             if isinstance(value, str):
                 cell.value = value
                 cell.data_type = "s"  # never a formula, whatever it starts with
             else:
                 cell.value = value
-    ws.freeze_panes = ws.cell(header + 1, 1)
+                if number_format:
+                    cell.number_format = number_format
+    ws.freeze_panes = ws.cell(2, 1)
     for col, name in enumerate(frame.columns, start=1):
         longest = max([len(str(name))] + [len(str(v)) for v in frame.iloc[:200, col - 1]])
         ws.column_dimensions[get_column_letter(col)].width = min(60, max(10, longest + 2))
+    source = book.create_sheet(_("Source"))
+    row = 1
+    if title:
+        _text(source.cell(row, 1), title).font = Font(bold=True, size=13)
+        row += 1
+    for line in lines or []:
+        _text(source.cell(row, 1), line).font = Font(italic=True, color="555555")
+        row += 1
+    source.column_dimensions["A"].width = 100
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -198,6 +198,7 @@ PAGES = ["pages/overview.py", "pages/beneficiaries.py", "pages/projects.py",
 
 def page_charts(url: str, monkeypatch: pytest.MonkeyPatch, path: str,
                 user: str = "demo-manager") -> list[tuple[dict[str, Any], list[pd.DataFrame]]]:
+    """Run ``path`` as ``user`` under AppTest; each chart's Vega-Lite spec and datasets."""
     import pyarrow as pa
     from streamlit.testing.v1 import AppTest
 

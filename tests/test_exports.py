@@ -71,29 +71,34 @@ def test_chart_png_and_svg_are_valid_images_that_state_their_source(export_db: s
 
 
 def test_xlsx_opens_states_its_source_and_keeps_formulas_as_text() -> None:
+    """The table's header is row 1 of the first sheet; the source is a sheet of its own
+    (issue 16: four source rows above the header kept Excel from seeing a table)."""
     frame = pd.DataFrame({"Sector": ["Trade", "=HYPERLINK(\"x\")", "@cmd"],
                           "Value": [12, 7, "<5"]})
     provenance = files.Provenance("Test programme", Filters(), AS_OF, 5)
     data = files.table_xlsx(frame, provenance.lines(1), title="Projects by sector")
-    sheet = load_workbook(io.BytesIO(data)).active
-    column_a = [c.value for c in sheet["A"]]
+    book = load_workbook(io.BytesIO(data))
+    sheet, source = book.worksheets
+    assert source.title == "Source"
+    column_a = [c.value for c in source["A"]]
     assert column_a[0] == "Projects by sector"
     assert "Source: Test programme" in column_a
     assert any(str(v).startswith("Disclosure control") for v in column_a)
-    header = column_a.index("Sector") + 1
-    assert sheet.cell(header, 2).value == "Value"
-    cell = sheet.cell(header + 2, 1)
+    assert [c.value for c in sheet[1]] == ["Sector", "Value"]
+    cell = sheet.cell(3, 1)
     assert cell.data_type == "s" and cell.value.startswith(("=", "'="))
-    assert sheet.cell(header + 1, 2).value == 12  # numbers stay numbers
+    assert sheet.cell(2, 2).value == 12  # numbers stay numbers
+    assert sheet.cell(4, 2).value == "<5" and sheet.cell(4, 2).data_type == "s"
 
 
-def test_csv_has_comment_lines_then_a_machine_readable_table() -> None:
+def test_csv_starts_with_its_header_row() -> None:
+    """Issue 16: four ``#`` lines before the header; now the header is the first line
+    and the provenance is the file name (what, countries, period)."""
     frame = pd.DataFrame({"Sector": ["Trade", "=1+1", "-2"], "Value": [12, 7, "<5"]})
-    provenance = files.Provenance("Test programme", Filters(), AS_OF)
-    data = files.table_csv(frame, provenance.lines())
+    data = files.table_csv(frame)
     text = data.decode("utf-8-sig")
-    assert text.startswith("# Source: Test programme\n")
-    back = pd.read_csv(io.BytesIO(data), comment="#", encoding="utf-8-sig")
+    assert text.splitlines()[0] == "Sector,Value"
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert list(back.columns) == ["Sector", "Value"]
     assert list(back["Sector"]) == ["Trade", "'=1+1", "'-2"]
 
@@ -113,7 +118,7 @@ def test_donor_chart_and_table_exports_show_no_small_count(export_db: str) -> No
     for section in report.sections:
         for item in section.charts:
             table = item.table()
-            csv = files.table_csv(table, lines).decode("utf-8-sig")
+            csv = files.table_csv(table).decode("utf-8-sig")
             book = load_workbook(io.BytesIO(files.table_xlsx(table, lines))).active
             values = _values(table)
             hidden_somewhere |= "<5" in values
@@ -137,7 +142,7 @@ def test_focal_point_exports_name_no_other_country(export_db: str) -> None:
     lines = report.provenance.lines()
     for section in report.sections:
         for item in section.charts:
-            csv = files.table_csv(item.table(), lines).decode("utf-8-sig")
+            csv = files.table_csv(item.table()).decode("utf-8-sig")
             assert "Morocco" not in csv and "Tunisia" not in csv
             if item.chart is not None and "country" in item.frame:
                 assert set(item.frame["country"]) == {"SN"}

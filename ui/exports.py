@@ -95,8 +95,8 @@ def table_downloads(source: pd.DataFrame | Callable[[], pd.DataFrame], filters: 
         frame = source() if callable(source) else source
         return frame, provenance.lines(hidden_cells(frame) or None)
 
-    def csv() -> bytes:
-        return files.table_csv(*whole())
+    def csv() -> bytes:  # header first; the source is in its name (and the XLSX)
+        return files.table_csv(whole()[0])
 
     def xlsx() -> bytes:
         return files.table_xlsx(*whole(), title=title[:1].upper() + title[1:],
