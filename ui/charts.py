@@ -236,9 +236,13 @@ def time_axis(frame: pd.DataFrame, filters: Filters, *, groups: tuple[str, ...] 
         dtype=str)
     grid = axis
     for group in groups:
-        values = sorted({str(v) if not pd.isna(v) else "unknown" for v in frame[group]})
+        if group not in data:
+            data[group] = pd.Series(dtype=object)
+        values = sorted({str(v) if not pd.isna(v) else "unknown" for v in data[group]})
         data[group] = [str(v) if not pd.isna(v) else "unknown" for v in data[group]]
         grid = grid.merge(pd.DataFrame({group: values}), how="cross")
+    if "value" not in data:
+        data["value"] = pd.Series(dtype=float)
     keep = ["period", *groups, "value", "value_note"]
     out = grid.merge(data[keep], on=["period", *groups], how="left")
     missing = out["value"].isna() & out["value_note"].isna()
@@ -431,7 +435,7 @@ def _legend(field: str, values: list[str]) -> alt.Legend:
     expr = " : ".join(f"datum.label == '{k}' ? '{v}'" for k, v in labels.items())
     extra = {"labelExpr": f"{expr} : datum.label"} if expr else {}
     return alt.Legend(title=None, orient="bottom", columns=min(4, max(1, len(values))),
-                      **extra)
+                      labelLimit=0, **extra)
 
 
 def _tooltip(fields: list[str], unit: str, fmt: str) -> list[alt.Tooltip]:

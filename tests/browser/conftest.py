@@ -179,7 +179,19 @@ def wait_ready(page) -> None:  # type: ignore[no-untyped-def]
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    # Streamlit scrolls inside its main block, so a "full page" screenshot is only the
+    # window: grow the window to the page's height for the picture (every chart in it),
+    # then give it back.
+    size = page.viewport_size
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                           "'[data-testid=\"stMain\"], [data-testid=\"stAppViewContainer\"]')]"
+                           ".map(e => e.scrollHeight), 0)")
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height), 12000)})
+        page.wait_for_timeout(800)  # charts re-lay out to the new size
     page.screenshot(path=str(path), full_page=True)
+    if size and height > size["height"]:
+        page.set_viewport_size(size)
     return path
 
 

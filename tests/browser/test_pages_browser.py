@@ -182,7 +182,8 @@ def check_page(page, viewer: Viewer, spec, username: str) -> None:  # type: igno
 
 def download_csv(page, stem_prefix: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """Open the Download popover of the table whose export stem starts with
-    ``stem_prefix`` and download its CSV; the parsed table (``#`` source lines dropped)."""
+    ``stem_prefix`` and download its CSV; the parsed table. The header is the file's first
+    line (issue 16) and the file name says what, where and when."""
     popover = page.locator(f'[class*="st-key-dlp-{stem_prefix}"]').first
     popover.scroll_into_view_if_needed()
     popover.get_by_role("button", name=re.compile("Download")).click()
@@ -192,11 +193,10 @@ def download_csv(page, stem_prefix: str) -> pd.DataFrame:  # type: ignore[no-unt
     with page.expect_download(timeout=PAGE_TIMEOUT_MS) as info:
         button.click()
     content = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+    assert info.value.suggested_filename.startswith(stem_prefix)
     page.keyboard.press("Escape")
-    source = [line for line in content.splitlines() if line.startswith("# ")]
-    assert any(line.startswith("# Source:") for line in source), content[:500]
-    body = "\n".join(line for line in content.splitlines() if not line.startswith("# "))
-    return pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False)
+    assert not content.startswith("#"), content[:500]
+    return pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
 
 
 def expected_grants_table(viewer: Viewer) -> pd.DataFrame:
