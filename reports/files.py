@@ -183,7 +183,8 @@ def with_source(chart: alt.TopLevelMixin, lines: list[str],
                                       **params)
     if isinstance(chart, alt.Chart | alt.LayerChart) and chart.width is alt.Undefined:
         chart = chart.properties(width=EXPORT_WIDTH)
-    if large and isinstance(chart, alt.Chart) and isinstance(chart.height, alt.Step):
+    if large and isinstance(chart, alt.Chart | alt.LayerChart) and \
+            isinstance(chart.height, alt.Step):
         chart = chart.properties(height=alt.Step(34))
     if large and isinstance(chart, alt.Chart | alt.LayerChart) and \
             not isinstance(chart.height, alt.Step):

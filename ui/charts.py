@@ -500,24 +500,31 @@ def grouped_bars(frame: pd.DataFrame, field: str, group: str, *, title: str, uni
 
 @remembered
 def funnel(frame: pd.DataFrame, *, title: str, unit: str, subtitle: str = "") -> alt.Chart:
-    """The case pipeline: one bar per step (in order) and, beside it, the share of the
-    previous step that moved on and the median days the step took. The value axis ends
-    where Vega's nice rounding of the largest bar puts it; the notes sit right of the
-    bars, in the chart's own padding (autosize takes them in)."""
+    """The case pipeline: one bar per step (in order); each step's label says, on a second
+    line, its count, the share of the previous step that moved on and the median days the
+    step took. The notes are axis labels, not marks right of the bars: Vega's "fit" sizing
+    (on a page) counts axes but not marks, so notes beside the bars were cut at the edge,
+    and the value axis had been padded by hand to make room. Now the axis ends where Vega's
+    nice rounding of the largest bar puts it."""
     data = frame.dropna(subset=["value"]).copy()
     data["note"] = [_funnel_note(row) for _index, row in data.iterrows()]
     order = list(frame["label"])
-    base = alt.Chart(data).encode(
-        y=alt.Y("label:N", title=None, sort=order, axis=_category_axis(order)),
-        x=alt.X("value:Q", title=unit, **_measure(",d")))
-    bar = base.mark_bar(color=MAIN).encode(tooltip=[
-        alt.Tooltip("label:N", title=_("Step")),
-        alt.Tooltip("value:Q", title=unit, format=",d"),
-        alt.Tooltip("share:Q", title=_("Moved on from the previous step"), format=".0%"),
-        alt.Tooltip("median_days:Q", title=_("Median days at this step"), format=",d")])
-    text = base.mark_text(align="left", dx=4, color="#333").encode(text="note:N")
-    return alt.layer(bar, text, title=_title(title, unit, subtitle)).properties(
-        height=alt.Step(34))
+    notes = dict(zip(data["label"], data["note"], strict=True))
+    cases = " : ".join(f"datum.label == {_quoted(label)} ? "
+                       f"[{_quoted(label)}, {_quoted(notes[label])}]"
+                       for label in order if label in notes)
+    axis = alt.Axis(labelLimit=0, labelExpr=f"{cases} : datum.label" if cases else
+                    "datum.label", labelLineHeight=14)
+    chart = alt.Chart(data).mark_bar(color=MAIN).encode(
+        y=alt.Y("label:N", title=None, sort=order, axis=axis),
+        x=alt.X("value:Q", title=unit, **_measure(",d")),
+        tooltip=[alt.Tooltip("label:N", title=_("Step")),
+                 alt.Tooltip("value:Q", title=unit, format=",d"),
+                 alt.Tooltip("share:Q", title=_("Moved on from the previous step"),
+                             format=".0%"),
+                 alt.Tooltip("median_days:Q", title=_("Median days at this step"),
+                             format=",d")])
+    return chart.properties(title=_title(title, unit, subtitle), height=alt.Step(40))
 
 
 def _funnel_note(row: pd.Series) -> str:
