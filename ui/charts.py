@@ -98,10 +98,20 @@ def _labelled(frame: pd.DataFrame, field: str) -> pd.DataFrame:
     return frame
 
 
+TITLE_WIDTH = 52  # characters on one line of a chart title (a half-width column)
+
+
 def _title(title: str, unit: str, subtitle: str = "") -> alt.TitleParams:
+    """The title with its unit, on as many lines as it needs (a title on one line was cut
+    with "…" in a half-width column); the subtitle likewise."""
+    text: str | list[str] = f"{title} ({unit})"
+    if len(text) > TITLE_WIDTH:
+        text = wrap(text, TITLE_WIDTH, lines=4)
+    params: dict[str, Any] = {"anchor": "start"}
     if subtitle:
-        return alt.TitleParams(f"{title} ({unit})", subtitle=subtitle, anchor="start")
-    return alt.TitleParams(f"{title} ({unit})", anchor="start")
+        params["subtitle"] = (wrap(subtitle, TITLE_WIDTH + 20, lines=4)
+                              if len(subtitle) > TITLE_WIDTH + 20 else subtitle)
+    return alt.TitleParams(text, **params)
 
 
 # --- axes ---------------------------------------------------------------------------------
