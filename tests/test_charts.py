@@ -258,3 +258,23 @@ def test_every_time_chart_of_every_page_has_every_period_in_order(
             assert set(main["period_label"]) == set(expected), (path, title)
             assert main["value"].notna().any()
     assert time_charts >= 6  # overview, capacity, cooperatives, projects, 2 × training
+
+
+def test_a_chart_caption_names_its_own_periods_or_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'by quarter' under every chart, even a bar chart by sector and the monthly
+    cumulative line: now the chart's own granularity, or none without a time axis."""
+    from ui import page
+
+    captions: list[str] = []
+    monkeypatch.setattr(page.st, "altair_chart", lambda *a, **k: None)
+    monkeypatch.setattr(page.st, "caption", captions.append)
+    monkeypatch.setattr("ui.exports.chart_downloads", lambda *a, **k: None)
+    page.chart(charts.bars(COUNT, "sector", title="T", unit="u"), COUNT, "x", YEARS)
+    monthly = pd.DataFrame({"period": ["2016-01", "2016-02"], "value": [1.0, 2.0],
+                            "value_note": ""})
+    page.chart(charts.period_bars(monthly, YEARS, title="T", unit="u"), monthly, "x", YEARS)
+    quarterly = monthly.assign(period=["2016Q1", "2016Q2"])
+    page.chart(charts.period_bars(quarterly, YEARS, title="T", unit="u"), quarterly, "x",
+               YEARS)
+    assert "by " not in captions[0]
+    assert captions[1].endswith("by month") and captions[2].endswith("by quarter")

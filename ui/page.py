@@ -68,15 +68,33 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
     notes = frame.get("value_note", pd.Series(dtype=str)).fillna("")
     hidden = int((notes != "").sum())
     marks = ", ".join(f"“{n}”" for n in sorted(set(notes) - {""}))
-    st.caption(caption(filters, ngettext(
+    extra = ngettext(
         "{n} small figure hidden to protect privacy: marked {marks} on the chart",
         "{n} small figures hidden to protect privacy: marked {marks} on the chart",
-        hidden).format(n=hidden, marks=marks) if hidden else "",
-        by_period=any(c in frame for c in ("period", "period_start"))))
+        hidden).format(n=hidden, marks=marks) if hidden else ""
+    if "period" in frame:  # "by quarter", or whatever the chart's own periods are
+        st.caption(caption(_with_periods_of(frame, filters), extra))
+    else:
+        st.caption(caption(filters, extra, by_period=False))
     from ui.exports import chart_downloads  # PNG/SVG of exactly this chart (issue 6)
 
     chart_downloads(chart, frame, filters, name or what)
     return picked
+
+
+def _with_periods_of(frame: pd.DataFrame, filters: Filters) -> Filters:
+    """``filters`` with the granularity of the frame's period labels (2016-03: month,
+    2016Q1: quarter, 2016: year): a monthly line on a page grouped by quarter says "by
+    month"."""
+    from dataclasses import replace
+
+    labels = [str(p) for p in frame["period"].dropna().head(1)]
+    if not labels:
+        return filters
+    label = labels[0]
+    granularity = ("month" if len(label) == 7 and label[4] == "-" else
+                   "quarter" if "Q" in label else "year" if label.isdigit() else None)
+    return replace(filters, granularity=granularity) if granularity else filters
 
 
 # Rows a table shows on the page; the CSV/XLSX downloads hold every row. A longer table
@@ -91,10 +109,11 @@ def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "", *,
     """Draw a table already formatted for people (labels, numbers as text where hidden).
 
     ``name`` is the stem of export file names; CSV/XLSX downloads are added here (issue 6).
-    At most ``limit`` rows (default ``TABLE_LIMIT``) are shown, with a caption saying how many of how many; the
-    downloads hold the whole table. A caller with a long table passes only the rows it
-    shows, formatted, with ``total`` (the whole table's row count) and ``full`` (builds
-    the whole formatted table; called only when a download is clicked).
+    At most ``limit`` rows (default ``TABLE_LIMIT``) are shown, with a caption saying how
+    many of how many; the downloads hold the whole table. A caller with a long table
+    passes only the rows it shows, formatted, with ``total`` (the whole table's row
+    count) and ``full`` (builds the whole formatted table; called only when a download
+    is clicked).
     """
     if frame.empty:
         empty(what, filters)
