@@ -67,11 +67,14 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
         picked = list(event.selection.get(PICK) or []) if event is not None else []
     notes = frame.get("value_note", pd.Series(dtype=str)).fillna("")
     hidden = int((notes != "").sum())
-    marks = ", ".join(f"“{n}”" for n in sorted(set(notes) - {""}))
+    marks = ", ".join(f"“{_(n) if n == 'hidden' else n}”" for n in sorted(set(notes) - {""}))
     extra = ngettext(
         "{n} small figure hidden to protect privacy: marked {marks} on the chart",
         "{n} small figures hidden to protect privacy: marked {marks} on the chart",
         hidden).format(n=hidden, marks=marks) if hidden else ""
+    if "hidden" in set(notes):
+        extra += " (" + _("“hidden”: not shown so that a small count cannot be worked out "
+                          "from a total") + ")"
     if "period" in frame:  # "by quarter", or whatever the chart's own periods are
         st.caption(caption(_with_periods_of(frame, filters), extra))
     else:
