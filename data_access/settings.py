@@ -105,7 +105,9 @@ SETTINGS: tuple[Setting, ...] = (
             "secret that signs the login cookie (32+ random characters, about 128 bits or "
             "more); required outside demo mode. Demo mode without it: a random key made "
             "once per installation, beside the database"),
-    Setting("COOKIE_EXPIRY_DAYS", "1", "days a login cookie stays valid", float),
+    Setting("COOKIE_EXPIRY_DAYS", "1",
+            "days a login cookie stays valid, fixed when it is issued (lowering it shortens "
+            "existing cookies, raising it lengthens none; 0: no re-login cookie)", float),
     Setting("SUPPRESSION_THRESHOLD", "5",
             "donor views: counts from 1 to this − 1 are shown as '<N'", _positive_int),
     Setting("SUSTAINABILITY_THRESHOLD", "0.5",
@@ -116,9 +118,12 @@ SETTINGS: tuple[Setting, ...] = (
             "programme name printed on reports and exports"),
     Setting("DEFAULT_LANGUAGE", "en", "interface language when a user has chosen none (en, fr)",
             _language),
-    Setting("LOCKOUT_ATTEMPTS", "5", "failed sign-ins before a username is locked",
+    Setting("LOCKOUT_ATTEMPTS", "5",
+            "sign-in attempts per username whose password is checked within LOCKOUT_MINUTES; "
+            "the last of them locks it", _positive_int),
+    Setting("LOCKOUT_MINUTES", "15",
+            "the window of those attempts, and minutes a locked username stays locked",
             _positive_int),
-    Setting("LOCKOUT_MINUTES", "15", "minutes a locked username stays locked", _positive_int),
 )
 
 
