@@ -13,8 +13,12 @@ button in one ``rerun_script``, as the frontend does) or pick a selectbox option
 shown text. Widget values are kept per session like the frontend's widget manager, and
 pruned to the widgets the last run drew.
 
-Not done (a browser does them; the load driver does not need them): custom components
-(the re-login cookie's ``CookieManager`` never answers, so no cookie is set), forward
+Cookies can be sent with the handshake (``Session(base, cookies={...})``), which is where
+Streamlit reads ``st.context.cookies`` from; ``Run.components()`` lists the arguments of the
+custom components a run drew (the re-login cookie's ``CookieManager`` ``set`` among them).
+
+Not done (a browser does them; the load driver does not need them): answering custom
+components (the ``CookieManager`` never answers, so no cookie is stored), forward
 message caching (no ``cached_message_hashes`` are sent, so every message comes in full),
 media and file downloads over HTTP.
 """
@@ -71,6 +75,13 @@ class Run:
                 return getattr(element, kind)
         return None
 
+    def components(self) -> list[dict]:
+        """The JSON arguments of every custom component drawn, in order."""
+        import json
+
+        return [json.loads(e.component_instance.json_args or "{}")
+                for e in self.of_type("component_instance")]
+
     def metrics(self) -> dict[str, str]:
         """KPI cards drawn: label -> shown value."""
         return {e.metric.label: e.metric.body for e in self.of_type("metric")}
@@ -94,9 +105,13 @@ class Run:
 class Session:
     """One Streamlit session on one websocket (``async with Session(base) as s``)."""
 
-    def __init__(self, base: str, timeout: float = 60.0) -> None:
+    def __init__(self, base: str, timeout: float = 60.0,
+                 cookies: dict[str, str] | None = None) -> None:
         self.url = base.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
         self.timeout = timeout
+        # Sent with the handshake, as a browser sends its cookies (st.context.cookies).
+        self.headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} \
+            if cookies else None
         self.states: dict[str, WidgetState] = {}
         self.page_hash = ""
         self.pages: list[Page] = []
@@ -107,7 +122,8 @@ class Session:
 
         self._socket = await asyncio.wait_for(
             connect(self.url, subprotocols=["streamlit"], max_size=None,
-                    open_timeout=self.timeout), self.timeout)
+                    open_timeout=self.timeout, additional_headers=self.headers),
+            self.timeout)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

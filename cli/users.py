@@ -12,7 +12,7 @@ import getpass
 import os
 import sys
 
-from data_access import audit, users
+from data_access import audit, login_sessions, users
 from data_access.settings import Settings, load_settings
 from data_access.users import UserError
 
@@ -74,6 +74,13 @@ def _done(settings: Settings, change: str, username: str, **detail: object) -> N
                  user=username, **detail)
 
 
+def _revoke(settings: Settings, username: str, reason: str) -> str:
+    """End every open session of the user (their re-login cookies stop working, and open
+    tabs are signed out at their next click)."""
+    count = login_sessions.revoke_user(settings.database_url, username, reason)
+    return f"{count} open session{'s' if count != 1 else ''} signed out"
+
+
 def _fail(exc: Exception) -> int:
     print(f"error: {exc}", file=sys.stderr)
     return 1
@@ -119,7 +126,9 @@ def _set_password(args: argparse.Namespace) -> int:
     except UserError as exc:
         return _fail(exc)
     _done(settings, "set_password", user.username)
-    print(f"password of {user.username} changed; their open sessions must sign in again")
+    ended = _revoke(settings, user.username, "password changed")
+    print(f"password of {user.username} changed; their open sessions must sign in again "
+          f"({ended})")
     return 0
 
 
@@ -130,7 +139,8 @@ def _set_disabled(args: argparse.Namespace) -> int:
     except UserError as exc:
         return _fail(exc)
     _done(settings, "disable" if args.disabled else "enable", user.username)
-    print(f"{user.username} {'disabled' if args.disabled else 'enabled'}")
+    ended = f" ({_revoke(settings, user.username, 'disabled')})" if args.disabled else ""
+    print(f"{user.username} {'disabled' if args.disabled else 'enabled'}{ended}")
     return 0
 
 
@@ -142,5 +152,5 @@ def _remove(args: argparse.Namespace) -> int:
         except UserError as exc:
             return _fail(exc)
         _done(settings, "remove", user.username)
-        print(f"removed {user.username}")
+        print(f"removed {user.username} ({_revoke(settings, user.username, 'removed')})")
     return 0

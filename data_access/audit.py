@@ -5,8 +5,9 @@ reads them back (Administration page, ``manage.py audit``). Details say what was
 (filters, row counts, which user was changed), never a beneficiary's personal data: keys
 naming personal fields are refused, so a careless caller fails loudly instead of logging them.
 
-Times are UTC (naive, as stored). The brute-force lockout counts failed sign-ins from this
-log, so it survives restarts and holds across server processes.
+Times are UTC (naive, as stored). Sign-in rows name the username as typed, normalised by
+``data_access.lockout.key`` (the lockout itself counts attempts in its own table, before the
+password is checked: ``data_access.lockout``).
 """
 
 from __future__ import annotations
@@ -104,34 +105,6 @@ def events(url: str, since: dt.date | dt.datetime | None = None, *,
     with db.session(url, _system_scope()) as session:
         return [Event(e.at, e.username, e.action, dict(e.detail or {}))
                 for e in session.scalars(stmt)]
-
-
-# --- brute force -----------------------------------------------------------------------
-
-def locked_until(url: str, username: str, attempts: int, minutes: int,
-                 now: dt.datetime | None = None) -> dt.datetime | None:
-    """When the username's lock ends, or None if it is not locked at ``now`` (UTC).
-
-    A username is locked for ``minutes`` from its ``attempts``-th failed sign-in within
-    ``minutes`` (failures before its last successful sign-in do not count). Attempts refused
-    while locked are logged as ``sign_in_locked`` and do not extend the lock.
-    """
-    now = now or utcnow()
-    window = dt.timedelta(minutes=minutes)
-    # A lock running now started at most one window ago, from failures at most one more.
-    recent = events(url, now - 2 * window, until=now, actions=(SIGN_IN, SIGN_IN_FAILED),
-                    username=username)
-    failures: list[dt.datetime] = []
-    for event in sorted(recent, key=lambda e: e.at):
-        if event.action == SIGN_IN:
-            failures = []
-        else:
-            failures.append(event.at)
-    until = None
-    for i in range(attempts - 1, len(failures)):
-        if failures[i] - failures[i - attempts + 1] <= window:
-            until = failures[i] + window
-    return until if until is not None and now < until else None
 
 
 # --- import history (shown beside the log on Administration) ---------------------------

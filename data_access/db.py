@@ -52,8 +52,10 @@ def _sqlite_begin(conn: Connection) -> None:
     commit: figures read while an import committed could mix the old and the new state.
     In WAL mode a transaction reads one snapshot, taken at its first read.
     """
-    if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-        conn.exec_driver_sql("BEGIN")
+    options = conn.get_execution_options()
+    if options.get("isolation_level") != "AUTOCOMMIT":
+        # A write of its own (``write_transaction``) takes the write lock at once.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("rrd_immediate") else "BEGIN")
 
 
 # A page run holds its read snapshot's connection until it ends (ui.data) and may open a
@@ -160,6 +162,27 @@ def _begin(sess: Session) -> None:
         # One snapshot for the whole session: a page's figures all come from the same
         # committed state, never half before and half after an import.
         sess.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+@contextmanager
+def write_transaction(url: str) -> Iterator[Connection]:
+    """A short write transaction of its own (Core, unscoped: for the system's own tables),
+    committed when the block ends.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the write lock before the first statement, so
+    concurrent writers queue on ``busy_timeout`` and each sees the others' commits.
+    PostgreSQL: READ COMMITTED, where an ``UPDATE`` or ``ON CONFLICT DO UPDATE`` of a row
+    another transaction is changing waits for it and then works on its committed version
+    (REPEATABLE READ, the sessions' level, would fail with a serialization error instead).
+    """
+    engine = get_engine(url)
+    with unavailable_on_lost_connection(url), engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="READ COMMITTED")
+        else:
+            conn.execution_options(rrd_immediate=True)
+        with conn.begin():
+            yield conn
 
 
 @contextmanager

@@ -367,3 +367,41 @@ class AnalyticsState(Base):
     settings: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     version_xact: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SignInAttempt(Base):
+    """Sign-in attempts of one username in the current lockout window (issue 15).
+
+    One row per username (normalised by ``data_access.lockout.key``), counted atomically
+    *before* the password is checked (``INSERT … ON CONFLICT DO UPDATE … RETURNING``), so
+    that concurrent attempts cannot all pass the lock: the attempt numbered above
+    LOCKOUT_ATTEMPTS in a window is refused without a password check.
+    """
+
+    __tablename__ = "sign_in_attempt"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class LoginSession(Base):
+    """One signed-in session (issue 15): what a re-login cookie points at.
+
+    The cookie holds a random session id; only its SHA-256 is stored (``id``). A session
+    signs in only while it is not revoked, has not expired (``expires_at`` was fixed when
+    it was issued) and the user's password hash is still the one it was issued under
+    (``credential``: a digest of that hash). Sign-out, a password change, disabling and
+    removing a user set ``revoked_at``; nothing ever clears it.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    credential: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))

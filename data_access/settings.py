@@ -10,8 +10,11 @@ and ``manage.py`` can refuse to start with a readable message instead of a stack
 
 from __future__ import annotations
 
+import math
 import os
+import secrets
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +23,11 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "reintegration.db"
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_SQLITE_PATH}"
-# Only ever valid in demo mode: the app refuses to start with it otherwise.
+# The public key of earlier versions: never accepted as COOKIE_KEY (anyone could sign a
+# cookie with it). Demo mode without COOKIE_KEY uses the installation key instead.
 DEMO_COOKIE_KEY = "demo-cookie-key-not-secret-change-me-0123456789abcdef"
+MIN_KEY_BITS = 128  # estimated randomness COOKIE_KEY must have (estimated_bits)
+KEY_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 class SettingsError(ValueError):
@@ -96,8 +102,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("USERS_FILE", str(PROJECT_ROOT / "data" / "users.yaml"),
             "YAML file with the dashboard's users (bcrypt hashes, roles, countries)"),
     Setting("COOKIE_KEY", None,
-            "secret that signs the login cookie (32+ characters); required outside demo mode"),
-    Setting("COOKIE_EXPIRY_DAYS", "1", "days a login cookie stays valid", float),
+            "secret that signs the login cookie (32+ random characters, about 128 bits or "
+            "more); required outside demo mode. Demo mode without it: a random key made "
+            "once per installation, beside the database"),
+    Setting("COOKIE_EXPIRY_DAYS", "1",
+            "days a login cookie stays valid, fixed when it is issued (lowering it shortens "
+            "existing cookies, raising it lengthens none; 0: no re-login cookie)", float),
     Setting("SUPPRESSION_THRESHOLD", "5",
             "donor views: counts from 1 to this − 1 are shown as '<N'", _positive_int),
     Setting("SUSTAINABILITY_THRESHOLD", "0.5",
@@ -108,9 +118,12 @@ SETTINGS: tuple[Setting, ...] = (
             "programme name printed on reports and exports"),
     Setting("DEFAULT_LANGUAGE", "en", "interface language when a user has chosen none (en, fr)",
             _language),
-    Setting("LOCKOUT_ATTEMPTS", "5", "failed sign-ins before a username is locked",
+    Setting("LOCKOUT_ATTEMPTS", "5",
+            "sign-in attempts per username whose password is checked within LOCKOUT_MINUTES; "
+            "the last of them locks it", _positive_int),
+    Setting("LOCKOUT_MINUTES", "15",
+            "the window of those attempts, and minutes a locked username stays locked",
             _positive_int),
-    Setting("LOCKOUT_MINUTES", "15", "minutes a locked username stays locked", _positive_int),
 )
 
 
@@ -133,18 +146,109 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    def check_for_serving(self) -> None:
-        """Refuse to serve the dashboard with secrets that are missing or public."""
-        if self.cookie_key is None:
+    @property
+    def installation_key_file(self) -> Path:
+        """Where demo mode keeps its cookie key: beside the SQLite database file
+        (``<database>.cookie-key``), or beside the users file for a server database."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and \
+                url.database != ":memory:":
+            database = Path(url.database)
+            return database.with_name(f"{database.name}.cookie-key")
+        return self.users_file.with_name("cookie.key")
+
+    def cookie_secret(self) -> str:
+        """The key that signs re-login cookies: COOKIE_KEY, or in demo mode without it the
+        installation's own random key (made on first use, readable by its owner only)."""
+        if self.cookie_key is not None:
+            return self.cookie_key
+        if not self.demo_mode:
             raise SettingsError("COOKIE_KEY is not set: outside demo mode set it to a random "
-                                "secret of 32+ characters (python -c 'import secrets; "
-                                "print(secrets.token_urlsafe(48))')")
-        if not self.demo_mode and self.cookie_key == DEMO_COOKIE_KEY:
-            raise SettingsError("COOKIE_KEY is the public demo key: outside demo mode set it "
-                                "to your own random secret of 32+ characters")
+                                f"secret of 32+ characters ({KEY_HINT})")
+        return installation_key(self.installation_key_file)
+
+    def check_for_serving(self) -> None:
+        """Refuse to serve the dashboard with secrets that are missing, public or weak."""
+        if self.cookie_key is None:
+            self.cookie_secret()  # outside demo mode: refused; demo mode: made if missing
+            return
+        if self.cookie_key == DEMO_COOKIE_KEY:
+            raise SettingsError("COOKIE_KEY is the public demo key: set it to your own "
+                                f"random secret ({KEY_HINT}), or leave it unset in demo mode")
         if len(self.cookie_key) < 32:
             raise SettingsError("COOKIE_KEY is shorter than 32 characters: use a longer "
-                                "random secret")
+                                f"random secret ({KEY_HINT})")
+        bits = estimated_bits(self.cookie_key)
+        if bits < MIN_KEY_BITS:
+            raise SettingsError(f"COOKIE_KEY has too little randomness (about {bits:.0f} bits "
+                                f"estimated, {MIN_KEY_BITS} needed; repeated or patterned "
+                                f"characters count once): use a random secret ({KEY_HINT})")
+
+
+def estimated_bits(key: str) -> float:
+    """A cautious estimate of a key's randomness in bits.
+
+    The key is reduced to its shortest repeating unit ("abcabc…" counts as "abc"), whose
+    length times the Shannon entropy of its own characters is the estimate: one repeated
+    character gives 0; 64 characters of ``secrets.token_urlsafe(48)`` about 330.
+    """
+    n = len(key)
+    unit = key
+    for period in range(1, n // 2 + 1):
+        if all(key[i] == key[i % period] for i in range(period, n)):
+            unit = key[:period]
+            break
+    counts = Counter(unit)
+    size = len(unit)
+    entropy = -sum(c / size * math.log2(c / size) for c in counts.values()) if size else 0.0
+    return max(0.0, entropy * size)
+
+
+def installation_key(path: Path) -> str:
+    """The key in ``path``, made there first if it does not exist (mode 0600; created
+    atomically, so processes starting together agree on one key)."""
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, (secrets.token_urlsafe(48) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # fails if another process made it first: keep theirs
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return _read_key(path)
+    except OSError as exc:
+        raise SettingsError(f"cannot create the cookie key file {path} ({exc.strerror}): "
+                            "make its folder writable, or set COOKIE_KEY") from exc
+
+
+def _read_key(path: Path) -> str:
+    try:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise SettingsError(f"cannot read the cookie key file {path} ({exc.strerror}): "
+                            "fix its permissions, or set COOKIE_KEY") from exc
+    if len(key) < 32 or estimated_bits(key) < MIN_KEY_BITS:
+        raise SettingsError(f"the cookie key file {path} does not hold a random key: delete "
+                            "it (a new one is made at the next start; everyone signs in "
+                            "again)")
+    return key
 
 
 def _raw_values(environ: Mapping[str, str]) -> dict[str, str]:
@@ -192,8 +296,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if demo is None:
         demo = url == DEFAULT_DATABASE_URL
     cookie_key = parsed["COOKIE_KEY"]
-    if cookie_key is None and demo:
-        cookie_key = DEMO_COOKIE_KEY
     return Settings(
         database_url=url,
         demo_mode=demo,

@@ -45,6 +45,7 @@ HOSTILE = [
 ]
 HOSTILE_IDS = ["or-true", "drop", "delete", "script", "img", "markdown", "bidi", "unicode",
                "format", "long"]
+KEY = "Zq3v8N0pQe_r1L7xYc2uKfWm5sHbTj9aGd4oVn6iEyXw"  # a random cookie key, test only
 
 
 # --- an import while users read ----------------------------------------------------------
@@ -165,7 +166,7 @@ def test_a_users_file_that_is_not_yaml(monkeypatch, tmp_path, demo_env) -> None:
     users = tmp_path / "users.yaml"
     users.write_text("credentials: {usernames: [unclosed\n")
     message = _refused(_app(monkeypatch, **{**demo_env, "USERS_FILE": str(users),
-                                            "DEMO_MODE": "false", "COOKIE_KEY": "k" * 40}))
+                                            "DEMO_MODE": "false", "COOKIE_KEY": KEY}))
     assert "is not valid YAML" in message and "manage.py users" in message
 
 
@@ -178,7 +179,7 @@ def test_a_users_file_that_is_not_yaml_in_demo_mode(monkeypatch, tmp_path, demo_
 
 def test_a_missing_users_file_outside_demo_mode(monkeypatch, tmp_path, demo_env) -> None:  # type: ignore[no-untyped-def]
     message = _refused(_app(monkeypatch, **{**demo_env, "DEMO_MODE": "false",
-                                            "COOKIE_KEY": "k" * 40,
+                                            "COOKIE_KEY": KEY,
                                             "USERS_FILE": str(tmp_path / "none.yaml")}))
     assert "none.yaml" in message and "manage.py users add" in message
 

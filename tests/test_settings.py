@@ -17,7 +17,7 @@ from data_access.settings import (
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgresql+psycopg://rrd@db.example.org/rrd"
-GOOD_KEY = "k" * 48
+GOOD_KEY = "Zq3v8N0pQe_r1L7xYc2uKfWm5sHbTj9aGd4oVn6iEyXw"  # random, test only
 
 
 def test_every_setting_is_documented_in_the_readme_table() -> None:
@@ -32,19 +32,25 @@ def test_every_setting_is_documented_in_the_readme_table() -> None:
     assert not missing, f"README.md has no table row for: {', '.join(missing)}"
 
 
-def test_defaults_load() -> None:
+def test_defaults_load(tmp_path: Path) -> None:
     settings = load_settings({})
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.is_sqlite
     assert settings.demo_mode is True  # the embedded SQLite file is the demo
-    assert settings.cookie_key == DEMO_COOKIE_KEY
+    # No COOKIE_KEY in demo mode: a random key of the installation, never the demo key.
+    assert settings.cookie_key is None
+    assert str(settings.installation_key_file) == \
+        DEFAULT_DATABASE_URL.removeprefix("sqlite:///") + ".cookie-key"
     assert settings.suppression_threshold == 5
     assert settings.sustainability_threshold == 0.5
     assert settings.score_weights == (1.0, 1.0, 1.0)
     assert settings.default_language == "en"
     assert settings.lockout_attempts == 5 and settings.lockout_minutes == 15
     assert settings.cookie_expiry_days == 1.0
-    settings.check_for_serving()  # demo mode may serve with the demo key
+    elsewhere = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+                               "DEMO_MODE": "true"})
+    elsewhere.check_for_serving()  # demo mode serves with its installation key
+    assert elsewhere.cookie_secret() not in (DEMO_COOKIE_KEY, "")
 
 
 def test_every_setting_has_help_and_a_unique_name() -> None:

@@ -128,3 +128,35 @@ def test_through_manage_py(users_file: Path) -> None:
     proc = subprocess.run([sys.executable, "manage.py", "users", "list"], text=True,
                           capture_output=True, cwd=ROOT, env=env, timeout=60)
     assert "cli-user" in proc.stdout and "donor" in proc.stdout
+
+
+def test_set_password_disable_and_remove_end_every_session(
+        users_file: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], empty_db_url: str) -> None:
+    """Issue 15: each of them revokes the user's server-side sessions (their cookies stop
+    signing in, open tabs are signed out at the next click)."""
+    from data_access import login_sessions
+
+    run(monkeypatch, capsys, "users", "add", "amina", "--role", "manager",
+        "--password-stdin", stdin="first-password-123\n")
+
+    def open_sessions(n: int) -> list[str]:
+        hash_ = users.read_file(users_file)["amina"].password_hash
+        ids = [login_sessions.create(empty_db_url, "amina", hash_, 30).session_id
+               for _ in range(n)]
+        assert all(login_sessions.active(empty_db_url, i, "amina", hash_) for i in ids)
+        return ids
+
+    for argv, stdin, said in ((("set-password", "amina", "--password-stdin"),
+                               "second-password-456\n", "2 open sessions signed out"),
+                              (("disable", "amina"), "", "2 open sessions signed out"),
+                              (("enable", "amina"), "", "enabled"),
+                              # enable ends nothing: its two and two more
+                              (("remove", "amina"), "", "4 open sessions signed out")):
+        ids = open_sessions(2)
+        hash_ = users.read_file(users_file)["amina"].password_hash
+        code, out, _ = run(monkeypatch, capsys, "users", *argv, stdin=stdin)
+        assert code == 0 and said in out, out
+        if argv[0] != "enable":
+            assert not any(login_sessions.active(empty_db_url, i, "amina", hash_)
+                           for i in ids), argv

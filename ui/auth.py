@@ -1,31 +1,40 @@
-"""The login flow: streamlit-authenticator's credential check and cookie, our own form.
+"""The login flow: streamlit-authenticator's credential check, our own form, cookie and
+server-side sessions.
 
 ``gate(settings)`` runs once per script run from ``app.py``. It returns the signed-in user,
 or draws the sign-in form and returns None. The form is drawn here (not by
-``Authenticate.login``) because the brute-force lockout has to see the typed username
-before the password is checked, and say the same thing whether the username exists or not.
-The password check, the session keys and the re-login cookie are the authenticator's
-(``authentication_controller.login`` / ``logout``, ``cookie_controller``).
+``Authenticate.login``) because the brute-force lockout has to count the typed username
+before the password is checked (``data_access.lockout``), and say the same thing whether
+the username exists or not. The password check and the session keys are the
+authenticator's (``authentication_controller.login`` / ``logout``).
+
+Every sign-in with a password creates a server-side session (``data_access.login_sessions``);
+its random id is kept in this Streamlit session and put in the re-login cookie, a JWT
+signed with ``settings.cookie_secret()``. A cookie signs in only if its signature holds AND
+its session id names a session that is not revoked, not expired and issued under the
+user's current password hash: a cookie forged with a known key and no real session id
+signs in nobody. Every run of an open tab checks its session too, so a sign-out elsewhere,
+a password change, disabling or removal signs it out at the next click.
 
 Cookie handling follows the pattern that works with this authenticator version (see
 docs/stack-notes): ``st.rerun()`` right after login/logout would keep the cookie component
-from reaching the browser, so a flag is set and the cookie is set (or deleted) in the next
-run. A cookie issued before the user's last sign-out, password change or disabling is
-refused (checked against the audit log), since the token itself stays valid upstream.
+from reaching the browser, so the cookie is set (or deleted) in the next run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Callable
 
+import jwt
 import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from data_access import audit
+from data_access import audit, lockout, login_sessions
 from data_access import users as users_module
 from data_access.settings import Settings
 from data_access.users import DEMO_ACCOUNTS, User
@@ -36,6 +45,7 @@ from ui.viewer import current_user, known_users
 COOKIE_NAME = "rrd_session"
 _SET_COOKIE = "_auth_set_cookie"
 _DELETE_COOKIE = "_auth_delete_cookie"
+_SESSION_ID = "_auth_session_id"
 _MESSAGE = "_auth_message"
 # A hash to check a password against when the username is unknown, so that a wrong
 # username takes as long as a wrong password.
@@ -62,9 +72,18 @@ def countries_text(user: User) -> str:
 def _authenticator(settings: Settings) -> stauth.Authenticate:
     # Built from a fresh credentials dict every run: the authenticator mutates it.
     return stauth.Authenticate(users_module.credentials(known_users(settings)),
-                               cookie_name=COOKIE_NAME, cookie_key=settings.cookie_key or "",
+                               cookie_name=COOKIE_NAME, cookie_key=settings.cookie_secret(),
                                cookie_expiry_days=settings.cookie_expiry_days,
                                auto_hash=False, login_sleep_time=0)
+
+
+def _served() -> bool:
+    """A run of a real server's session (AppTest's runs carry their own session id: tests
+    set ``authentication_status`` in session state directly, without a login session)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx is not None and ctx.session_id != "test session id"
 
 
 def gate(settings: Settings) -> tuple[User | None, stauth.Authenticate]:
@@ -73,54 +92,85 @@ def gate(settings: Settings) -> tuple[User | None, stauth.Authenticate]:
     if st.session_state.pop(_DELETE_COOKIE, False):
         authenticator.cookie_controller.delete_cookie()
     user = current_user()
+    if user is not None and not _session_holds(user):
+        # Signed out elsewhere, password changed: this tab's session is over.
+        _sign_out(authenticator, settings, reason="session revoked", everywhere=False)
+        st.session_state.pop(_DELETE_COOKIE, None)
+        authenticator.cookie_controller.delete_cookie()
+        user = None
     if user is None and st.session_state.get("authentication_status"):
         # Signed in, but removed or disabled since: sign out now.
-        _sign_out(authenticator, settings, reason="account no longer active")
+        _sign_out(authenticator, settings, reason="account no longer active", everywhere=True)
         st.session_state.pop(_DELETE_COOKIE, None)
         authenticator.cookie_controller.delete_cookie()
     if user is None:
         user = _from_cookie(authenticator, settings)
     if user is not None:
-        if st.session_state.pop(_SET_COOKIE, False):
-            authenticator.cookie_controller.set_cookie()
+        pending = st.session_state.pop(_SET_COOKIE, None)
+        if pending:
+            token, expires = pending
+            authenticator.cookie_controller.cookie_model.cookie_manager.set(
+                COOKIE_NAME, token, expires_at=expires)
         return user, authenticator
     _login_form(authenticator, settings)
     return None, authenticator
 
 
-def _from_cookie(authenticator: stauth.Authenticate, settings: Settings) -> User | None:
-    """Sign in from a valid, unrevoked re-login cookie (a new tab or a reload)."""
-    token = authenticator.cookie_controller.get_cookie()
-    if not token or not isinstance(token, dict):
+def _session_holds(user: User) -> bool:
+    session_id = st.session_state.get(_SESSION_ID)
+    if session_id is None:
+        return not _served()
+    return login_sessions.active(data.database_url(), str(session_id), user.username,
+                                 user.password_hash)
+
+
+def _cookie_token(settings: Settings, issued: login_sessions.Issued) -> str:
+    return jwt.encode({"username": issued.username, "sid": issued.session_id,
+                       "exp_date": issued.expires_at.replace(tzinfo=dt.UTC).timestamp()},
+                      settings.cookie_secret(), algorithm="HS256")
+
+
+def _cookie_claims(settings: Settings) -> tuple[str, str] | None:
+    """(username, session id) of a well-signed, unexpired cookie of this request."""
+    cookies = st.context.cookies
+    if COOKIE_NAME not in cookies:
         return None
-    username = str(token.get("username", ""))
-    issued = dt.datetime.fromtimestamp(float(token["exp_date"])) - \
-        dt.timedelta(days=settings.cookie_expiry_days)
-    issued_utc = issued.astimezone(dt.UTC).replace(tzinfo=None)
-    if _revoked_since(data.database_url(), username, issued_utc):
+    try:
+        claims = jwt.decode(str(cookies[COOKIE_NAME]), settings.cookie_secret(),
+                            algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    username, session_id, expires = (claims.get("username"), claims.get("sid"),
+                                     claims.get("exp_date"))
+    if not isinstance(username, str) or not isinstance(session_id, str) or \
+            not isinstance(expires, (int, float)) or expires <= time.time():
+        return None
+    return username, session_id
+
+
+def _from_cookie(authenticator: stauth.Authenticate, settings: Settings) -> User | None:
+    """Sign in from a valid re-login cookie of a live session (a new tab or a reload)."""
+    if st.session_state.get("logout") or COOKIE_NAME not in st.context.cookies:
+        return None
+    claims = _cookie_claims(settings)
+    known = known_users(settings).get(claims[0]) if claims else None
+    url = data.database_url()
+    if claims is None or known is None or known.disabled or not login_sessions.active(
+            url, claims[1], known.username, known.password_hash,
+            cookie_days=settings.cookie_expiry_days):
         authenticator.cookie_controller.delete_cookie()
         return None
     try:
-        authenticator.authentication_controller.login(None, None, token=token)
-    except LoginError:  # the user no longer exists or is disabled
+        authenticator.authentication_controller.login(None, None,
+                                                      token={"username": known.username})
+    except LoginError:  # no password hash
         authenticator.cookie_controller.delete_cookie()
         return None
+    st.session_state[_SESSION_ID] = claims[1]
     user = current_user()
     if user is not None:
-        audit.record(data.database_url(), user.username, audit.SIGN_IN, method="cookie")
+        audit.record(url, user.username, audit.SIGN_IN, method="cookie")
     return user
-
-
-def _revoked_since(url: str, username: str, issued: dt.datetime) -> bool:
-    # A minute of slack: the cookie is made a moment after the sign-in is recorded.
-    for event in audit.events(url, issued - dt.timedelta(minutes=1),
-                              actions=(audit.SIGN_OUT, audit.USER_CHANGE)):
-        if event.action == audit.SIGN_OUT and event.username == username and \
-                event.at >= issued:
-            return True
-        if event.action == audit.USER_CHANGE and event.detail.get("user") == username:
-            return True
-    return False
 
 
 def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
@@ -137,7 +187,6 @@ def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
     if submitted:
         message = _attempt(authenticator, settings, username, password)
         if message is None:
-            st.session_state[_SET_COOKIE] = True
             st.session_state.pop("auth_password", None)
             st.rerun()
     if message:
@@ -148,31 +197,44 @@ def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
 
 def _attempt(authenticator: stauth.Authenticate, settings: Settings, username: str,
              password: str) -> str | None:
-    """Check one sign-in; None on success, else the message to show."""
+    """Check one sign-in; None on success, else the message to show.
+
+    The attempt is counted first (one atomic statement); only an attempt within
+    LOCKOUT_ATTEMPTS of its window has its password checked.
+    """
     url = data.database_url()
-    name = (username or "").strip().lower()
+    name = lockout.key(username)
     if not name or not password:
         return _("Enter your username and password.")
     now = clock()
-    until = audit.locked_until(url, name, settings.lockout_attempts, settings.lockout_minutes,
-                               now)
-    if until is not None:
+    attempt = lockout.begin(url, name, settings.lockout_attempts, settings.lockout_minutes,
+                            now)
+    if not attempt.allowed:
         audit.record(url, name, audit.SIGN_IN_LOCKED, at=now)
-        return _locked_message(until, now)
+        return _locked_message(attempt.locked_until or attempt.window_start + dt.timedelta(
+            minutes=settings.lockout_minutes), now)
     credentials = authenticator.authentication_controller.authentication_model.credentials
-    if name not in credentials["usernames"]:
+    if lockout.too_long(username):
+        ok = False  # cannot be a username: no look-up, no password check
+    elif name not in credentials["usernames"]:
         users_module.check_password(password, _DUMMY_HASH)  # same time as a known user
         ok = False
     else:
         ok = bool(authenticator.authentication_controller.login(name, password))
-    if ok and current_user() is not None:
+    user = current_user() if ok else None
+    if user is not None:
+        lockout.succeeded(url, attempt)
+        issued = login_sessions.create(url, user.username, user.password_hash,
+                                       settings.cookie_expiry_days)
+        st.session_state[_SESSION_ID] = issued.session_id
+        if settings.cookie_expiry_days > 0:
+            expires = dt.datetime.now() + (issued.expires_at - login_sessions.utcnow())
+            st.session_state[_SET_COOKIE] = (_cookie_token(settings, issued), expires)
         audit.record(url, name, audit.SIGN_IN, at=now, method="password")
         return None
     audit.record(url, name, audit.SIGN_IN_FAILED, at=now)
-    until = audit.locked_until(url, name, settings.lockout_attempts, settings.lockout_minutes,
-                               now)
-    if until is not None:
-        return _locked_message(until, now)
+    if attempt.locked_until is not None and now < attempt.locked_until:
+        return _locked_message(attempt.locked_until, now)
     return _("Username or password is incorrect.")
 
 
@@ -195,10 +257,19 @@ def demo_table() -> None:
     st.table(pd.DataFrame(rows).set_index(username))
 
 
-def _sign_out(authenticator: stauth.Authenticate, settings: Settings, reason: str) -> None:
+def _sign_out(authenticator: stauth.Authenticate, settings: Settings, reason: str, *,
+              everywhere: bool) -> None:
+    """Sign this session out; ``everywhere``: end every session of the user too (their
+    cookies stop working, their other tabs are signed out at their next click)."""
     username = st.session_state.get("username")
+    session_id = st.session_state.pop(_SESSION_ID, None)
+    url = data.database_url()
+    if username and everywhere:
+        login_sessions.revoke_user(url, str(username), reason)
+    elif session_id:
+        login_sessions.revoke(url, str(session_id), reason)
     if username:
-        audit.record(data.database_url(), str(username), audit.SIGN_OUT, reason=reason)
+        audit.record(url, str(username), audit.SIGN_OUT, reason=reason)
     authenticator.authentication_controller.logout()
     st.session_state[_DELETE_COOKIE] = True
     for key in list(st.session_state):
@@ -212,5 +283,5 @@ def sidebar(user: User, authenticator: stauth.Authenticate, settings: Settings) 
     countries = f" · {countries_text(user)}" if user.role == "focal_point" else ""
     side.markdown(f"**{user.name}**  \n{role_label(user.role)}{countries}")
     if side.button(_("Sign out"), key="auth_sign_out", icon=":material/logout:"):
-        _sign_out(authenticator, settings, reason="button")
+        _sign_out(authenticator, settings, reason="button", everywhere=True)
         st.rerun()
