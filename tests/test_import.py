@@ -411,3 +411,24 @@ def test_malformed_file_gives_a_clear_error(case: str, sqlite_url: str) -> None:
     assert report.problems
     assert any(words.lower() in p.message.lower() for p in report.problems), report.problems
     assert snapshot(sqlite_url) == before
+
+
+# --- issue 16: imports that silently changed values -----------------------------------------
+
+def test_ambiguous_numbers_are_refused_in_every_numeric_column(sqlite_url: str) -> None:
+    bad = _mutate(lambda d: [
+        d["beneficiaries"][1].update(household_size="1.000"),
+        d["assistance"][0].update(amount_eur="1,500"),
+        d["followups"][0].update(jobs_created="2.000", score_economic="0,125"),
+        d["capacity_building"][0].update(people_reached="1,200"),
+        d["targets"][0].update(baseline="1.000", target="2,500")])
+    report = do_import(sqlite_url, workbook_bytes(bad))
+    ambiguous = {(p.sheet, p.column) for p in report.problems if "ambiguous" in p.message}
+    assert ambiguous == {("beneficiaries", "household_size"), ("assistance", "amount_eur"),
+                         ("followups", "jobs_created"), ("capacity_building", "people_reached"),
+                         ("targets", "baseline"), ("targets", "target")}, report.problems
+    assert len(report.problems) == len(ambiguous)  # 0,125 is a score, read as 0.125
+    assert snapshot(sqlite_url)["beneficiary"][0] == 0
+    fixed = _mutate(_set("assistance", 0, amount_eur="1 500"))
+    assert do_import(sqlite_url, workbook_bytes(fixed)).ok
+    assert figures(sqlite_url)["ASS-2"] == 1500 + 600  # the delivered grants, in EUR
