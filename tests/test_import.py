@@ -432,3 +432,27 @@ def test_ambiguous_numbers_are_refused_in_every_numeric_column(sqlite_url: str) 
     fixed = _mutate(_set("assistance", 0, amount_eur="1 500"))
     assert do_import(sqlite_url, workbook_bytes(fixed)).ok
     assert figures(sqlite_url)["ASS-2"] == 1500 + 600  # the delivered grants, in EUR
+
+
+def test_workbook_in_the_1904_date_system_reads_the_dates_as_written(sqlite_url: str) -> None:
+    # Excel for Mac's old default: serial 0 is 1 January 1904, not 30 December 1899; read
+    # with the 1900 system every date came out four years and a day early.
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    wb = load_workbook(io.BytesIO(workbook_bytes(CLEAN)))
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb["beneficiaries"]
+    ws["I2"] = dt.date(2015, 2, 1)  # A1's return date, as a date cell
+    ws["I2"].number_format = "yyyy-mm-dd"
+    assert ws["I1"].value == "return_date"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        assert b'date1904="1"' in archive.read("xl/workbook.xml")
+    report = do_import(sqlite_url, buffer.getvalue())
+    assert report.ok, report.problems
+    with db.get_engine(sqlite_url).connect() as conn:
+        returned = conn.execute(select(Base.metadata.tables["beneficiary"].c.return_date)
+                                .where(Base.metadata.tables["beneficiary"].c.case_number
+                                       == "A1")).scalar_one()
+    assert str(returned)[:10] == "2015-02-01"
