@@ -100,6 +100,8 @@ if report is not None:
         st.error(f"**{heading}** " + text.format(n=F.number(len(report.problems)),
                                                  file=report.file_name,
                                                  more=F.number(report.truncated)), icon="🛑")
+        for note in report.notes:  # how the file was read (a CSV not in UTF-8)
+            st.info(note, icon="ℹ️")
         frame = problems_frame(report)
         st.dataframe(frame, hide_index=True, width="stretch")
         left, right = st.columns(2)

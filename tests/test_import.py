@@ -361,11 +361,6 @@ def test_focal_point_cannot_touch_a_case_of_another_country(sqlite_url: str) -> 
 
 # --- malformed files --------------------------------------------------------------------
 
-def _latin1_csv() -> bytes:
-    return ("case_number,country,sex,return_date,registration_date,first_name\n"
-            "X1,Sénégal,F,2015-01-01,2015-01-02,Aïcha\n").encode("latin-1")
-
-
 def _missing_sheet() -> bytes:
     return workbook_bytes(CLEAN, sheets=[s for s in EN if s != "training"])
 
@@ -392,7 +387,8 @@ MALFORMED: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "old excel": (lambda: b"\xd0\xcf\x11\xe0" + b"\0" * 100, "x.xls", ".xlsx"),
     "missing sheet": (_missing_sheet, "x.xlsx", "sheet 'training' is missing"),
     "renamed column": (_renamed_column, "x.xlsx", "not a column"),
-    "latin-1 csv": (_latin1_csv, "beneficiaries.csv", "UTF-8"),
+    "neither utf-8 nor windows-1252": (lambda: "X1,é\n".encode("latin-1") + b"\x81",
+                                       "beneficiaries.csv", "neither UTF-8 nor Windows-1252"),
     "junk xlsx": (lambda: os.urandom(50 * 1024 * 1024), "junk.xlsx", "not an Excel"),
     "junk zip": (lambda: b"PK\x03\x04" + os.urandom(1024), "junk.xlsx", "cannot be read"),
     "junk csv": (lambda: os.urandom(1024 * 1024), "followups.csv", "not"),
@@ -456,3 +452,25 @@ def test_workbook_in_the_1904_date_system_reads_the_dates_as_written(sqlite_url:
                                 .where(Base.metadata.tables["beneficiary"].c.case_number
                                        == "A1")).scalar_one()
     assert str(returned)[:10] == "2015-02-01"
+
+
+def test_csv_from_french_excel_in_windows_1252_is_read_and_says_so(sqlite_url: str) -> None:
+    # French Excel's "CSV (séparateur : point-virgule)": Windows-1252, ';' between cells,
+    # here with a character only Windows-1252 has (the typographic apostrophe ’, 0x92).
+    payload = ("numero_dossier;pays;sexe;date_retour;date_enregistrement;prenom;nom\r\n"
+               "X1;Sénégal;F;01/01/2015;02/01/2015;Aïcha;N’Diaye\r\n").encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        payload.decode("utf-8")
+    report = do_import(sqlite_url, payload, "beneficiaries.csv")
+    assert report.ok, report.problems
+    assert "Windows-1252" in report.summary() and report.notes
+    with db.get_engine(sqlite_url).connect() as conn:
+        ben = Base.metadata.tables["beneficiary"]
+        row = conn.execute(select(ben.c.country, ben.c.first_name, ben.c.last_name)).one()
+    assert tuple(row) == ("SN", "Aïcha", "N’Diaye")
+    rejected = do_import(sqlite_url, payload.replace(b"02/01/2015", b"31/02/2015"),
+                         "beneficiaries.csv")
+    assert not rejected.ok and "Windows-1252" in rejected.summary()
+    utf8 = do_import(sqlite_url, payload.decode("cp1252").encode("utf-8"),
+                     "beneficiaries.csv")
+    assert utf8.ok and not utf8.notes and "Windows-1252" not in utf8.summary()

@@ -71,6 +71,7 @@ class Validated:
     problems: list[Problem]
     sheets_present: tuple[str, ...]
     truncated: int = 0  # problems not kept beyond MAX_PROBLEMS
+    notes: list[str] = field(default_factory=list)  # how the file was read (encodings)
 
     @property
     def ok(self) -> bool:
@@ -505,6 +506,6 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
                                                    if q.sheet in SHEET_NAMES else -1,
                                                    q.row or 0))
     validated = Validated(source.name, tables, problems, tuple(s.name for s in raw_sheets),
-                          out.truncated)
+                          out.truncated, [s.note for s in raw_sheets if s.note])
     validated.existing = existing  # type: ignore[attr-defined]
     return validated
