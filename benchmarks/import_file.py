@@ -77,17 +77,17 @@ def _rows(session: Any, ids: list[int]) -> dict[str, dict[int, list[list[Any]]]]
     queries = {
         "assistance": select(a.beneficiary_id, Beneficiary.case_number, a.modality, a.kind,
                              a.sector, a.amount_eur, a.approved_date, a.delivered_date,
-                             c.name, a.status)
+                             c.name, a.status, Beneficiary.country)
         .join(Beneficiary, Beneficiary.id == a.beneficiary_id)
         .outerjoin(c, c.id == a.cooperative_id).where(a.beneficiary_id.in_(ids))
         .order_by(a.id),
         "training": select(at.beneficiary_id, Beneficiary.case_number, ts.kind,
-                           ts.session_date, ts.provider, at.completed)
+                           ts.session_date, ts.provider, at.completed, Beneficiary.country)
         .join(ts, ts.id == at.session_id).join(Beneficiary, Beneficiary.id == at.beneficiary_id)
         .where(at.beneficiary_id.in_(ids)).order_by(at.id),
         "followups": select(f.beneficiary_id, Beneficiary.case_number, f.visit_date,
                             f.business_operating, f.jobs_created, f.score_economic,
-                            f.score_social, f.score_psychosocial)
+                            f.score_social, f.score_psychosocial, Beneficiary.country)
         .join(Beneficiary, Beneficiary.id == f.beneficiary_id)
         .where(f.beneficiary_id.in_(ids)).order_by(f.id),
     }

@@ -276,7 +276,9 @@ def _first_by_group(conn: Connection, put: Callable[..., None], ben: Any,
 
 
 def _case_number_key(b: Any) -> tuple[list[Any], list[Any]]:
-    return [func.lower(func.trim(b.c.case_number))], [b.c.case_number.is_not(None)]
+    # Unique per country: the same number in two countries is not a duplicate.
+    return ([b.c.country, func.lower(func.trim(b.c.case_number))],
+            [b.c.case_number.is_not(None)])
 
 
 def _person_key(b: Any) -> tuple[list[Any], list[Any]]:

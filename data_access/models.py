@@ -93,7 +93,9 @@ class Beneficiary(CountryScoped, Timestamped, Base):
     __tablename__ = "beneficiary"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_number: Mapped[str] = mapped_column(String(64), unique=True)
+    # Unique within a country (``uq_beneficiary_country_case_number``), not across
+    # countries: each field office numbers its own cases (issue 14, migration 0011).
+    case_number: Mapped[str] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(String(8))  # ISO 3166-2, e.g. MA-05
     sex: Mapped[Sex]
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -119,6 +121,7 @@ class Beneficiary(CountryScoped, Timestamped, Base):
 
     __table_args__ = (
         Index("ix_beneficiary_country_registration", "country", "registration_date"),
+        UniqueConstraint("country", "case_number", name="uq_beneficiary_country_case_number"),
     )
 
 

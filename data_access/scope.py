@@ -12,9 +12,11 @@ Rules (domain.md, "Privacy rules"):
    non-trivial ``literal_column`` fragments, bare case ``Table`` objects or columns anywhere
    in a statement, and anything run on the session's raw connection (an engine-level
    ``before_execute`` guard lets through only statements that passed the listener, and the
-   unit of work's writes).
+   unit of work's writes; a ``before_cursor_execute`` guard refuses driver-level SQL,
+   ``exec_driver_sql``, which no ``before_execute`` event sees).
 3. ``aggregates_only`` (donors) is enforced twice: no personal column (names, phone, case
-   number, birth date) may appear anywhere in the final SQL of such a session, and every
+   number, birth date) may appear anywhere in the final SQL of such a session (nor a
+   ``*`` column, whose content that check cannot see; ``count(*)`` is fine), and every
    indicator result passes through ``data_access.disclosure`` before anyone sees it.
 
 Pages and metrics never filter by the viewer's countries themselves; they may narrow
@@ -31,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Delete, Engine, Insert, Update, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import functions
 from sqlalchemy.sql.elements import ColumnClause, TextClause
 from sqlalchemy.sql.selectable import Join, Select, TableClause
 
@@ -88,6 +91,7 @@ _CASE_TABLES = frozenset(
     if issubclass(mapper.class_, CountryScoped) or mapper.class_ is Target)
 _PERSONAL_SQL = re.compile(r"\b(%s)\b" % "|".join(PERSONAL_COLUMNS), re.IGNORECASE)
 _SAFE_LITERAL = re.compile(r"^[\w*.]*$")
+_TRANSACTION_SQL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 _APPLIED = "_rrd_scope_applied"
 # Connections currently used by a restricted session, and its scope.
 _RESTRICTED: weakref.WeakKeyDictionary[Connection, Scope] = weakref.WeakKeyDictionary()
@@ -174,6 +178,22 @@ def _unscoped_parts(statement: Any) -> list[str]:
     return found
 
 
+def _unchecked_columns(statement: Any) -> list[str]:
+    """Columns whose content the personal-column check cannot see in the SQL: ``*`` (a
+    bare ``SELECT *``, ``beneficiary.*``) anywhere but as the argument of ``count(*)``."""
+    counted: set[int] = set()
+    found: list[str] = []
+    for element in _walk(statement):  # a function comes before its arguments
+        if isinstance(element, functions.count):
+            args = list(element.clauses)
+            if len(args) == 1 and isinstance(args[0], ColumnClause) and args[0].name == "*":
+                counted.add(id(args[0]))
+        elif isinstance(element, ColumnClause) and "*" in element.name \
+                and id(element) not in counted:
+            found.append(f"column {element.name[:40]!r}")
+    return found
+
+
 def _apply_scope(state: ORMExecuteState) -> None:
     scope: Scope | None = state.session.info.get("scope")
     if scope is None:
@@ -187,6 +207,11 @@ def _apply_scope(state: ORMExecuteState) -> None:
     if unscoped:
         raise ScopeError(f"restricted sessions cannot run {', '.join(sorted(set(unscoped)))}: "
                          "query through the ORM entities so the scope applies")
+    if scope.aggregates_only:
+        unchecked = _unchecked_columns(state.statement)
+        if unchecked:
+            raise ScopeError(f"aggregate-only viewers cannot select {', '.join(unchecked)}: "
+                             "name the columns, so that personal ones can be refused")
     state.update_execution_options(**{_APPLIED: True})
     if scope.countries is None:
         return
@@ -214,14 +239,25 @@ def _check_execute(conn: Connection, clause: Any, _multi: Any, _params: Any,
     raise ScopeError("restricted sessions cannot run statements on their raw connection")
 
 
-def _check_sql(conn: Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
-    """Aggregate-only viewers: no personal column may appear anywhere in the SQL.
+def _check_sql(conn: Connection, _cursor: Any, statement: str, _parameters: Any,
+               context: Any, _executemany: bool) -> None:
+    """Two checks on the SQL a restricted connection sends to the database.
 
-    Checked on the final SQL text, so labels, expressions, aliases, subqueries, eager
-    loads and RETURNING are all covered; the names are unique to the beneficiary table.
+    Driver-level SQL (``exec_driver_sql``) reaches the cursor without any ``before_execute``
+    event, so neither the listener nor ``_check_execute`` saw it: a restricted connection
+    runs only compiled statements, and transaction control (BEGIN, SAVEPOINT, …).
+
+    Aggregate-only viewers: no personal column may appear anywhere in the SQL. Checked on
+    the final SQL text, so labels, expressions, aliases, subqueries, eager loads and
+    RETURNING are all covered; the names are unique to the beneficiary table.
     """
     scope = _RESTRICTED.get(conn)
-    if scope is None or not scope.aggregates_only:
+    if scope is None:
+        return
+    if getattr(context, "compiled", None) is None and not _TRANSACTION_SQL.match(statement):
+        raise ScopeError("restricted sessions cannot run driver-level SQL "
+                         "(exec_driver_sql): the country scope cannot be applied to it")
+    if not scope.aggregates_only:
         return
     if statement.lstrip()[:6].upper() == "INSERT":
         return

@@ -8,7 +8,9 @@ never in an aggregate-only (donor) session.
 Checks:
 
 - ``duplicate_case_number``: beneficiaries whose case number, trimmed and lower-cased,
-  is shared with another (the database already refuses exact duplicates).
+  is shared with another of the same country (the database already refuses exact
+  duplicates within a country; the same number in two countries is two field offices'
+  numbering, not a duplicate: case numbers are unique per country).
 - ``duplicate_person``: beneficiaries with the same first name, last name (both trimmed,
   lower-cased), sex and birth date as another.
 - ``delivery_before_return``: delivered assistance dated before the returnee's return.
@@ -60,7 +62,7 @@ def _cohort(f: Filters) -> list[ColumnElement[bool]]:
 
 
 def _key_case_number(ben: Any) -> list[ColumnElement[Any]]:
-    return [func.lower(func.trim(ben.case_number))]
+    return [ben.country, func.lower(func.trim(ben.case_number))]
 
 
 def _key_person(ben: Any) -> list[ColumnElement[Any]]:

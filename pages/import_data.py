@@ -50,9 +50,13 @@ with st.expander(_("The import template and the rules"), expanded=False):
           "after its sheet (e.g. `followups.csv`)."),
         _("English or French column names, codes and yes/no words; dates as YYYY-MM-DD, "
           "DD/MM/YYYY or Excel dates; countries and regions by ISO code or name."),
-        _("Rows are matched on the case number (cooperatives on name and country, …): "
-          "importing the same file twice changes nothing; a corrected file updates in "
-          "place."),
+        _("Rows are matched on the country and case number (cooperatives on name and "
+          "country, …): importing the same file twice changes nothing; a corrected file "
+          "updates in place. Case numbers are unique per country: where a number is used in "
+          "several of your countries, add a *country* column to the assistance, training "
+          "and followups sheets."),
+        _("Numbers: write 1500 or 1 500, and decimals as 1.5 or 1,5; 1,500 and 1.500 are "
+          "refused as ambiguous."),
         _("A file with any problem writes nothing: every problem is listed below."))))
     st.download_button(_("Download the empty template (.xlsx)"),
                        _template(tuple(indicator_codes())), "import_template.xlsx",
@@ -100,6 +104,8 @@ if report is not None:
         st.error(f"**{heading}** " + text.format(n=F.number(len(report.problems)),
                                                  file=report.file_name,
                                                  more=F.number(report.truncated)), icon="🛑")
+        for note in report.notes:  # how the file was read (a CSV not in UTF-8)
+            st.info(note, icon="ℹ️")
         frame = problems_frame(report)
         st.dataframe(frame, hide_index=True, width="stretch")
         left, right = st.columns(2)

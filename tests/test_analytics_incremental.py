@@ -163,7 +163,9 @@ def _changed_cases(url: str) -> dict[str, list[dict[str, Any]]]:
     by_case["MA-005"].update(return_date=D(2015, 1, 15), registration_date=D(2015, 6, 2))
     by_case["TN-010"].update(vulnerabilities="medical;elderly")  # vulnerabilities
     by_case["SN-014"].update(birth_year=1960, birth_date=None)  # age group
-    by_case["TN-011"].update(country="MA", region=None)  # country: its facts follow
+    # another country: a new MA case TN-011 (numbers are unique per country), its facts
+    # (their country column says TN) stay with the TN case
+    by_case["TN-011"].update(country="MA", region=None)
     return data
 
 
@@ -199,7 +201,8 @@ def _cooperative_and_sessions(url: str) -> dict[str, list[dict[str, Any]]]:
                                  sector="trade", partner="New partner",
                                  registration_date=D(2015, 7, 1), status="dissolved")]
     # MA-004 attended business_management on 2015-04-01: now also on 2015-05-01 (another
-    # session); TN-011 (in MA since the last file) its job search on another date.
+    # session); TN-011 (TN's, and since the last file MA's too) its job search on another
+    # date.
     data["training"].append(dict(case_number="MA-004", kind="business_management",
                                  session_date=D(2015, 5, 1), provider="Provider 1",
                                  completed="yes"))

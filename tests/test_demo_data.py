@@ -181,3 +181,22 @@ def test_existing_data_is_kept_unless_replaced(
     assert run_command(url, monkeypatch, "--replace", "--seed", "1") == 0
     assert scalar(url, "SELECT count(*) FROM beneficiary") == demo.DEFAULT_BENEFICIARIES
     assert checksum(url) != first
+
+
+def test_distinct_days_ends_when_an_institution_has_used_every_day() -> None:
+    # At a million cases the national institutions (no region in their name) have more
+    # activities of one kind than the programme has days: the search for a free day must
+    # end. Here 3 days and 7 activities of one institution and kind, 2 of another.
+    import numpy as np
+
+    from data_access.demo.facts import _distinct_days
+
+    names = ["Ministère"] * 7 + ["Commune"] * 2
+    activity = np.array(["training"] * 9, dtype=object)
+    wanted = np.array([0, 0, 2, 1, 0, 2, 1, 2, 2])
+    day, keep = _distinct_days(wanted, names, activity, days=3)
+    # Ministère: 0, then 0 → 1, then 2; the 4th and later find every day used.
+    assert keep.tolist() == [True, True, True, False, False, False, False, True, True]
+    assert day[keep].tolist() == [0, 1, 2, 2, 0]  # Commune: 2, then 2 → wraps to 0
+    kept = list(zip(np.array(names)[keep].tolist(), day[keep].tolist(), strict=True))
+    assert len(set(kept)) == len(kept)

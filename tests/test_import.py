@@ -172,25 +172,49 @@ def test_same_file_twice_changes_nothing(empty_db_url: str) -> None:
     assert snapshot(empty_db_url) == before
 
 
-def test_corrected_file_updates_in_place_and_moves_facts(sqlite_url: str) -> None:
+def test_corrected_file_updates_in_place(sqlite_url: str) -> None:
     assert do_import(sqlite_url, workbook_bytes(CLEAN)).ok
     fixed = {k: [dict(r) for r in v] for k, v in CLEAN.items()}
     fixed["assistance"][0]["amount_eur"] = 1200
-    fixed["beneficiaries"][2]["country"] = "TN"  # A3 moves: its facts follow
-    fixed["beneficiaries"][2]["region"] = None
     fixed["beneficiaries"][0]["vulnerabilities"] = "elderly; single_parent"
     report = do_import(sqlite_url, workbook_bytes(fixed))
     assert report.ok, report.problems
-    assert report.counts["beneficiaries"]["updated"] == 2
+    assert report.counts["beneficiaries"]["updated"] == 1
     assert report.counts["assistance"] == {"inserted": 0, "updated": 1, "unchanged": 2,
                                            "rejected": 0}
     counts = snapshot(sqlite_url)
     assert counts["beneficiary"][0] == 3 and counts["assistance"][0] == 3
     assert counts["beneficiary_vulnerability"][0] == 2
-    with db.session(sqlite_url, Scope.for_countries(["TN"])) as session:
-        tn = collect(session, Filters(), None)
-    assert tn["BEN-1"] == 1 and tn["TRN-1"] == 1  # A3 and its training moved to TN
     assert figures(sqlite_url)["ASS-2"] == 1800
+
+
+def test_a_case_number_of_two_countries_is_two_cases(sqlite_url: str) -> None:
+    # Issue 14: case numbers are unique per country. A TN row numbered like SN's A3 is a
+    # new TN case (it used to move A3 to TN); a fact row naming A3 is then ambiguous for
+    # an importer of both countries until a country column says which.
+    assert do_import(sqlite_url, workbook_bytes(CLEAN)).ok
+    before = figures(sqlite_url)
+    tn = {"beneficiaries": [dict(CLEAN["beneficiaries"][2], country="TN", region=None)]}
+    report = do_import(sqlite_url, workbook_bytes(tn))
+    assert report.ok and report.counts["beneficiaries"]["inserted"] == 1, report.problems
+    assert snapshot(sqlite_url)["beneficiary"][0] == 4
+    with db.session(sqlite_url, Scope.for_countries(["SN"])) as session:
+        assert collect(session, Filters(), None)["TRN-1"] == 1  # SN's A3 keeps its training
+    visit = {"followups": [dict(case_number="A3", visit_date="2015-12-01")]}
+    report = do_import(sqlite_url, workbook_bytes(visit))
+    assert [(p.sheet, p.row, p.column) for p in report.problems] == [
+        ("followups", 2, "case_number")]
+    assert "country" in report.problems[0].message and "SN, TN" in report.problems[0].message
+    visit["followups"][0]["country"] = "Tunisie"
+    report = do_import(sqlite_url, workbook_bytes(visit))
+    assert report.ok and report.counts["followups"]["inserted"] == 1, report.problems
+    with db.session(sqlite_url, Scope.for_countries(["TN"])) as session:
+        assert collect(session, Filters(), None)["BEN-1"] == 1
+    # A focal point of SN alone sees one A3 only: no country column needed.
+    visit["followups"][0].update(country=None, visit_date="2015-11-01")
+    report = do_import(sqlite_url, workbook_bytes(visit), scope=Scope.for_countries(["SN"]))
+    assert report.ok, report.problems
+    assert figures(sqlite_url)["BEN-1"] == before["BEN-1"] + 1
 
 
 def test_french_file_gives_the_same_result(backend: str,
@@ -347,24 +371,83 @@ def test_focal_point_cannot_import_another_country(sqlite_url: str) -> None:
 def test_focal_point_cannot_touch_a_case_of_another_country(sqlite_url: str) -> None:
     assert do_import(sqlite_url, workbook_bytes(CLEAN)).ok
     before = snapshot(sqlite_url)
-    steal = {"beneficiaries": [dict(CLEAN["beneficiaries"][2], country="MA", region=None)],
-             "followups": [dict(case_number="A3", visit_date="2015-12-01")]}
-    report = do_import(sqlite_url, workbook_bytes(steal), scope=Scope.for_countries(["MA"]))
-    assert ("beneficiaries", 2, "case_number") in {(p.sheet, p.row, p.column)
-                                                   for p in report.problems}
     only_fact = {"followups": [dict(case_number="A3", visit_date="2015-12-01")]}
     report = do_import(sqlite_url, workbook_bytes(only_fact), scope=Scope.for_countries(["MA"]))
     assert [(p.sheet, p.row, p.column) for p in report.problems] == [
         ("followups", 2, "case_number")]
+    named = {"followups": [dict(case_number="A3", visit_date="2015-12-01", country="SN")]}
+    report = do_import(sqlite_url, workbook_bytes(named), scope=Scope.for_countries(["MA"]))
+    assert [(p.sheet, p.row, p.column) for p in report.problems] == [
+        ("followups", 2, "country")]
     assert snapshot(sqlite_url) == before
+    # Numbering a Moroccan case like SN's A3 makes a new MA case; SN's A3 is untouched.
+    steal = {"beneficiaries": [dict(CLEAN["beneficiaries"][2], country="MA", region=None)],
+             "followups": [dict(case_number="A3", visit_date="2015-12-01")]}
+    report = do_import(sqlite_url, workbook_bytes(steal), scope=Scope.for_countries(["MA"]))
+    assert report.ok, report.problems
+    after = snapshot(sqlite_url)
+    assert after["beneficiary"][0] == before["beneficiary"][0] + 1
+    with db.session(sqlite_url, Scope.for_countries(["SN"])) as session:
+        sn = collect(session, Filters(), None)
+        assert sn["BEN-1"] == 1 and not sn.get("FUP-3")
+
+
+def test_a_dry_run_is_no_oracle_of_other_countries_case_numbers(sqlite_url: str) -> None:
+    # Issue 14: a focal point guessed numbers in dry runs and the validator said "already
+    # used by a case you cannot change" for those of other countries. Half the guesses
+    # below exist only in SN and TN, half nowhere: every answer must be the same.
+    others = {"beneficiaries": [
+        dict(case_number=f"G{i}", country=country, sex="F", return_date="2015-01-01",
+             registration_date="2015-01-02")
+        for i, country in enumerate(["SN", "TN"] * 4)],
+        "cooperatives": [dict(name="Coop Sahel", country="SN", sector="agriculture")]}
+    assert do_import(sqlite_url, workbook_bytes(others)).ok
+    before = snapshot(sqlite_url)
+    ma = Scope.for_countries(["MA"])
+
+    def guess(numbers: list[str], *, dry_run: bool = True) -> ImportReport:
+        rows = {
+            "beneficiaries": [dict(case_number=n, country="MA", sex="M",
+                                   return_date="2015-02-01", registration_date="2015-02-02")
+                              for n in numbers],
+            # facts naming a guessed number that is on no sheet of the file
+            "followups": [dict(case_number=n + "x", visit_date="2015-12-01")
+                          for n in numbers],
+            "assistance": [dict(case_number=n, modality="collective",
+                                kind="business_grant", cooperative="Coop Sahel",
+                                delivered_date="2015-03-01") for n in numbers]}
+        return do_import(sqlite_url, workbook_bytes(rows), scope=ma, dry_run=dry_run)
+
+    def answer(report: ImportReport, numbers: list[str]) -> Any:
+        def plain(text: str) -> str:
+            for i, n in enumerate(numbers):  # the guesses themselves, by position
+                text = text.replace(f"'{n}", f"'#{i}").replace(f" {n}", f" #{i}")
+            return text
+        return (report.ok, report.counts, report.truncated,
+                [(p.sheet, p.row, p.column, plain(p.message)) for p in report.problems],
+                plain(report.summary()).replace(report.file_name, "f"))
+
+    taken = [f"G{i}" for i in range(8)]  # SN's and TN's numbers
+    free = [f"F{i}" for i in range(8)]  # nobody's
+    assert answer(guess(taken), taken) == answer(guess(free), free)
+    assert guess(taken).problems  # the unknown follow-up cases and cooperative
+    assert snapshot(sqlite_url) == before
+    fixed = guess(taken[:4], dry_run=False)
+    assert fixed.ok is False  # still the follow-ups and the SN cooperative
+    clean = {"beneficiaries": [dict(case_number=n, country="MA", sex="M",
+                                    return_date="2015-02-01", registration_date="2015-02-02")
+                               for n in taken]}
+    report = do_import(sqlite_url, workbook_bytes(clean), scope=ma)
+    assert report.ok and report.counts["beneficiaries"]["inserted"] == 8, report.problems
+    ben = Base.metadata.tables["beneficiary"]
+    with db.get_engine(sqlite_url).connect() as conn:
+        rows = conn.execute(select(ben.c.country, ben.c.case_number, ben.c.sex)
+                            .where(ben.c.case_number.in_(taken))).all()
+    assert sorted(rows) == sorted([(c, f"G{i}", "F") for i, c in enumerate(["SN", "TN"] * 4)]
+                                  + [("MA", n, "M") for n in taken])
 
 
 # --- malformed files --------------------------------------------------------------------
-
-def _latin1_csv() -> bytes:
-    return ("case_number,country,sex,return_date,registration_date,first_name\n"
-            "X1,Sénégal,F,2015-01-01,2015-01-02,Aïcha\n").encode("latin-1")
-
 
 def _missing_sheet() -> bytes:
     return workbook_bytes(CLEAN, sheets=[s for s in EN if s != "training"])
@@ -392,7 +475,8 @@ MALFORMED: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "old excel": (lambda: b"\xd0\xcf\x11\xe0" + b"\0" * 100, "x.xls", ".xlsx"),
     "missing sheet": (_missing_sheet, "x.xlsx", "sheet 'training' is missing"),
     "renamed column": (_renamed_column, "x.xlsx", "not a column"),
-    "latin-1 csv": (_latin1_csv, "beneficiaries.csv", "UTF-8"),
+    "neither utf-8 nor windows-1252": (lambda: "X1,é\n".encode("latin-1") + b"\x81",
+                                       "beneficiaries.csv", "neither UTF-8 nor Windows-1252"),
     "junk xlsx": (lambda: os.urandom(50 * 1024 * 1024), "junk.xlsx", "not an Excel"),
     "junk zip": (lambda: b"PK\x03\x04" + os.urandom(1024), "junk.xlsx", "cannot be read"),
     "junk csv": (lambda: os.urandom(1024 * 1024), "followups.csv", "not"),
@@ -411,3 +495,70 @@ def test_malformed_file_gives_a_clear_error(case: str, sqlite_url: str) -> None:
     assert report.problems
     assert any(words.lower() in p.message.lower() for p in report.problems), report.problems
     assert snapshot(sqlite_url) == before
+
+
+# --- issue 16: imports that silently changed values -----------------------------------------
+
+def test_ambiguous_numbers_are_refused_in_every_numeric_column(sqlite_url: str) -> None:
+    bad = _mutate(lambda d: [
+        d["beneficiaries"][1].update(household_size="1.000"),
+        d["assistance"][0].update(amount_eur="1,500"),
+        d["followups"][0].update(jobs_created="2.000", score_economic="0,125"),
+        d["capacity_building"][0].update(people_reached="1,200"),
+        d["targets"][0].update(baseline="1.000", target="2,500")])
+    report = do_import(sqlite_url, workbook_bytes(bad))
+    ambiguous = {(p.sheet, p.column) for p in report.problems if "ambiguous" in p.message}
+    assert ambiguous == {("beneficiaries", "household_size"), ("assistance", "amount_eur"),
+                         ("followups", "jobs_created"), ("capacity_building", "people_reached"),
+                         ("targets", "baseline"), ("targets", "target")}, report.problems
+    assert len(report.problems) == len(ambiguous)  # 0,125 is a score, read as 0.125
+    assert snapshot(sqlite_url)["beneficiary"][0] == 0
+    fixed = _mutate(_set("assistance", 0, amount_eur="1 500"))
+    assert do_import(sqlite_url, workbook_bytes(fixed)).ok
+    assert figures(sqlite_url)["ASS-2"] == 1500 + 600  # the delivered grants, in EUR
+
+
+def test_workbook_in_the_1904_date_system_reads_the_dates_as_written(sqlite_url: str) -> None:
+    # Excel for Mac's old default: serial 0 is 1 January 1904, not 30 December 1899; read
+    # with the 1900 system every date came out four years and a day early.
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    wb = load_workbook(io.BytesIO(workbook_bytes(CLEAN)))
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb["beneficiaries"]
+    ws["I2"] = dt.date(2015, 2, 1)  # A1's return date, as a date cell
+    ws["I2"].number_format = "yyyy-mm-dd"
+    assert ws["I1"].value == "return_date"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        assert b'date1904="1"' in archive.read("xl/workbook.xml")
+    report = do_import(sqlite_url, buffer.getvalue())
+    assert report.ok, report.problems
+    with db.get_engine(sqlite_url).connect() as conn:
+        returned = conn.execute(select(Base.metadata.tables["beneficiary"].c.return_date)
+                                .where(Base.metadata.tables["beneficiary"].c.case_number
+                                       == "A1")).scalar_one()
+    assert str(returned)[:10] == "2015-02-01"
+
+
+def test_csv_from_french_excel_in_windows_1252_is_read_and_says_so(sqlite_url: str) -> None:
+    # French Excel's "CSV (séparateur : point-virgule)": Windows-1252, ';' between cells,
+    # here with a character only Windows-1252 has (the typographic apostrophe ’, 0x92).
+    payload = ("numero_dossier;pays;sexe;date_retour;date_enregistrement;prenom;nom\r\n"
+               "X1;Sénégal;F;01/01/2015;02/01/2015;Aïcha;N’Diaye\r\n").encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        payload.decode("utf-8")
+    report = do_import(sqlite_url, payload, "beneficiaries.csv")
+    assert report.ok, report.problems
+    assert "Windows-1252" in report.summary() and report.notes
+    with db.get_engine(sqlite_url).connect() as conn:
+        ben = Base.metadata.tables["beneficiary"]
+        row = conn.execute(select(ben.c.country, ben.c.first_name, ben.c.last_name)).one()
+    assert tuple(row) == ("SN", "Aïcha", "N’Diaye")
+    rejected = do_import(sqlite_url, payload.replace(b"02/01/2015", b"31/02/2015"),
+                         "beneficiaries.csv")
+    assert not rejected.ok and "Windows-1252" in rejected.summary()
+    utf8 = do_import(sqlite_url, payload.decode("cp1252").encode("utf-8"),
+                     "beneficiaries.csv")
+    assert utf8.ok and not utf8.notes and "Windows-1252" not in utf8.summary()

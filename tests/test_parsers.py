@@ -131,3 +131,36 @@ def test_amounts_too_large_for_the_column_are_refused_with_a_sentence(raw: objec
 
 def test_the_largest_storable_amount_passes() -> None:
     assert p.parse_decimal("9999999999.99") == Decimal("9999999999.99")
+
+
+# Issue 16: "1,500" and "1.500" were both read as 1.5 (a EUR 1,500 grant stored as 1.50).
+@pytest.mark.parametrize("raw", ["1,500", "1.500", "-2,000", "12.345", "999,999", "+1.250",
+                                 "500,000"])
+def test_one_separator_before_three_digits_is_refused_as_ambiguous(raw: str) -> None:
+    for parse in (p.parse_decimal, p.parse_float, p.parse_int):
+        with pytest.raises(p.AmbiguousNumber, match="ambiguous") as caught:
+            parse(raw)
+    whole, part = raw.lstrip("+-").replace(",", ".").split(".")
+    assert f"{whole}{part}" in str(caught.value)  # says how to write the thousands reading
+
+
+def test_the_ambiguity_message_says_how_to_write_either_reading() -> None:
+    with pytest.raises(ValueError) as caught:
+        p.parse_decimal("1,500")
+    assert "1500 (or 1 500)" in str(caught.value) and "1.5 (or 1,5)" in str(caught.value)
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("1500", "1500"), ("1 500", "1500"), ("1\u00a0500", "1500"), ("1,500.00", "1500"),
+    ("1.500,00", "1500"), ("1,500,000", "1500000"), ("1.500.000", "1500000"),
+    ("1,5", "1.5"), ("1.5", "1.5"), ("1,50", "1.5"), ("1234,567", "1234.567"),
+    ("0,125", "0.125"), ("0.125", "0.125"), (".125", "0.125")])
+def test_unambiguous_writings_still_read(raw: str, value: str) -> None:
+    assert p.parse_float(raw) == float(value)
+
+
+def test_numbers_in_number_cells_are_never_ambiguous() -> None:
+    # An XLSX number cell holds the number itself, whatever the display.
+    assert p.parse_decimal(1.5) == Decimal("1.50")
+    assert p.parse_decimal(1500) == Decimal("1500.00")
+    assert p.parse_int(1500.0) == 1500

@@ -292,3 +292,28 @@ def test_data_quality_page_lists_cases_only_when_asked(
     assert listed() == [["MA-004", "MA-005"]]
     at.button(key="dq_cases_followup_overdue_ask").click().run()
     assert sorted(listed()) == [["MA-002", "MA-007"], ["MA-004", "MA-005"]]
+
+
+def test_the_same_case_number_in_two_countries_is_no_duplicate(
+        backend: str, make_database: Callable[[str, str], str]) -> None:
+    # Issue 14: case numbers are unique per country, each field office numbering its own.
+    # "X-1" in MA and "x-1 " in TN are two cases; "X-2" and "x-2" in MA are duplicates.
+    from data_access import analytics
+
+    url = make_database(backend, "dup_countries")
+    day = D(2016, 3, 1)
+    with db.session(url, Scope.everything()) as session:
+        session.add_all([_beneficiary("X-1", day, day, CaseStatus.REGISTERED),
+                         _beneficiary("x-1 ", day, day, CaseStatus.REGISTERED, country="TN"),
+                         _beneficiary("X-2", day, day, CaseStatus.REGISTERED),
+                         _beneficiary("x-2", day, day, CaseStatus.REGISTERED)])
+    both = Filters(D(2016, 1, 1), D(2016, 12, 31), ("MA", "TN"))
+
+    def found() -> tuple[object, list[str]]:
+        checks = run(url, quality.checks, both).set_index("check")["value"]
+        listed = run(url, quality.offending, both, "duplicate_case_number")
+        return checks["duplicate_case_number"], listed["case_number"].tolist()
+
+    assert found() == (2, ["X-2", "x-2"])  # the case tables
+    analytics.refresh(url, force=True)
+    assert found() == (2, ["X-2", "x-2"])  # the duplicate cubes

@@ -20,7 +20,18 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, exists, func, literal, select, text, true, union_all, update
+from sqlalchemy import (
+    delete,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload, subqueryload
 
 import metrics
@@ -441,6 +452,8 @@ def test_aggregate_only_viewers_can_count(url: str) -> None:
         rows = s.execute(select(Beneficiary.country, func.count())
                          .group_by(Beneficiary.country)).all()
         assert dict(rows) == PER_COUNTRY
+        assert s.scalar(select(func.count(literal_column("*"))).select_from(Beneficiary)
+                        ) == sum(PER_COUNTRY.values())
 
 
 # --- shapes that once leaked: each must now be refused with ScopeError ----------------
@@ -461,6 +474,14 @@ AGG_LEAKS: dict[str, Callable[[Session], Any]] = {
         select(Assistance).options(joinedload(Assistance.beneficiary))).unique()],
     "update-returning": lambda s: s.execute(
         update(Beneficiary).values(region=None).returning(Beneficiary.phone)).all(),
+    # Issue 14: a '*' column names no column, so the personal-column check saw nothing.
+    "star": lambda s: s.execute(select(literal_column("*")).select_from(Beneficiary)).all(),
+    "table-star": lambda s: s.execute(
+        select(literal_column("beneficiary.*")).select_from(Beneficiary)).all(),
+    "star-beside-count": lambda s: s.execute(
+        select(func.count(), literal_column("*")).select_from(Beneficiary)).all(),
+    "driver-sql": lambda s: s.connection().exec_driver_sql(
+        "select * from beneficiary").all(),
 }
 
 
@@ -485,6 +506,9 @@ COUNTRY_LEAKS: dict[str, Callable[[Session], Any]] = {
     # The session's own connection runs anything, outside the listener.
     "session-connection": lambda s: s.connection().execute(
         text("select country from beneficiary")).scalars().all(),
+    # Issue 14: driver-level SQL reaches the cursor without a before_execute event.
+    "driver-sql": lambda s: s.connection().exec_driver_sql(
+        "select country from beneficiary").scalars().all(),
 }
 
 

@@ -240,12 +240,14 @@ def capacity(g: Generator) -> Table:
         activity = choose(rng, CAPACITY_ACTIVITIES, count)
         bounds = np.array([PEOPLE_REACHED[a] for a in activity.tolist()])
         people = rng.integers(bounds[:, 0], bounds[:, 1] + 1)
-        day = _distinct_days(rng.integers(0, LAST_DAY + 1, count), names, activity)
+        day, keep = _distinct_days(rng.integers(0, LAST_DAY + 1, count), names, activity)
+        day, kind, activity, people = day[keep], kind[keep], activity[keep], people[keep]
+        names = [n for n, k in zip(names, keep.tolist(), strict=True) if k]
         order = np.argsort(day, kind="stable")
         parts.append({"day": day[order], "institution": np.array(names, dtype=object)[order],
                       "institution_type": kind[order], "activity": activity[order],
                       "people": people[order],
-                      "country": np.full(count, profile.code, dtype=object)})
+                      "country": np.full(len(day), profile.code, dtype=object)})
     cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     g.capacity_day, g.capacity_people = cols["day"], cols["people"]
     g.capacity_country = np.repeat(np.arange(len(PROFILES)), [len(p["day"]) for p in parts])
@@ -256,17 +258,35 @@ def capacity(g: Generator) -> Table:
         "country": cols["country"]}, cols["day"]))
 
 
-def _distinct_days(day: np.ndarray, names: list[str], activity: np.ndarray) -> np.ndarray:
-    """Move an activity to the next free day when the same institution already had the
-    same activity that day: the import matches capacity activities on country, date,
-    institution and activity, so the demo data must round-trip through it."""
+def _distinct_days(day: np.ndarray, names: list[str], activity: np.ndarray,
+                   days: int = LAST_DAY + 1) -> tuple[np.ndarray, np.ndarray]:
+    """Move an activity to the next free day (wrapping round) when the same institution
+    already had the same activity that day: the import matches capacity activities on
+    country, date, institution and activity, so the demo data must round-trip through it.
+
+    An institution can hold each activity on at most ``days`` days: once it has, further
+    activities of that institution and kind are dropped (``keep`` is False for them), so
+    the search always ends (at a million cases the national institutions fill every day).
+    The next free day is found through a "next candidate" map with path compression, so a
+    crowded institution costs about one step per activity, not one per day already used.
+    Returns (days, keep)."""
     day = day.copy()
-    seen: set[tuple[int, str, str]] = set()
+    keep = np.ones(len(day), dtype=bool)
+    jumps: dict[tuple[str, str], dict[int, int]] = {}
     for i, (name, kind) in enumerate(zip(names, activity.tolist(), strict=True)):
-        while (int(day[i]), name, kind) in seen:
-            day[i] = (day[i] + 1) % (LAST_DAY + 1)
-        seen.add((int(day[i]), name, kind))
-    return day
+        jump = jumps.setdefault((name, kind), {})
+        if len(jump) >= days:  # every day of this institution and activity is used
+            keep[i] = False
+            continue
+        free, path = int(day[i]) % days, []
+        while free in jump:
+            path.append(free)
+            free = jump[free]
+        for taken in path:
+            jump[taken] = free
+        jump[free] = (free + 1) % days
+        day[i] = free
+    return day, keep
 
 
 def _institution(kind: str, index: int, region: str) -> str:

@@ -48,9 +48,14 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     counts: Counts = field(default_factory=dict)
     truncated: int = 0  # problems beyond the ones listed
+    notes: list[str] = field(default_factory=list)  # how the file was read (encodings)
 
     def summary(self) -> str:
-        """One sentence on the outcome, in the current language."""
+        """One sentence on the outcome (and how the file was read), in the current
+        language."""
+        return " ".join([self._outcome(), *self.notes])
+
+    def _outcome(self) -> str:
         if not self.ok:
             if self.truncated:
                 return _("{file}: {n} problem(s) (and {more} more); nothing was imported"
@@ -131,7 +136,8 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
             validated = validate(source, conn, scope, today=today,
                                  indicator_codes=indicator_codes, progress=report_progress)
             report = ImportReport(source.name, sha, dry_run, validated.ok,
-                                  validated.problems, truncated=validated.truncated)
+                                  validated.problems, truncated=validated.truncated,
+                                  notes=validated.notes)
             if not validated.ok:
                 rejected = validated.rejected_counts()
                 report.counts = {n: {"inserted": 0, "updated": 0, "unchanged": 0,

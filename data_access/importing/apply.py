@@ -3,9 +3,11 @@
 Matching (so that importing the same file twice changes nothing and a corrected file
 updates in place; nothing is ever deleted except vulnerability flags a case no longer has):
 
-- beneficiaries on ``case_number``; vulnerabilities become ``beneficiary_vulnerability``
-  rows (the cell is the whole set). When a case's country changes, the ``country`` copy on
-  all its fact rows changes with it (the scope filters on that copy).
+- beneficiaries on ``country`` + ``case_number`` (case numbers are unique per country,
+  issue 14: a row of another country is another case); vulnerabilities become
+  ``beneficiary_vulnerability`` rows (the cell is the whole set).
+- the sheets that name a case (assistance, training, follow-ups) on the case's country,
+  resolved by ``validate`` among the importer's countries, + its case number.
 - cooperatives on name + country.
 - assistance on case + modality + kind, in order: the n-th row of a case with a given
   modality and kind is the n-th such record of that case in the database.
@@ -30,7 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
 from data_access.importing.validate import Table as Parsed
-from data_access.importing.validate import Validated, file_cases, rows_in
+from data_access.importing.validate import Validated, file_case_keys, file_cases, rows_in
 from data_access.models import (
     Assistance,
     Attendance,
@@ -142,30 +144,41 @@ def _existing(conn: Connection, table: Table, columns: Iterable[str],
     return found
 
 
-def _case_ids(conn: Connection, cases: Collection[str]) -> dict[str, tuple[int, str]]:
-    """(id, country) of the existing cases among ``cases``."""
-    return {r["case_number"]: (r["id"], r["country"]) for r in rows_in(
-        conn, select(BEN.c.case_number, BEN.c.id, BEN.c.country), BEN.c.case_number, cases)}
+CaseIds = dict[tuple[str, str], int]  # (country, case number) → beneficiary id
 
 
-def _ids(cases: dict[str, tuple[int, str]]) -> set[int]:
-    return {bid for bid, _country in cases.values()}
+def _case_ids(conn: Connection, keys: Collection[tuple[str, str]]) -> CaseIds:
+    """The ids of the existing cases among ``keys`` ((country, case number) pairs)."""
+    wanted = set(keys)
+    rows = rows_in(conn, select(BEN.c.case_number, BEN.c.id, BEN.c.country),
+                   BEN.c.case_number, {case for _country, case in wanted})
+    return {(r["country"], r["case_number"]): r["id"] for r in rows
+            if (r["country"], r["case_number"]) in wanted}
+
+
+def _ids(cases: CaseIds) -> set[int]:
+    return set(cases.values())
+
+
+def _case_of(t: Parsed, row: tuple[Any, ...], cases: CaseIds) -> tuple[int, str]:
+    country = row[t.at["country"]]
+    return cases[(country, row[t.at["case_number"]])], country
 
 
 BEN_COLUMNS = ("country", "region", "sex", "birth_date", "birth_year", "household_size",
                "host_country", "return_date", "return_type", "registration_date", "status",
                "consent_story", "first_name", "last_name", "phone")
-FACT_TABLES = (ASS, ATT, FUP, VUL)
 
 
 def _beneficiaries(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
     present = set(t.present) | ({"birth_year"} if "birth_date" in t.present else set())
     cols = [c for c in BEN_COLUMNS if c in present]
     rows = list(t.valid_rows())
-    at_case = t.at["case_number"]
-    wanted = {r[at_case] for r in rows}
-    existing = _existing(conn, BEN, ["case_number", *BEN_COLUMNS], lambda r: r["case_number"],
-                         ("case_number", wanted))
+    at_case, at_country = t.at["case_number"], t.at["country"]
+    wanted = {(r[at_country], r[at_case]) for r in rows}
+    existing = {key: found for key, found in _existing(
+        conn, BEN, ["case_number", *BEN_COLUMNS], lambda r: (r["country"], r["case_number"]),
+        ("case_number", {case for _country, case in wanted})).items() if key in wanted}
     vul_present = "vulnerabilities" in t.present
     old_vul: dict[int, set[str]] = defaultdict(set)
     if vul_present:
@@ -173,7 +186,6 @@ def _beneficiaries(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
                           VUL.c.beneficiary_id, {m[0]["id"] for m in existing.values()}):
             old_vul[r["beneficiary_id"]].add(str(r["vulnerability"]))
     upsert = _Upsert(counts)
-    moved: list[dict[str, Any]] = []  # cases whose country changed
     vul_add: list[tuple[str, str, str]] = []  # (case, vulnerability, country)
     vul_remove: list[dict[str, Any]] = []
     for row in rows:
@@ -182,7 +194,7 @@ def _beneficiaries(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
             values["status"] = CaseStatus.REGISTERED
         if values["consent_story"] is None:
             values["consent_story"] = False
-        current = existing.get(values["case_number"], [None])[0]
+        current = existing.get((values["country"], values["case_number"]), [None])[0]
         vul_changed = False
         if vul_present:
             wanted_vul = {str(v) for v in (row[t.at["vulnerabilities"]] or ())}
@@ -192,24 +204,16 @@ def _beneficiaries(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
                         for v in sorted(wanted_vul - had)]
             if current:
                 vul_remove += [{"b": current["id"], "v": v} for v in sorted(had - wanted_vul)]
-        if current is not None and current["country"] != values["country"]:
-            moved.append({"b": current["id"], "c": values["country"]})
         upsert.row(current, values, cols, force_changed=vul_changed)
     upsert.flush(conn, BEN)
-    for fact in FACT_TABLES:
-        if moved:
-            stmt = update(fact).where(fact.c.beneficiary_id == bindparam("b")).values(
-                country=bindparam("c"))
-            for chunk in _chunks(moved):
-                conn.execute(stmt, chunk)
     if vul_remove:
         stmt = delete(VUL).where(VUL.c.beneficiary_id == bindparam("b"),
                                  VUL.c.vulnerability == bindparam("v"))
         for chunk in _chunks(vul_remove):
             conn.execute(stmt, chunk)
     if vul_add:
-        ids = _case_ids(conn, {case for case, _v, _c in vul_add})
-        _insert(conn, VUL, [{"beneficiary_id": ids[case][0], "vulnerability": v,
+        ids = _case_ids(conn, {(country, case) for case, _v, country in vul_add})
+        _insert(conn, VUL, [{"beneficiary_id": ids[(country, case)], "vulnerability": v,
                              "country": country} for case, v, country in vul_add])
 
 
@@ -228,7 +232,7 @@ def _cooperatives(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
 
 
 def _assistance(conn: Connection, t: Parsed, counts: dict[str, int],
-                cases: dict[str, tuple[int, str]]) -> None:
+                cases: CaseIds) -> None:
     names = ("sector", "amount_eur", "approved_date", "delivered_date", "status")
     cols = [*_cols(t, names), "country"] + (["cooperative_id"] if "cooperative" in t.present
                                              else [])
@@ -241,7 +245,7 @@ def _assistance(conn: Connection, t: Parsed, counts: dict[str, int],
     seen: dict[tuple[int, str, str], int] = defaultdict(int)
     upsert = _Upsert(counts)
     for row in t.valid_rows():
-        bid, country = cases[row[t.at["case_number"]]]
+        bid, country = _case_of(t, row, cases)
         values = _values(t, row, ("modality", "kind", *names))
         coop = row[t.at["cooperative"]]
         values.update(beneficiary_id=bid, country=country,
@@ -255,7 +259,7 @@ def _assistance(conn: Connection, t: Parsed, counts: dict[str, int],
 
 
 def _training(conn: Connection, t: Parsed, counts: dict[str, int],
-              cases: dict[str, tuple[int, str]]) -> None:
+              cases: CaseIds) -> None:
     rows = list(t.valid_rows())
 
     def session_key(country: str, kind: Any, date: Any, provider: Any) -> tuple[Any, ...]:
@@ -266,7 +270,7 @@ def _training(conn: Connection, t: Parsed, counts: dict[str, int],
                                              SES.c.session_date, SES.c.provider))}
     new_sessions: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
-        country = cases[row[t.at["case_number"]]][1]
+        country = row[t.at["country"]]
         key = session_key(country, row[t.at["kind"]], row[t.at["session_date"]],
                           row[t.at["provider"]])
         if key not in sessions and key not in new_sessions:
@@ -287,7 +291,7 @@ def _training(conn: Connection, t: Parsed, counts: dict[str, int],
             dict(r))
     upsert = _Upsert(counts)
     for row in rows:
-        bid, country = cases[row[t.at["case_number"]]]
+        bid, country = _case_of(t, row, cases)
         kind, date = row[t.at["kind"]], row[t.at["session_date"]]
         sid = sessions[session_key(country, kind, date, row[t.at["provider"]])]
         values = {"session_id": sid, "beneficiary_id": bid, "country": country,
@@ -300,7 +304,7 @@ def _training(conn: Connection, t: Parsed, counts: dict[str, int],
 
 
 def _followups(conn: Connection, t: Parsed, counts: dict[str, int],
-               cases: dict[str, tuple[int, str]]) -> None:
+               cases: CaseIds) -> None:
     names = ("business_operating", "jobs_created", "score_economic", "score_social",
              "score_psychosocial")
     cols = [*_cols(t, names), "country"]
@@ -309,7 +313,7 @@ def _followups(conn: Connection, t: Parsed, counts: dict[str, int],
                          ("beneficiary_id", _ids(cases)))
     upsert = _Upsert(counts)
     for row in t.valid_rows():
-        bid, country = cases[row[t.at["case_number"]]]
+        bid, country = _case_of(t, row, cases)
         values = _values(t, row, ("visit_date", *names))
         values.update(beneficiary_id=bid, country=country)
         current = existing.get((bid, str(values["visit_date"])), [None])[0]
@@ -368,7 +372,7 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
     for index, (name, step) in enumerate(steps):
         report(0.82 + 0.04 * index, _("writing {sheet}").format(sheet=name))
         step()
-    cases = _case_ids(conn, file_cases(validated.tables, valid_only=True))
+    cases = _case_ids(conn, file_case_keys(validated.tables))
     fact_steps: list[tuple[str, Callable[[], None]]] = [
         ("assistance", lambda: _assistance(conn, tables["assistance"], counts["assistance"],
                                            cases)),

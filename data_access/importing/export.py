@@ -78,19 +78,20 @@ def sheets(session: Session) -> dict[str, Iterator[tuple[Any, ...]]]:
         "beneficiaries": _beneficiaries(session),
         "assistance": _rows(session, select(
             Beneficiary.case_number, a.modality, a.kind, a.sector, a.amount_eur,
-            a.approved_date, a.delivered_date, c.name, a.status)
+            a.approved_date, a.delivered_date, c.name, a.status, Beneficiary.country)
             .join(Beneficiary, Beneficiary.id == a.beneficiary_id)
             .outerjoin(c, c.id == a.cooperative_id).order_by(a.id)),
         "cooperatives": _rows(session, select(
             c.name, c.country, c.region, c.sector, c.partner, c.registration_date, c.status)
             .order_by(c.id)),
         "training": _rows(session, select(
-            Beneficiary.case_number, ts.kind, ts.session_date, ts.provider, at.completed)
+            Beneficiary.case_number, ts.kind, ts.session_date, ts.provider, at.completed,
+            Beneficiary.country)
             .join(ts, ts.id == at.session_id)
             .join(Beneficiary, Beneficiary.id == at.beneficiary_id).order_by(at.id)),
         "followups": _rows(session, select(
             Beneficiary.case_number, f.visit_date, f.business_operating, f.jobs_created,
-            f.score_economic, f.score_social, f.score_psychosocial)
+            f.score_economic, f.score_social, f.score_psychosocial, Beneficiary.country)
             .join(Beneficiary, Beneficiary.id == f.beneficiary_id).order_by(f.id)),
         "capacity_building": _rows(session, select(
             CapacityActivity.country, CapacityActivity.activity_date,

@@ -95,10 +95,48 @@ def parse_bool(value: Any) -> bool:
         value=repr(text(value))))
 
 
+class AmbiguousNumber(ValueError):
+    """A number whose one separator could be a decimal point or a thousands separator."""
+
+
+# One ``,`` or ``.`` followed by exactly three digits, after a non-zero whole part:
+# "1,500" is 1500 in English writing and 1.5 in French; "1.500" the other way round.
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+# The same separator more than once, every group of three digits: "1,500,000", "1.500.000".
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:(,)\d{3}(?:,\d{3})+|(\.)\d{3}(?:\.\d{3})+)")
+
+
+def _ambiguous(raw: str) -> str:
+    whole, _sep, part = re.split(r"([.,])", raw.lstrip("+-"), maxsplit=1)
+    sign = "-" if raw.startswith("-") else ""
+    thousands, decimals = f"{sign}{whole}{part}", part.rstrip("0")
+    decimal = f"{sign}{whole}.{decimals}" if decimals else f"{sign}{whole}"
+    if len(decimals) == 3:  # 12.345 itself is ambiguous: a fourth digit settles it
+        decimal, decimals = decimal + "0", decimals + "0"
+    written = f"{decimal} (or {sign}{whole},{decimals})" if decimals else decimal
+    return _("{value} is ambiguous: it could be {thousands} or {decimal}. Write "
+             "{thousands} (or {spaced}) if you mean {thousands}, {written} if you mean "
+             "{decimal}").format(value=repr(raw), thousands=thousands, decimal=decimal,
+                                 spaced=f"{sign}{whole} {part}", written=written)
+
+
 def _number_text(value: Any) -> str:
+    """A number written as text, in the form ``Decimal`` and ``float`` read.
+
+    Spaces group thousands (``1 234,50``); with both ``,`` and ``.`` the last one is the
+    decimal separator (``1.234,50``, ``1,234.50``); one separator repeated between groups
+    of three digits groups thousands (``1.500.000``); a lone ``,`` is a decimal comma
+    (``1234,5``). A lone ``,`` or ``.`` followed by exactly three digits (``1,500``,
+    ``2.000``) is refused as ambiguous (``AmbiguousNumber``): read either way it could
+    change a grant a thousandfold. ``0,125`` is not ambiguous (no thousand starts with 0).
+    """
     raw = text(value)
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", raw)
-    if "," in cleaned and "." in cleaned:
+    if _AMBIGUOUS.fullmatch(cleaned):
+        raise AmbiguousNumber(_ambiguous(cleaned))
+    if _GROUPED.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "").replace(".", "")
+    elif "," in cleaned and "." in cleaned:
         # the last separator is the decimal one: 1.234,50 or 1,234.50
         if cleaned.rfind(",") > cleaned.rfind("."):
             cleaned = cleaned.replace(".", "").replace(",", ".")
@@ -165,6 +203,8 @@ def parse_int(value: Any) -> int:
     else:
         try:
             as_float = parse_float(value)
+        except AmbiguousNumber:
+            raise
         except ValueError:
             raise ValueError(_not_whole(value)) from None
         if not as_float.is_integer():

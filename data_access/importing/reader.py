@@ -11,7 +11,10 @@ Accepted (the choice of containers is documented here):
 - ``.csv``: one sheet, named by the file name (``followups.csv``), for small updates.
 
 CSV files are UTF-8 (with or without BOM) with a comma, semicolon or tab as separator
-(detected on the header line), as Excel writes them in any locale.
+(detected on the header line), as Excel writes them in any locale. A CSV file that is not
+UTF-8 is read as Windows-1252, what Excel's plain "CSV" (French Excel: "CSV (séparateur :
+point-virgule)") writes on Windows in Western Europe and Africa; the sheet then carries a
+``note`` saying so, shown with the import's outcome.
 
 Problems with the container itself raise ``FileProblem`` with a plain sentence.
 """
@@ -48,6 +51,7 @@ class RawSheet:
     header: list[Any]
     rows: Iterator[tuple[int, tuple[Any, ...]]]  # (spreadsheet row number, cells)
     size_hint: int | None  # rows in the sheet when known, for progress
+    note: str | None = None  # how the file was read, when the user should know (encoding)
 
 
 @dataclass
@@ -173,21 +177,36 @@ def _guarded(rows: Iterator[tuple[int, tuple[Any, ...]]], label: str
 
 # --- CSV ---------------------------------------------------------------------------------
 
-def _decode(data: bytes, name: str) -> str:
+UTF8, WINDOWS_1252 = "UTF-8", "Windows-1252"
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read in: UTF-8, else Windows-1252."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), UTF8
     except UnicodeDecodeError:
         pass
     if b"\x00" in data[:4096]:
         raise FileProblem(_("{file}: not a text file (it holds binary data); export the "
                             "sheet as CSV UTF-8").format(file=name)) from None
-    raise FileProblem(_("{file}: not UTF-8 text (probably Latin-1 / Windows-1252, as older "
-                        "Excel writes 'CSV'); in Excel save as 'CSV UTF-8 (comma delimited)'")
-                      .format(file=name)) from None
+    try:
+        return data.decode("cp1252"), WINDOWS_1252
+    except UnicodeDecodeError:
+        pass
+    raise FileProblem(_("{file}: neither UTF-8 nor Windows-1252 text; in Excel save as "
+                        "'CSV UTF-8 (comma delimited)'").format(file=name)) from None
+
+
+def _encoding_note(encoding: str, label: str) -> str | None:
+    if encoding == UTF8:
+        return None
+    return _("{file} is not UTF-8: it was read as {encoding} (as Excel's plain 'CSV' "
+             "writes it); check that accented letters came out right, or save as 'CSV "
+             "UTF-8'").format(file=label, encoding=encoding)
 
 
 def _csv_sheet(name: str, data: bytes, label: str) -> RawSheet:
-    text = _decode(data, label)
+    text, encoding = _decode(data, label)
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     if first_line.count(delimiter) == 0:
@@ -205,7 +224,8 @@ def _csv_sheet(name: str, data: bytes, label: str) -> RawSheet:
 
     iterator = rows()
     header = next(iterator, (1, ()))[1]
-    return RawSheet(name, list(header), iterator, text.count("\n") + 1)
+    return RawSheet(name, list(header), iterator, text.count("\n") + 1,
+                    _encoding_note(encoding, label))
 
 
 def _zip_sheets(source: Source) -> list[RawSheet]:

@@ -56,12 +56,18 @@ def _c(name: str, french: str | None, kind: str, description: str, **kw: object)
 
 CASE = _c("case_number", "numero_dossier", "text", "Case number as the field office writes "
           "it (required)", required=True, max_length=64)
+# The case's country, on the sheets that name a case by its number: needed only where the
+# number exists in more than one of the importer's countries (numbers are unique per
+# country, not across countries).
+CASE_COUNTRY = _c("country", "pays", "country", "Country of the case: needed only when its "
+                  "number is used in more than one of your countries")
 DATE_HELP = "YYYY-MM-DD or DD/MM/YYYY"
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet("beneficiaries", (
         _c("case_number", "numero_dossier", "text",
-           "Case number as the field office writes it; unique (required)", required=True,
+           "Case number as the field office writes it; unique within the country "
+           "(required)", required=True,
            max_length=64),
         _c("country", "pays", "country", "Country of return: MA, TN, SN or its name (required)",
            required=True),
@@ -86,7 +92,7 @@ SHEETS: tuple[Sheet, ...] = (
         _c("first_name", "prenom", "text", "First name (personal data)", max_length=100),
         _c("last_name", "nom", "text", "Last name (personal data)", max_length=100),
         _c("phone", "telephone", "text", "Phone (personal data)", max_length=40),
-    ), ("case_number",), "one row per returnee (case)"),
+    ), ("case_number", "country"), "one row per returnee (case)"),
     Sheet("assistance", (
         CASE,
         _c("modality", "modalite", "enum", "individual, collective or community (required)",
@@ -94,7 +100,8 @@ SHEETS: tuple[Sheet, ...] = (
         _c("kind", "type", "enum", "Kind of assistance (required)", required=True,
            enum=AssistanceKind),
         _c("sector", "secteur", "enum", "Business sector", enum=Sector),
-        _c("amount_eur", "montant_eur", "decimal", "Amount in EUR (0 or more)"),
+        _c("amount_eur", "montant_eur", "decimal",
+           "Amount in EUR (0 or more): 1500 or 1 500, not 1,500 or 1.500 (ambiguous)"),
         _c("approved_date", "date_approbation", "date", f"Approval date, {DATE_HELP}"),
         _c("delivered_date", "date_livraison", "date", f"Delivery date, {DATE_HELP}"),
         _c("cooperative", "cooperative", "text",
@@ -103,7 +110,8 @@ SHEETS: tuple[Sheet, ...] = (
         _c("status", "statut", "enum",
            "approved, delivered or cancelled (blank: delivered when a delivery date is "
            "given, approved otherwise)", enum=AssistanceStatus),
-    ), ("case_number", "modality", "kind"), "one row per reintegration measure"),
+        CASE_COUNTRY,
+    ), ("case_number", "country", "modality", "kind"), "one row per reintegration measure"),
     Sheet("cooperatives", (
         _c("name", "nom", "text", "Cooperative name; unique within a country (required)",
            required=True, max_length=200),
@@ -125,7 +133,9 @@ SHEETS: tuple[Sheet, ...] = (
            required=True),
         _c("provider", "prestataire", "text", "Training provider", max_length=200),
         _c("completed", "complete", "bool", "Completed: yes/no (required)", required=True),
-    ), ("case_number", "kind", "session_date"), "one row per attendance at a session"),
+        CASE_COUNTRY,
+    ), ("case_number", "country", "kind", "session_date"),
+        "one row per attendance at a session"),
     Sheet("followups", (
         CASE,
         _c("visit_date", "date_visite", "date", f"Visit date, {DATE_HELP} (required)",
@@ -135,7 +145,8 @@ SHEETS: tuple[Sheet, ...] = (
         _c("score_economic", "score_economique", "score", "Economic score, 0 to 1"),
         _c("score_social", "score_social", "score", "Social score, 0 to 1"),
         _c("score_psychosocial", "score_psychosocial", "score", "Psychosocial score, 0 to 1"),
-    ), ("case_number", "visit_date"), "one row per monitoring visit"),
+        CASE_COUNTRY,
+    ), ("case_number", "country", "visit_date"), "one row per monitoring visit"),
     Sheet("capacity_building", (
         _c("country", "pays", "country", "Country: code or name (required)", required=True),
         _c("activity_date", "date_activite", "date", f"Activity date, {DATE_HELP} (required)",

@@ -71,6 +71,7 @@ class Validated:
     problems: list[Problem]
     sheets_present: tuple[str, ...]
     truncated: int = 0  # problems not kept beyond MAX_PROBLEMS
+    notes: list[str] = field(default_factory=list)  # how the file was read (encodings)
 
     @property
     def ok(self) -> bool:
@@ -304,22 +305,33 @@ def _row_rules(sheet: str, table: Table, v: list[Any], out: _Collector) -> None:
 
 @dataclass(frozen=True)
 class Existing:
-    """What the database already holds of the file's cases, and every cooperative."""
+    """What the database holds of the file's cases and cooperatives, *within the
+    importer's scope*: nothing of another country is ever read, so no answer of the
+    validator (problems, counts, messages) can depend on it (issue 14)."""
 
-    beneficiaries: dict[str, tuple[int, str, dt.date]]  # case → (id, country, return date)
+    beneficiaries: dict[tuple[str, str], tuple[int, dt.date]]  # (country, case) → id, return
     cooperatives: dict[tuple[str, str], int]  # (name, country) → id
 
     @classmethod
-    def load(cls, conn: Connection, cases: Iterable[str]) -> Existing:
+    def load(cls, conn: Connection, cases: Iterable[str], scope: Scope) -> Existing:
         """The existing cases among ``cases`` (``IN_CHUNK`` per SELECT) and the
-        cooperatives (a small table, read whole)."""
+        cooperatives (a small table, read whole), of the scope's countries."""
         b = Beneficiary.__table__.c
-        ben = {r["case_number"]: (r["id"], r["country"], _date(r["return_date"]))
-               for r in rows_in(conn, select(b.case_number, b.id, b.country, b.return_date),
-                                b.case_number, cases)}
-        coops = {(name, country): cid for name, country, cid in conn.execute(
-            select(Cooperative.name, Cooperative.country, Cooperative.id))}
-        return cls(ben, coops)
+        stmt = select(b.case_number, b.id, b.country, b.return_date)
+        coops = select(Cooperative.name, Cooperative.country, Cooperative.id)
+        if scope.countries is not None:
+            stmt = stmt.where(b.country.in_(sorted(scope.countries)))
+            coops = coops.where(Cooperative.country.in_(sorted(scope.countries)))
+        ben = {(r["country"], r["case_number"]): (r["id"], _date(r["return_date"]))
+               for r in rows_in(conn, stmt, b.case_number, cases)}
+        return cls(ben, {(name, country): cid for name, country, cid in conn.execute(coops)})
+
+    def countries_of(self) -> dict[str, set[str]]:
+        """Case number → the (scope's) countries that have a case of that number."""
+        found: dict[str, set[str]] = {}
+        for country, case in self.beneficiaries:
+            found.setdefault(case, set()).add(country)
+        return found
 
 
 def rows_in(conn: Connection, stmt: Select[Any], column: SqlColumn[Any],
@@ -338,6 +350,18 @@ def _date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
+
+
+def file_case_keys(tables: dict[str, Table]) -> set[tuple[str, str]]:
+    """(country, case number) of every valid row that names a case: after validation
+    every such row has its case's country (the fact sheets' resolved by ``validate``)."""
+    keys: set[tuple[str, str]] = set()
+    for t in tables.values():
+        if "case_number" in t.at:
+            at_case, at_country = t.at["case_number"], t.at["country"]
+            keys.update((str(r[at_country]), str(r[at_case])) for r in t.valid_rows()
+                        if r[at_case] is not None and r[at_country] is not None)
+    return keys
 
 
 def file_cases(tables: dict[str, Table], *, valid_only: bool = False) -> set[str]:
@@ -364,7 +388,87 @@ def _cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
     def outside(country: str | None) -> bool:
         return country is not None and not scope.allows(country)
 
-    # duplicate keys within the file
+    # beneficiaries: scope (of the row's own country: the file's content, never the
+    # database's). A case is matched on country + case number, so a number that another
+    # country uses is simply a new case here, exactly as a free number is.
+    ben = tables["beneficiaries"]
+    in_file: dict[tuple[str, str], dt.date | None] = {}  # (country, case) → return date
+    b_case, b_country, b_return = (ben.at[c] for c in ("case_number", "country",
+                                                       "return_date"))
+    for row in ben.rows:
+        case, country = row[b_case], row[b_country]
+        if outside(country):
+            out.add("beneficiaries", row[0], "country", _not_yours(country, allowed), ben)
+        if case is not None and country is not None:
+            in_file.setdefault((country, case), row[b_return])
+    known = existing.countries_of()
+    for country, case in in_file:
+        known.setdefault(case, set()).add(country)
+
+    def case_of(table: Table, row: tuple[Any, ...]) -> tuple[str, dt.date | None] | None:
+        """The country and return date of the row's case, among the beneficiaries sheet
+        and the scope's cases; None (with a problem) when it is none or several."""
+        case, given = row[table.at["case_number"]], row[table.at["country"]]
+        if case is None:
+            return None
+        if given is not None and outside(given):
+            out.add(table.sheet.name, row[0], "country", _not_yours(given, allowed), table)
+            return None
+        countries = known.get(case, set())
+        if given is not None:
+            countries = countries & {given}
+        if not countries:
+            out.add(table.sheet.name, row[0], "case_number", _(
+                "the case number {case} is neither on the beneficiaries sheet nor in the "
+                "database").format(case=case) if given is None else _(
+                "the case number {case} is neither on the beneficiaries sheet nor in the "
+                "database for {country}").format(case=case, country=given), table)
+            return None
+        if len(countries) > 1:
+            out.add(table.sheet.name, row[0], "case_number", _(
+                "the case number {case} is used in several of your countries ({countries}): "
+                "add a country column to the {sheet} sheet and write the case's country"
+            ).format(case=case, countries=", ".join(sorted(countries)),
+                     sheet=table.sheet.name), table)
+            return None
+        (country,) = countries
+        if outside(country):  # only from the beneficiaries sheet, which says so already
+            out.add(table.sheet.name, row[0], "case_number", _(
+                "the case {case} is in {country}, not one of your countries ({allowed})"
+            ).format(case=case, country=country, allowed=allowed), table)
+            return None
+        if (country, case) in in_file:
+            return country, in_file[(country, case)]
+        return country, existing.beneficiaries[(country, case)][1]
+
+    coops_in_file = {(r[tables["cooperatives"].at["name"]],
+                      r[tables["cooperatives"].at["country"]])
+                     for r in tables["cooperatives"].rows}
+    for name in ("assistance", "training", "followups"):
+        table = tables[name]
+        at_country = table.at["country"]
+        for index, row in enumerate(table.rows):
+            found = case_of(table, row)
+            if found is None:
+                continue
+            country, ret = found
+            if row[at_country] != country:  # the resolved country, for apply and the keys
+                table.rows[index] = row = (*row[:at_country], country, *row[at_country + 1:])
+            if name != "assistance":
+                continue
+            delivered = row[table.at["delivered_date"]]
+            if delivered is not None and ret is not None and delivered < ret:
+                out.add(name, row[0], "delivered_date", _(
+                    "the delivery date {delivered} is before the return date {returned}"
+                ).format(delivered=delivered, returned=ret), table)
+            coop = row[table.at["cooperative"]]
+            if coop is not None and (coop, country) not in coops_in_file \
+                    and (coop, country) not in existing.cooperatives:
+                out.add(name, row[0], "cooperative", _(
+                    "no cooperative named '{name}' in {country}, neither on the cooperatives "
+                    "sheet nor in the database").format(name=coop, country=country), table)
+
+    # duplicate keys within the file (the fact sheets' case countries are resolved now)
     for table in tables.values():
         sheet = table.sheet
         if sheet.name == "assistance":
@@ -382,66 +486,6 @@ def _cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
                             key=" + ".join(sheet.key), row=first_row[key]), table)
             else:
                 first_row[key] = row[0]
-
-    # beneficiaries: scope, and existing cases of countries the user cannot change
-    ben = tables["beneficiaries"]
-    in_file: dict[str, tuple[str | None, dt.date | None]] = {}
-    b_case, b_country, b_return = (ben.at[c] for c in ("case_number", "country",
-                                                       "return_date"))
-    for row in ben.rows:
-        case = row[b_case]
-        if case is None:
-            continue
-        in_file.setdefault(case, (row[b_country], row[b_return]))
-        if outside(row[b_country]):
-            out.add("beneficiaries", row[0], "country", _not_yours(row[b_country], allowed),
-                    ben)
-        found = existing.beneficiaries.get(case)
-        if found is not None and outside(found[1]):
-            out.add("beneficiaries", row[0], "case_number", _(
-                "the case number {case} is already used by a case you cannot change; check "
-                "the number").format(case=case), ben)
-
-    def case_of(table: Table, row: tuple[Any, ...]) -> tuple[str | None, dt.date | None] | None:
-        case = row[table.at["case_number"]]
-        if case is None:
-            return None
-        if case in in_file:
-            country, ret = in_file[case]
-            if outside(country):
-                out.add(table.sheet.name, row[0], "case_number", _(
-                    "the case {case} is in {country}, not one of your countries ({allowed})"
-                ).format(case=case, country=country, allowed=allowed), table)
-            return country, ret
-        found = existing.beneficiaries.get(case)
-        if found is None or outside(found[1]):
-            out.add(table.sheet.name, row[0], "case_number", _(
-                "the case number {case} is neither on the beneficiaries sheet nor in the "
-                "database").format(case=case), table)
-            return None
-        return found[1], found[2]
-
-    coops_in_file = {(r[tables["cooperatives"].at["name"]],
-                      r[tables["cooperatives"].at["country"]])
-                     for r in tables["cooperatives"].rows}
-    for name in ("assistance", "training", "followups"):
-        table = tables[name]
-        for row in table.rows:
-            found = case_of(table, row)
-            if found is None or name != "assistance":
-                continue
-            country, ret = found
-            delivered = row[table.at["delivered_date"]]
-            if delivered is not None and ret is not None and delivered < ret:
-                out.add(name, row[0], "delivered_date", _(
-                    "the delivery date {delivered} is before the return date {returned}"
-                ).format(delivered=delivered, returned=ret), table)
-            coop = row[table.at["cooperative"]]
-            if coop is not None and country is not None and (coop, country) not in \
-                    coops_in_file and (coop, country) not in existing.cooperatives:
-                out.add(name, row[0], "cooperative", _(
-                    "no cooperative named '{name}' in {country}, neither on the cooperatives "
-                    "sheet nor in the database").format(name=coop, country=country), table)
 
     for name in ("cooperatives", "capacity_building"):
         table = tables[name]
@@ -499,12 +543,12 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
         out.add("", None, "", str(exc))
         return Validated(source.name, tables, out.problems, (), out.truncated)
     report(0.8, _("checking references"))
-    existing = Existing.load(conn, file_cases(tables))
+    existing = Existing.load(conn, file_cases(tables), scope)
     _cross_checks(tables, existing, scope, out)
     problems = sorted(out.problems, key=lambda q: (SHEET_NAMES.index(q.sheet)
                                                    if q.sheet in SHEET_NAMES else -1,
                                                    q.row or 0))
     validated = Validated(source.name, tables, problems, tuple(s.name for s in raw_sheets),
-                          out.truncated)
+                          out.truncated, [s.note for s in raw_sheets if s.note])
     validated.existing = existing  # type: ignore[attr-defined]
     return validated

@@ -30,6 +30,7 @@ PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36, 45, 46,
                                   47, 50, 57})
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+MAC_EPOCH = dt.datetime(1904, 1, 1)  # the 1904 date system (Excel for Mac's old default)
 _COLUMN = re.compile(r"[A-Z]+")
 _DATE_CODE = re.compile(r"[dmyhs]", re.IGNORECASE)
 _PARSE = {"resolve_entities": False, "no_network": True, "huge_tree": False}
@@ -75,7 +76,9 @@ class Workbook:
             targets = {r.get("Id"): r.get("Target") for r in rels.getroot()
                        if r.tag == f"{PKG_REL}Relationship"}
             self.sheets: dict[str, str] = {}
-            for sheet in _tree(self.archive, book).getroot().iter(f"{MAIN}sheet"):
+            root = _tree(self.archive, book).getroot()
+            self.epoch = _epoch(root)
+            for sheet in root.iter(f"{MAIN}sheet"):
                 target = targets.get(sheet.get(f"{REL}id"), "")
                 path = target.lstrip("/") if target.startswith("/") else normpath(
                     join(dirname(book), target))
@@ -124,6 +127,7 @@ class Workbook:
         """(row number, cell values) for every row of sheet ``title``, gaps filled."""
         strings = self.strings
         dates = self.date_styles
+        epoch = self.epoch
         expected = 1
         with self.archive.open(self.sheets[title]) as handle:
             try:
@@ -138,7 +142,7 @@ class Workbook:
                         index = _column_index(ref) if ref else len(values)
                         if index > len(values):
                             values.extend([None] * (index - len(values)))
-                        values.append(_value(c, strings, dates, formula))
+                        values.append(_value(c, strings, dates, formula, epoch))
                     yield number, tuple(values)
                     expected = number + 1
                     row.clear()
@@ -159,7 +163,17 @@ def _text_of(element: Any) -> str:
     return "".join(parts)
 
 
-def _value(c: Any, strings: list[str], dates: frozenset[int], formula: type[str]) -> Any:
+def _epoch(book: Any) -> dt.datetime:
+    """Day 0 of the workbook's date serials: ``<workbookPr date1904="1"/>`` counts days from
+    1 January 1904 (Excel for Mac's old default), otherwise from 30 December 1899 (the 1900
+    system, which counts the 29 February 1900 that never was: right from 1 March 1900)."""
+    pr = book.find(f"{MAIN}workbookPr")
+    flag = (pr.get("date1904") or "").strip().lower() if pr is not None else ""
+    return MAC_EPOCH if flag in ("1", "true", "on") else EXCEL_EPOCH
+
+
+def _value(c: Any, strings: list[str], dates: frozenset[int], formula: type[str],
+           epoch: dt.datetime = EXCEL_EPOCH) -> Any:
     text = None
     inline = None
     for child in c:
@@ -186,7 +200,7 @@ def _value(c: Any, strings: list[str], dates: frozenset[int], formula: type[str]
     style = c.get("s")
     if style is not None and int(style) in dates:
         try:
-            return EXCEL_EPOCH + dt.timedelta(days=float(text))
+            return epoch + dt.timedelta(days=float(text))
         except OverflowError:
             return float(text)
     if "." in text or "E" in text or "e" in text:
