@@ -380,3 +380,77 @@ def test_migration_gives_existing_rows_random_keys(backend: str,
         new = conn.execute(text("SELECT record_key FROM beneficiary WHERE case_number = "
                                 "'NEW'")).scalar()
     assert new is not None and 0 <= int(new) < KEY_RANGE
+
+
+# --- the figures that are not indicators (metrics.pipeline and the others) ----------------
+
+def _handed_to_disclosure(url: str, figure: Callable[..., pd.DataFrame], scope: Scope, *,
+                          cubes: bool, monkeypatch: pytest.MonkeyPatch) -> list[pd.DataFrame]:
+    """The frames ``figure`` hands to disclosure.apply (a spy: apply still runs)."""
+    from data_access import disclosure
+
+    seen: list[pd.DataFrame] = []
+    original = disclosure.apply
+
+    def spy(frame: pd.DataFrame, *args: object, **kwargs: object) -> pd.DataFrame:
+        frame = frame.copy()
+        frame.attrs["kind"] = args[1] if len(args) > 1 else kwargs["kind"]
+        seen.append(frame)
+        return original(frame, *args, **kwargs)
+
+    monkeypatch.setattr(disclosure, "apply", spy)
+    with db.session(url, scope) as session:
+        session.info["analytics"] = cubes
+        figure(session, Filters(START, END, (), "quarter"))
+    monkeypatch.undo()
+    return seen
+
+
+def _figures() -> dict[str, Callable[..., pd.DataFrame]]:
+    from metrics import cooperatives, distributions, pipeline
+
+    return {"funnel": pipeline.funnel, "bands": distributions.amount_bands,
+            "hosts": distributions.host_countries,
+            "route": cooperatives.assisted_by_route,
+            "route by country": lambda s, f: cooperatives.assisted_by_route(s, f, ("country",)),
+            "status": cooperatives.by_status, "list": cooperatives.cooperative_list}
+
+
+@pytest.mark.parametrize("name", list(_figures()))
+def test_figures_hand_their_key_sums_to_disclosure(fixture_url: str, name: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    donor = Scope.for_countries(["MA", "SN", "TN"], aggregates_only=True)
+    frames = {cubes: _handed_to_disclosure(fixture_url, _figures()[name], donor, cubes=cubes,
+                                           monkeypatch=monkeypatch)
+              for cubes in (False, True)}
+    for frame in frames[True]:
+        counts = [c for c in COUNT_COLUMNS if c in frame.columns]
+        if frame.attrs["kind"] == "count":
+            counts.append("value")
+        assert counts, name
+        for column in counts:
+            assert column + "_key" in frame.columns, f"{name}: {column} has no key"
+            values = pd.to_numeric(frame[column]).fillna(0)
+            assert ((frame[column + "_key"] > 0) == (values > 0)).all(), (name, column)
+    # the cubes give the same keys as the case tables
+    assert len(frames[True]) == len(frames[False])
+    for fast_frame, exact in zip(frames[True], frames[False], strict=True):
+        keys = [c for c in exact.columns if str(c).endswith("_key")]
+        assert keys == [c for c in fast_frame.columns if str(c).endswith("_key")], name
+        pd.testing.assert_frame_equal(fast_frame[keys].reset_index(drop=True).astype("int64"),
+                                      exact[keys].reset_index(drop=True).astype("int64"),
+                                      obj=name)
+
+
+def test_funnel_keys_equal_an_independent_computation(fixture_url: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registered: every returnee registered in the range; its key is theirs."""
+    from metrics import pipeline
+
+    t = tables(fixture_url)
+    want = distinct_cells(people(t), "id", "registration_date", ())
+    for cubes in (False, True):
+        counts = _handed_to_disclosure(fixture_url, pipeline.funnel, Scope.everything(),
+                                       cubes=cubes, monkeypatch=monkeypatch)[0]
+        assert int(counts["value"][0]) == int(want["value"][0])
+        assert int(counts["value_key"][0]) == int(want["value_key"][0])
