@@ -316,14 +316,30 @@ def test_a_reimport_keeps_every_record_key(make_database: Callable[[str, str], s
 
 
 def test_no_export_holds_the_record_keys(make_database: Callable[[str, str], str]) -> None:
-    from openpyxl import load_workbook
-
     url = make_database("sqlite", "keys_export")
     build_fixture(url)
     buffer = io.BytesIO()
     export(url, Scope.everything(), buffer, indicator_codes=indicator_codes())
     keys = {str(k) for k in _keys(url).values() if k >= 1000}
-    book = load_workbook(io.BytesIO(buffer.getvalue()), read_only=True)
+    from data_access.importing.schema import SHEETS
+    from data_access.importing.template import write_workbook
+
+    assert not [c.name for s in SHEETS for c in s.columns if "key" in c.name.lower()]
+    template = io.BytesIO()
+    write_workbook(template)
+    for payload in (buffer.getvalue(), template.getvalue()):
+        _assert_no_keys(payload, keys)
+    # and a database the export is imported into has keys of its own, not the source's
+    copy = make_database("sqlite", "keys_export_target")
+    assert do_import(copy, buffer.getvalue()).ok
+    source, target = _keys(url), _keys(copy)
+    assert sum(1 for k, v in target.items() if source.get(k) == v) <= 1  # chance: ~1e-5
+
+
+def _assert_no_keys(payload: bytes, keys: set[str]) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(payload), read_only=True)
     for sheet in book.worksheets:
         for row in sheet.iter_rows(values_only=True):
             cells = {str(v) for v in row if v is not None}
