@@ -364,13 +364,13 @@ def test_migration_gives_existing_rows_random_keys(backend: str,
         assert "record_key" not in columns
         for i in range(1, 201):
             conn.execute(text(
-                "INSERT INTO beneficiary (id, case_number, country, sex, return_date, "
+                "INSERT INTO beneficiary (case_number, country, sex, return_date, "
                 "registration_date, status, consent_story, created_at, updated_at) VALUES "
-                "(:i, :c, 'MA', 'M', '2015-01-01', '2015-01-02', 'registered', false, "
-                "'2015-01-02', '2015-01-02')"), {"i": i, "c": f"M-{i}"})
+                "(:c, 'MA', 'M', '2015-01-01', '2015-01-02', 'registered', false, "
+                "'2015-01-02', '2015-01-02')"), {"c": f"M-{i}"})
         conn.execute(text(
-            "INSERT INTO capacity_activity (id, country, activity_date, institution, "
-            "institution_type, activity, created_at, updated_at) VALUES (1, 'MA', "
+            "INSERT INTO capacity_activity (country, activity_date, institution, "
+            "institution_type, activity, created_at, updated_at) VALUES ('MA', "
             "'2015-01-01', 'X', 'local_authority', 'training', '2015-01-01', '2015-01-01')"))
     db.dispose_engine(url)
     db.upgrade(url)
