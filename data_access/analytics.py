@@ -31,6 +31,12 @@ demo loader drops and recreates them with the indexes); ``refresh`` clears it. W
 set, ``metrics`` reads the case tables (exact, slower). The same triggers, and any update
 of the state row, advance ``analytics_state.version``: every committed write to the case
 tables or the cells commits a new data version (``ui.data`` keys cached figures on it).
+
+Key sums (issue 14): beside its counts every cell keeps ``k``, the sum of the record keys
+of the beneficiaries behind ``n`` (a row adds its beneficiary's key, so a record count adds
+it per record and a distinct count once), and ``k1``…``k4`` behind ``s1``…``s4`` where those
+are counts (``_insert``'s ``counts``). They are sums like the counts, so every rollup, the
+signed rows and the incremental merge keep them exact.
 """
 
 from __future__ import annotations
