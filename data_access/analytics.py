@@ -31,6 +31,12 @@ demo loader drops and recreates them with the indexes); ``refresh`` clears it. W
 set, ``metrics`` reads the case tables (exact, slower). The same triggers, and any update
 of the state row, advance ``analytics_state.version``: every committed write to the case
 tables or the cells commits a new data version (``ui.data`` keys cached figures on it).
+
+Key sums (issue 14): beside its counts every cell keeps ``k``, the sum of the record keys
+of the beneficiaries behind ``n`` (a row adds its beneficiary's key, so a record count adds
+it per record and a distinct count once), and ``k1``…``k4`` behind ``s1``…``s4`` where those
+are counts (``_insert``'s ``counts``). They are sums like the counts, so every rollup, the
+signed rows and the incremental merge keep them exact.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ import time
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Integer,
@@ -76,6 +83,8 @@ NONE = "none"
 NO_PREVIOUS = 0
 NO_NEXT = 999999
 REGION, VULNERABILITY, SEXAGE = 1, 2, 4
+# The cells' key sums (issue 14): k behind n, k1…k4 behind s1…s4 where those are counts.
+KEY_SUMS = ("k", "k1", "k2", "k3", "k4")
 STAGING = -1
 # The rollups kept (bit 1 region, 2 vulnerability, 4 sex and age group); region and
 # vulnerability together are not kept (such a query reads the case tables).
@@ -260,6 +269,7 @@ def _beneficiaries(conn: Connection, only: Table | None = None) -> Table:
         func.coalesce(cast(ben.c.return_type, String), UNKNOWN).label("return_type"),
         ben.c.return_date.label("return_date"),
         ben.c.registration_date.label("registration_date"),
+        ben.c.record_key.label("record_key"),
         case((flags.c.flags.is_(None), ""), else_="|" + flags.c.flags + "|")
         .label("vulnerability"))
         .select_from(ben).outerjoin(flags, flags.c.bid == ben.c.id)
@@ -293,7 +303,7 @@ def _first_deliveries(conn: Connection, variant: str, collective: bool,
 
 
 STAGE_COLUMNS = ("cube", "variant", "dkey", "sector", "modality", "kind", "month", "link",
-                 "days", "n", "s1", "s2", "s3", "s4")
+                 "days", "n", "s1", "s2", "s3", "s4", *KEY_SUMS)
 
 
 def _stage_table(conn: Connection) -> Table:
@@ -301,9 +311,10 @@ def _stage_table(conn: Connection) -> Table:
     conn.exec_driver_sql(
         "CREATE TEMPORARY TABLE an_stage (cube VARCHAR(8), variant VARCHAR(8), dkey INTEGER, "
         "sector VARCHAR(32), modality VARCHAR(32), kind VARCHAR(32), month INTEGER, "
-        "link INTEGER, days INTEGER, n INTEGER, s1 FLOAT, s2 FLOAT, s3 FLOAT, s4 FLOAT)")
+        "link INTEGER, days INTEGER, n INTEGER, s1 FLOAT, s2 FLOAT, s3 FLOAT, s4 FLOAT, "
+        + ", ".join(f"{k} BIGINT" for k in KEY_SUMS) + ")")
     types = {"cube": String, "variant": String, "sector": String, "modality": String,
-             "kind": String}
+             "kind": String, **{k: BigInteger for k in KEY_SUMS}}
     from sqlalchemy import Float
 
     return Table("an_stage", MetaData(), *[
@@ -313,8 +324,13 @@ def _stage_table(conn: Connection) -> Table:
 
 def _insert(conn: Connection, stage: Table, cube: str, variant: str, source: Any,
             ben: Table, *, month: Any, items: dict[str, Any] | None = None, link: Any = None,
-            days: Any = None, sums: tuple[Any, ...] = (), n: Any = None) -> None:
-    """INSERT the staging cells of one cube variant: per dimension key × items × month."""
+            days: Any = None, sums: tuple[Any, ...] = (), n: Any = None,
+            counts: tuple[int, ...] = ()) -> None:
+    """INSERT the staging cells of one cube variant: per dimension key × items × month.
+
+    Key sums (issue 14): ``k`` is the sum of the beneficiaries' record keys behind ``n``
+    (each row adds its beneficiary's key, times ``n`` when given); ``counts`` names the
+    ``sums`` that are counts (1 for s1, …), whose ``k1``… are the keys behind them."""
     items = items or {}
     dims = {
         "dkey": ben.c.dkey,
@@ -328,6 +344,10 @@ def _insert(conn: Connection, stage: Table, cube: str, variant: str, source: Any
     measures = {"n": func.sum(n) if n is not None else func.count()}
     for i, expr in enumerate(sums, start=1):
         measures[f"s{i}"] = func.sum(expr)
+    key = ben.c.record_key
+    measures["k"] = func.sum(key * n if n is not None else key)
+    for i in counts:
+        measures[f"k{i}"] = func.sum(key * sums[i - 1])
     grouped = [v for v in dims.values() if not _is_literal(v)]
     query = (select(literal(cube).label("cube"), literal(variant).label("variant"),
                     *[v.label(k) for k, v in dims.items()],
@@ -351,7 +371,7 @@ def _rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
     st = stage.c
     flags = union_all(*[select(literal(flag, String).label("flag"))
                         for flag in [v.value for v in Vulnerability] + [NONE]]).subquery("flags")
-    measures = ["n", "s1", "s2", "s3", "s4"]
+    measures = ["n", "s1", "s2", "s3", "s4", *KEY_SUMS]
     items = ["sector", "modality", "kind", "month", "link", "days"]
     dims_table = d.dkey.table
 
@@ -458,14 +478,14 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
             items={d: func.coalesce(cast(delivered.c[d], String), UNKNOWN)
                    for d in GROUPS[variant]},
             sums=(delivered.c.amount_eur,
-                  case((delivered.c.amount_eur.is_(None), 0), else_=1)))
+                  case((delivered.c.amount_eur.is_(None), 0), else_=1)), counts=(2,))
 
     # First deliveries: BEN-2 (s1 = vulnerable, for BEN-3), ASS-3's histogram, FUP-1's due
     # list (keyed by the month of first delivery + 182 days), COOP-2's members.
     fd_all = _first_deliveries(conn, "", collective=False, mine=mine)
     joined = fd_all.join(ben, ben.c.id == fd_all.c.bid)
     put("first", "", joined, month=month_of(fd_all.c.fd),
-        sums=(case((ben.c.vulnerability == "", 0), else_=1),))
+        sums=(case((ben.c.vulnerability == "", 0), else_=1),), counts=(1,))
     put("wait", "", joined, month=month_of(fd_all.c.fd),
         days=_days(ben.c.return_date, fd_all.c.fd))
     put("due", "", joined, month=month_plus_days(fd_all.c.fd, literal(SIX_MONTHS, Integer)))
@@ -490,7 +510,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
             link=func.coalesce(month_of(events.c.prev), NO_PREVIOUS))
     put("att", "kind", att.join(ses, ses.c.id == att.c.session_id).join(
         ben, ben.c.id == att.c.beneficiary_id), month=month_of(ses.c.session_date),
-        items={"kind": kind}, sums=(case((att.c.completed.is_(True), 1), else_=0),))
+        items={"kind": kind}, sums=(case((att.c.completed.is_(True), 1), else_=0),),
+        counts=(1,))
 
     # FUP-1 covered: visits at least 182 days after the first delivery, each with the
     # month of the previous such visit.
@@ -538,7 +559,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
                 month=month_of(events.c.day),
                 items={d: events.c[d] for d in GROUPS[variant]},
                 link=func.coalesce(month_of(events.c.next), NO_NEXT),
-                sums=tuple(events.c[m.name] for m in measures))
+                sums=tuple(events.c[m.name] for m in measures),
+                counts=(1, 2, 3) if cube == "f2" else ())
 
     # FUP-4: visits with all three scores, next such visit; s1–s3 the scores, s4 whether
     # the composite reaches the threshold (with the weights and threshold of this build).
@@ -570,7 +592,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
 
 
 # Bumped whenever the cubes' layout changes: cells of another layout are never read.
-LAYOUT = 4
+# 5: the key sums k, k1…k4 (issue 14).
+LAYOUT = 5
 
 
 def settings_key(weights: tuple[float, float, float], threshold: float) -> str:

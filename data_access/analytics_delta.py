@@ -45,7 +45,9 @@ from data_access.analytics import CELL, STATE, T
 # More touched beneficiaries than this share of all: rebuild in full (as fast, and simpler).
 SHARE = 1 / 3
 EPSILON = 1e-9
-MEASURES = ("n", "s1", "s2", "s3", "s4")
+# Integer measures (counts, key sums) are merged exactly; the float sums s1…s4 snapped.
+EXACT = ("n", *analytics.KEY_SUMS)
+MEASURES = ("n", "s1", "s2", "s3", "s4", *analytics.KEY_SUMS)
 KEY = tuple(c.name for c in CELL.c if c.name not in ("id", *MEASURES))
 INTEGER_KEYS = frozenset(c.name for c in CELL.c
                          if c.name in KEY and isinstance(c.type, Integer))
@@ -170,10 +172,11 @@ def merge(conn: Connection, before: str, after: str) -> None:
     def snap(expr: str) -> str:  # float residue of adding and subtracting: 0
         return f"CASE WHEN ABS({expr}) <= {EPSILON} THEN 0 ELSE {expr} END"
 
-    sums = ", ".join(f"SUM({m}) AS {m}" if m == "n" else f"{snap(f'SUM({m})')} AS {m}"
+    floats = [m for m in MEASURES if m not in EXACT]
+    sums = ", ".join(f"SUM({m}) AS {m}" if m in EXACT else f"{snap(f'SUM({m})')} AS {m}"
                      for m in MEASURES)
-    changed = " OR ".join(["SUM(n) <> 0"] + [f"ABS(SUM({m})) > {EPSILON}"
-                                              for m in MEASURES[1:]])
+    changed = " OR ".join([f"COALESCE(SUM({m}), 0) <> 0" for m in EXACT]
+                          + [f"ABS(SUM({m})) > {EPSILON}" for m in floats])
     negated = ", ".join(f"-{m}" for m in MEASURES)
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE an_delta AS SELECT {key}, {sums}, "
@@ -197,7 +200,7 @@ def merge(conn: Connection, before: str, after: str) -> None:
     def merged(m: str) -> str:
         if m == "n":
             return "c.n + d.n AS n"
-        total = snap(f"c.{m} + d.{m}")
+        total = f"c.{m} + d.{m}" if m in EXACT else snap(f"c.{m} + d.{m}")
         return (f"CASE WHEN c.{m} IS NULL THEN d.{m} WHEN d.{m} IS NULL THEN c.{m} "
                 f"ELSE {total} END AS {m}")
 
@@ -216,8 +219,8 @@ def merge(conn: Connection, before: str, after: str) -> None:
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = on")
         conn.exec_driver_sql("SET LOCAL jit = DEFAULT")
     conn.exec_driver_sql("CREATE INDEX an_hit_ix ON an_hit (cid)")
-    empty = " AND ".join(["n = 0"] + [f"COALESCE(ABS({m}), 0) <= {EPSILON}"
-                                      for m in MEASURES[1:]])
+    empty = " AND ".join(["n = 0"] + [f"COALESCE({m}, 0) = 0" for m in EXACT[1:]]
+                         + [f"COALESCE(ABS({m}), 0) <= {EPSILON}" for m in floats])
     conn.exec_driver_sql(f"DELETE FROM analytics_cell WHERE id IN "
                          f"(SELECT cid FROM an_hit WHERE {empty})")
     conn.exec_driver_sql(

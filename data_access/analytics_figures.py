@@ -215,15 +215,16 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
     people = b.join(ben, ben.c.id == b.c.id)
     put("cmp", "ben", people, month=registered,
         sums=(filled(b.c.region), filled(b.c.birth_year), filled(b.c.host_country),
-              filled(b.c.return_type)))
-    put("cmp", "hh", people, month=registered, sums=(filled(b.c.household_size),))
+              filled(b.c.return_type)), counts=(1, 2, 3, 4))
+    put("cmp", "hh", people, month=registered, sums=(filled(b.c.household_size),),
+        counts=(1,))
     is_delivered = asst.c.status == DELIVERED
     grant = asst.c.kind == AssistanceKind.BUSINESS_GRANT.value
     put("cmp", "asst", asst.join(ben, ben.c.id == asst.c.beneficiary_id), month=registered,
         n=case((is_delivered, 1), else_=0),
         sums=(filled(asst.c.delivered_date, is_delivered),
               filled(asst.c.amount_eur, is_delivered), case((grant, 1), else_=0),
-              filled(asst.c.sector, grant)))
+              filled(asst.c.sector, grant)), counts=(1, 2, 3, 4))
 
     # Assisted by route: by first-delivery month; link the first collective delivery's.
     routed, routed_join = only(per, per.c.id, per.c.d3.is_not(None),
@@ -271,7 +272,7 @@ def _first_by_group(conn: Connection, put: Callable[..., None], ben: Any,
             joined = fd.join(ben, ben.c.id == fd.c.bid)
             sums = (case((ben.c.vulnerability == "", 0), else_=1),) if cube == "first" else ()
             put(cube, group, joined, month=month_of(fd.c.fd), items={group: fd.c[group]},
-                sums=sums)
+                sums=sums, counts=(1,) if sums else ())
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {fd.name}")
 
 

@@ -42,8 +42,13 @@ def small(series: pd.Series, threshold: int) -> pd.Series:
     return (values >= 1) & (values < threshold)
 
 
+def drop_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without its cell-key columns (``*_key``): keys never reach a viewer."""
+    return frame.drop(columns=[c for c in frame.columns if str(c).endswith("_key")])
+
+
 def apply(frame: pd.DataFrame, scope: Scope, kind: str, by: Sequence[str]) -> pd.DataFrame:
-    frame = frame.copy()
+    frame = drop_keys(frame)
     frame["value_note"] = ""
     if not scope.aggregates_only or frame.empty:
         return frame
@@ -92,6 +97,7 @@ def cumulative(frame: pd.DataFrame, scope: Scope, kind: str, by: Sequence[str]) 
     table. So, for a count, a cumulative value is shown only when it differs from the
     last value shown in its series by 0 or at least the threshold.
     """
+    frame = drop_keys(frame)
     dims = [d for d in by if d != "period" and d in frame.columns]
     if "period" not in by or "period" not in frame.columns or frame.empty:
         return apply(frame, scope, kind, by)

@@ -10,6 +10,7 @@ joins. Writers (demo data, import) keep the copy equal to the beneficiary's coun
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -56,6 +57,22 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Record keys (issue 14): every record donor counts are made of carries a random integer
+# in [0, KEY_RANGE), assigned once when the record is created and never changed, shown or
+# exported. A count's cell key is the sum of the keys of the records behind it, so the
+# same set of records always gets the same published (perturbed) value
+# (data_access.disclosure). Any insert that does not give one draws it here.
+KEY_RANGE = 2**20
+
+
+def new_record_key() -> int:
+    return secrets.randbelow(KEY_RANGE)
+
+
+def _record_key() -> Mapped[int]:
+    return mapped_column(Integer, default=new_record_key)
 
 
 def _enum(enum: type[StrEnum]) -> Enum:
@@ -114,6 +131,7 @@ class Beneficiary(CountryScoped, Timestamped, Base):
     first_name: Mapped[str | None] = mapped_column(String(100))
     last_name: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40))
+    record_key: Mapped[int] = _record_key()  # never shown, never exported
 
     vulnerabilities: Mapped[list[BeneficiaryVulnerability]] = relationship(
         back_populates="beneficiary", cascade="all, delete-orphan")
@@ -145,6 +163,7 @@ class Cooperative(CountryScoped, Timestamped, Base):
     partner: Mapped[str | None] = mapped_column(String(200))
     registration_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[CooperativeStatus] = mapped_column(default=CooperativeStatus.IN_CREATION)
+    record_key: Mapped[int] = _record_key()  # never shown, never exported
 
     __table_args__ = (UniqueConstraint("name", "country", name="uq_cooperative_name_country"),)
 
@@ -231,6 +250,7 @@ class CapacityActivity(CountryScoped, Timestamped, Base):
     institution_type: Mapped[InstitutionType]
     activity: Mapped[CapacityActivityKind]
     people_reached: Mapped[int | None] = mapped_column(Integer)
+    record_key: Mapped[int] = _record_key()  # never shown, never exported
 
 
 class Target(Timestamped, Base):
@@ -340,6 +360,13 @@ class AnalyticsCell(CountryScoped, Base):
     s2: Mapped[float | None] = mapped_column(Float)
     s3: Mapped[float | None] = mapped_column(Float)
     s4: Mapped[float | None] = mapped_column(Float)
+    # Key sums (issue 14): k the sum of the record keys behind n, k1…k4 behind the
+    # counts s1…s4 where those are counts (NULL where they are amounts or scores).
+    k: Mapped[int | None] = mapped_column(BigInteger)
+    k1: Mapped[int | None] = mapped_column(BigInteger)
+    k2: Mapped[int | None] = mapped_column(BigInteger)
+    k3: Mapped[int | None] = mapped_column(BigInteger)
+    k4: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         # Readers ask for cube, variant, rollup and a month range; the incremental refresh

@@ -21,7 +21,7 @@ from data_access.analytics_figures import BAND_COUNT, BAND_WIDTH, amount_band
 from data_access.analytics_figures import NEGATIVE_BAND as NEGATIVE
 from data_access.models import Assistance, Beneficiary
 from data_access.vocab import AssistanceStatus
-from metrics.engine import beneficiary_dims, country_filter, frame, in_period
+from metrics.engine import beneficiary_dims, country_filter, frame, in_period, key_sum
 from metrics.filters import Filters
 from metrics.pipeline import disclose
 
@@ -44,16 +44,22 @@ def amount_bands(session: Session, f: Filters) -> pd.DataFrame:
         asst = Assistance
         amount = asst.amount_eur
         band = amount_band(amount).label("band")
-        stmt = (select(band, func.count(asst.id).label("value"))
+        # A record adds its beneficiary's key (issue 14).
+        stmt = (select(band, func.count(asst.id).label("value"),
+                       key_sum(Beneficiary.record_key).label("value_key"))
+                .join(Beneficiary, Beneficiary.id == asst.beneficiary_id)
                 .where(asst.status == AssistanceStatus.DELIVERED, amount.is_not(None),
                        in_period(asst.delivered_date, f), *country_filter(asst, f))
                 .group_by(band))
         counts = frame(session, stmt)
-        found = dict(zip(counts["band"].astype(int), counts["value"], strict=False))
-    highest = max([b for b, n in found.items() if n and b != NEGATIVE], default=BAND_COUNT)
-    bands = ([NEGATIVE] if found.get(NEGATIVE) else []) + list(range(highest + 1))
+        found = {int(b): (int(n), int(k)) for b, n, k in
+                 zip(counts["band"], counts["value"], counts["value_key"], strict=True)}
+    highest = max([b for b, (n, _) in found.items() if n and b != NEGATIVE],
+                  default=BAND_COUNT)
+    bands = ([NEGATIVE] if found.get(NEGATIVE, (0, 0))[0] else []) + list(range(highest + 1))
     result = pd.DataFrame({"band": bands, "label": [band_label(b) for b in bands],
-                           "value": [float(found.get(b, 0)) for b in bands]})
+                           "value": [float(found.get(b, (0, 0))[0]) for b in bands],
+                           "value_key": [found.get(b, (0, 0))[1] for b in bands]})
     return disclose(result, session, "count", ("band",))
 
 
@@ -66,7 +72,8 @@ def host_countries(session: Session, f: Filters) -> pd.DataFrame:
         ben = Beneficiary
         stmt, dims = beneficiary_dims(select().select_from(ben), ("host_country",), ben,
                                       date=ben.registration_date, filters=f)
-        stmt = stmt.add_columns(*dims, func.count(func.distinct(ben.id)).label("value")).where(
+        stmt = stmt.add_columns(*dims, func.count(func.distinct(ben.id)).label("value"),
+                                key_sum(ben.record_key).label("value_key")).where(
             in_period(ben.registration_date, f), *country_filter(ben, f)).group_by(*dims)
         result = frame(session, stmt)
     result["value"] = pd.to_numeric(result["value"]).astype(float)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, case, cast, extract, func
+from sqlalchemy import String, case, cast, extract, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -181,10 +181,11 @@ def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def merge_ratio(num: pd.DataFrame, den: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """value = numerator ÷ denominator on the same breakdown (missing numerator = 0)."""
+    """value = numerator ÷ denominator on the same breakdown (missing numerator = 0).
+    Their key sums (``value_key``), when given, become numerator_key/denominator_key."""
     keys = ["period_key" if d == "period" else d for d in by]
-    num = num.rename(columns={"value": "numerator"})
-    den = den.rename(columns={"value": "denominator"})
+    num = num.rename(columns={"value": "numerator", "value_key": "numerator_key"})
+    den = den.rename(columns={"value": "denominator", "value_key": "denominator_key"})
     if keys:
         merged = den.merge(num, on=keys, how="outer")
     else:
@@ -192,8 +193,45 @@ def merge_ratio(num: pd.DataFrame, den: pd.DataFrame, by: Sequence[str]) -> pd.D
     merged["numerator"] = pd.to_numeric(merged.get("numerator"), errors="coerce").fillna(0)
     merged["denominator"] = pd.to_numeric(merged.get("denominator"),
                                           errors="coerce").fillna(0)
+    for column in ("numerator_key", "denominator_key"):
+        if column in merged:
+            merged[column] = keys_of(merged[column])
     merged["value"] = ratio(merged["numerator"], merged["denominator"])
     return merged
+
+
+# --- record keys (issue 14) ----------------------------------------------------------
+# Every count column c of a raw result has c + "_key": the sum of the record keys behind it
+# (data_access.models.KEY_RANGE); data_access.disclosure perturbs c with it and drops it.
+KEY_SUFFIX = "_key"
+
+
+def keys_of(series: pd.Series) -> pd.Series:
+    """A key-sum column as int64 (missing = no record = 0)."""
+    return pd.to_numeric(series, errors="coerce").fillna(0).round().astype("int64")
+
+
+def key_sum(key: ColumnElement[Any], where: ColumnElement[bool] | None = None
+            ) -> ColumnElement[Any]:
+    """SUM of the record keys of the grouped rows (those matching ``where``), 0 for none.
+    Only where each counted record or beneficiary is one row of its group."""
+    total = func.sum(key) if where is None else func.sum(key).filter(where)
+    return func.coalesce(total, 0)
+
+
+def distinct_counts(session: Session, stmt: Select[Any], entity: ColumnElement[Any],
+                    key: ColumnElement[Any], by: Sequence[str],
+                    value: str = "value") -> pd.DataFrame:
+    """``value`` = COUNT(DISTINCT entity) per group of ``stmt`` (grouped by the breakdown
+    columns ``by``, with no measures of its own), and ``value_key`` the sum of the keys of
+    those entities, each once per group however many rows it has there."""
+    names = ["period_key" if d == "period" else d for d in by]
+    inner = stmt.add_columns(entity.label("_entity"), key.label("_key")).group_by(
+        entity, key).subquery("per_entity")
+    dims = [inner.c[n] for n in names]
+    outer = select(*dims, func.count().label(value),
+                   func.coalesce(func.sum(inner.c["_key"]), 0).label(value + KEY_SUFFIX))
+    return frame(session, outer.group_by(*dims) if dims else outer)
 
 
 # --- result shape --------------------------------------------------------------------
@@ -212,7 +250,9 @@ def _finish(df: pd.DataFrame, by: Sequence[str], filters: Filters) -> pd.DataFra
         sort = ["period_start" if d == "period" else d for d in dims]
         df = df.sort_values(sort, kind="stable").reset_index(drop=True)
     for col in df.columns:
-        if col not in dims and col != "period_start" and df[col].dtype == object:
+        if str(col).endswith(KEY_SUFFIX) and col not in dims:
+            df[col] = keys_of(df[col])
+        elif col not in dims and col != "period_start" and df[col].dtype == object:
             # Decimal sums and the like come back as objects
             with contextlib.suppress(TypeError, ValueError):
                 df[col] = pd.to_numeric(df[col]).astype(float)
@@ -237,7 +277,11 @@ def _cumulative(code: str, session: Session, filters: Filters,
         groups = per.groupby(dims, dropna=False) if dims else [((), per)]
         for group_key, group in groups:
             values = dict(zip(group["period"], group["value"], strict=False))
-            running = 0.0
+            # The running key sum beside the running value: the key of the union of the
+            # periods' records, as asking the whole range (issue 14).
+            cell_keys = (dict(zip(group["period"], group["value_key"], strict=False))
+                         if "value_key" in group else None)
+            running, running_key = 0.0, 0
             for key in keys:
                 label = periods.label(key, filters.granularity)
                 value = values.get(label, 0)
@@ -247,8 +291,13 @@ def _cumulative(code: str, session: Session, filters: Filters,
                 row.update(period=label,
                            period_start=periods.bounds(key, filters.granularity)[0],
                            value=running)
+                if cell_keys is not None:
+                    running_key += int(cell_keys.get(label, 0))
+                    row["value_key"] = running_key
                 rows.append(row)
-        result = pd.DataFrame(rows, columns=dims + ["period", "period_start", "value"])
+        columns = dims + ["period", "period_start", "value"]
+        result = pd.DataFrame(rows, columns=columns + (["value_key"] if "value_key" in per
+                                                       else []))
     else:
         parts = []
         for key in keys:

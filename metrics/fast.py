@@ -143,6 +143,20 @@ def _count(column: Any = None) -> Any:
     return func.coalesce(func.sum(C.n if column is None else column), 0)
 
 
+def _ksum(column: Any) -> Any:
+    """A key sum of the cells (issue 14): k behind n, k1… behind the counts s1…."""
+    return func.coalesce(func.sum(column), 0)
+
+
+def _key_ints(frame: pd.DataFrame) -> pd.DataFrame:
+    from metrics.engine import KEY_SUFFIX, keys_of
+
+    for column in frame.columns:
+        if str(column).endswith(KEY_SUFFIX) and column != "period_key":
+            frame[column] = keys_of(frame[column])
+    return frame
+
+
 def _keys(by: tuple[str, ...]) -> list[str]:
     return ["period_key" if d == "period" else d for d in by]
 
@@ -165,14 +179,16 @@ def _drop_zero(frame: pd.DataFrame, by: tuple[str, ...], column: str) -> pd.Data
 
 def _simple(cube: str, link: str | None = None):  # type: ignore[no-untyped-def]
     def run(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
-        frame = cells(session, cube, f, by, {"value": _count()}, link=link)
-        return None if frame is None else _drop_zero(frame, by, "value")
+        frame = cells(session, cube, f, by, {"value": _count(), "value_key": _ksum(C.k)},
+                      link=link)
+        return None if frame is None else _key_ints(_drop_zero(frame, by, "value"))
     return run
 
 
 def ass_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
     frame = cells(session, "dlv", f, by, {"value": func.coalesce(func.sum(C.s1), 0),
-                                         "records": _count(C.s2), "_n": _count()})
+                                         "records": _count(C.s2), "_n": _count(),
+                                         "records_key": _ksum(C.k2)})
     if frame is None:
         return None
     frame = _drop_zero(frame, by, "_n").drop(columns="_n")
@@ -181,15 +197,17 @@ def ass_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     frame["value"] = total.round(2)
     frame["mean"] = (total / records.where(records > 0)).astype(float).round(2)
     frame["records"] = frame["records"].astype(int)
-    return frame[[*_keys(by), "value", "mean", "records"]]
+    return _key_ints(frame[[*_keys(by), "value", "mean", "records", "records_key"]])
 
 
 def ben_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
     frame = cells(session, "first", f, by, {"numerator": _count(C.s1),
-                                           "denominator": _count()})
+                                           "denominator": _count(),
+                                           "numerator_key": _ksum(C.k1),
+                                           "denominator_key": _ksum(C.k)})
     if frame is None:
         return None
-    frame = _drop_zero(frame, by, "denominator")
+    frame = _key_ints(_drop_zero(frame, by, "denominator"))
     frame = _ints(frame, "numerator", "denominator")
     frame["value"] = frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0)
     return frame
@@ -202,13 +220,15 @@ def _merge(num: pd.DataFrame, den: pd.DataFrame, by: tuple[str, ...]) -> pd.Data
 
 
 def coop_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
-    members = cells(session, "coll", f, by, {"value": _count()})
-    assisted = cells(session, "first", f, by, {"value": _count()})
+    from metrics.indicators.assistance import members_share
+
+    keyed = {"value": _count(), "value_key": _ksum(C.k)}
+    members = cells(session, "coll", f, by, keyed)
+    assisted = cells(session, "first", f, by, keyed)
     if members is None or assisted is None:
         return None
-    merged = _merge(_drop_zero(members, by, "value"), _drop_zero(assisted, by, "value"), by)
-    return merged.assign(share=merged["value"], value=merged["numerator"]).drop(
-        columns=["numerator"])
+    return members_share(_merge(_drop_zero(members, by, "value"),
+                                _drop_zero(assisted, by, "value"), by))
 
 
 def trn_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
@@ -222,10 +242,13 @@ def trn_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
 def trn_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
     from metrics.engine import ratio
 
-    frame = cells(session, "att", f, by, {"numerator": _count(C.s1), "denominator": _count()})
+    frame = cells(session, "att", f, by, {"numerator": _count(C.s1), "denominator": _count(),
+                                         "numerator_key": _ksum(C.k1),
+                                         "denominator_key": _ksum(C.k)})
     if frame is None:
         return None
     frame = _ints(_drop_zero(frame, by, "denominator"), "numerator", "denominator")
+    frame = _key_ints(frame)
     frame["value"] = ratio(frame["numerator"], frame["denominator"])
     return frame
 
@@ -233,7 +256,8 @@ def trn_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
 def ass_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
     from metrics.indicators.timing import medians
 
-    histogram = cells(session, "wait", f, by, {"n": _count()}, extra_keys=(C.days,))
+    histogram = cells(session, "wait", f, by, {"n": _count(), "k": _ksum(C.k)},
+                      extra_keys=(C.days,))
     if histogram is None:
         return None
     return medians(histogram[histogram["n"] > 0], _keys(by))
@@ -243,15 +267,19 @@ def _coverage(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame
     from metrics.engine import ratio
 
     # Due: first delivery + 182 days falls in a month up to the period's last month.
-    due = cells(session, "due", f, by, {"denominator": _count()}, months=(0, month(f.end)))
-    covered = cells(session, "cov", f, by, {"numerator": _count()}, link="previous")
+    due = cells(session, "due", f, by, {"denominator": _count(),
+                                        "denominator_key": _ksum(C.k)},
+                months=(0, month(f.end)))
+    covered = cells(session, "cov", f, by, {"numerator": _count(),
+                                            "numerator_key": _ksum(C.k)}, link="previous")
     if due is None or covered is None:
         return None
     keys = _keys(by)
     result = due.merge(covered, on=keys, how="left") if keys else pd.concat([due, covered], axis=1)
     result["numerator"] = pd.to_numeric(result["numerator"]).fillna(0).astype(int)
     result = result[pd.to_numeric(result["denominator"]) > 0].reset_index(drop=True)
-    result = result[[*keys, "numerator", "denominator"]]
+    result = _key_ints(result[[*keys, "numerator", "denominator", "numerator_key",
+                               "denominator_key"]])
     result["value"] = ratio(result["numerator"], result["denominator"])
     return result
 
@@ -278,15 +306,20 @@ def fup_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
 
 
 def _survival(visited: str, operating: str):  # type: ignore[no-untyped-def]
+    # The key sums behind s1…s3 are k1…k3, behind n it is k.
+    keyed = ("k" + operating[1:], "k" if visited == "n" else "k" + visited[1:])
+
     def run(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
         from metrics.engine import ratio
 
         frame = cells(session, "f2", f, by, {"numerator": _count(getattr(C, operating)),
-                                            "denominator": _count(getattr(C, visited))},
+                                            "denominator": _count(getattr(C, visited)),
+                                            "numerator_key": _ksum(getattr(C, keyed[0])),
+                                            "denominator_key": _ksum(getattr(C, keyed[1]))},
                       link="next")
         if frame is None:
             return None
-        frame = _drop_zero(frame, by, "denominator")
+        frame = _key_ints(_drop_zero(frame, by, "denominator"))
         frame = _ints(frame, "numerator", "denominator")
         frame["value"] = ratio(frame["numerator"], frame["denominator"])
         return frame
@@ -295,10 +328,10 @@ def _survival(visited: str, operating: str):  # type: ignore[no-untyped-def]
 
 def fup_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
     frame = cells(session, "f3", f, by, {"value": func.coalesce(func.sum(C.s1), 0),
-                                        "_n": _count()}, link="next")
+                                        "_n": _count(), "value_key": _ksum(C.k)}, link="next")
     if frame is None:
         return None
-    return _ints(_drop_zero(frame, by, "_n").drop(columns="_n"), "value")
+    return _key_ints(_ints(_drop_zero(frame, by, "_n").drop(columns="_n"), "value"))
 
 
 def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
@@ -307,7 +340,8 @@ def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
         return None
     frame = cells(session, "f4", f, by, {"n": _count(), "e": func.sum(C.s1),
                                         "s": func.sum(C.s2), "p": func.sum(C.s3),
-                                        "ok": func.sum(C.s4)}, link="next")
+                                        "ok": func.sum(C.s4), "nk": _ksum(C.k)},
+                  link="next")
     if frame is None:
         return None
     frame = _drop_zero(frame, by, "n")
@@ -322,6 +356,8 @@ def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     out["psychosocial"] = p / n
     out["sustainable_share"] = pd.to_numeric(frame["ok"]).astype(float) / n
     out["beneficiaries"] = frame["n"].astype(int)
+    out["beneficiaries_key"] = frame["nk"]
+    out = _key_ints(out)
     from metrics.indicators.followup import round_means
 
     return round_means(out)

@@ -40,6 +40,11 @@ def _by_end(f: Filters) -> Any:
     return func.coalesce(func.sum(case((C.link <= fast.month(f.end), C.n), else_=0)), 0)
 
 
+def _by_end_key(f: Filters) -> Any:
+    """The key sums (issue 14) of the cells ``_by_end`` counts."""
+    return func.coalesce(func.sum(case((C.link <= fast.month(f.end), C.k), else_=0)), 0)
+
+
 def _rows(session: Session, cube: str, f: Filters, *columns: Any, keys: tuple[Any, ...] = (),
           variants: tuple[str, ...] = ("",)) -> list[Any]:
     """SELECT keys, columns FROM the cube's rollup-0 cells in the filter's months (the
@@ -60,20 +65,23 @@ def funnel(session: Session, f: Filters) -> tuple[dict[str, int], dict[str, pd.D
     if not usable(session, f):
         return None
     codes = {code: step for step, code in PIPELINE_STEPS.items()}
-    counts = {step: 0 for step in PIPELINE_STEPS}
-    for variant, value in _rows(session, "pipe", f, _by_end(f), keys=(C.variant,),
-                                 variants=STEPS):
+    counts = {name: 0 for step in PIPELINE_STEPS for name in (step, step + "_key")}
+    for variant, value, key in _rows(session, "pipe", f, _by_end(f), _by_end_key(f),
+                                     keys=(C.variant,), variants=STEPS):
         counts[codes[variant]] = int(value)
+        counts[codes[variant] + "_key"] = int(key)
     histograms = {step: pd.DataFrame({"days": pd.Series(dtype="int64"),
-                                      "n": pd.Series(dtype="int64")})
+                                      "n": pd.Series(dtype="int64"),
+                                      "k": pd.Series(dtype="int64")})
                   for step in PIPELINE_STEPS}
-    rows = _rows(session, "pday", f, _by_end(f).label("n"), keys=(C.variant, C.days),
-                 variants=STEPS[1:])
-    frame = pd.DataFrame(rows, columns=["variant", "days", "n"])
+    rows = _rows(session, "pday", f, _by_end(f).label("n"), _by_end_key(f).label("k"),
+                 keys=(C.variant, C.days), variants=STEPS[1:])
+    frame = pd.DataFrame(rows, columns=["variant", "days", "n", "k"])
     frame = frame[pd.to_numeric(frame["n"]) > 0]
     for variant, part in frame.groupby("variant"):
         histograms[codes[str(variant)]] = pd.DataFrame(
-            {"days": part["days"].astype("int64"), "n": part["n"].astype("int64")})
+            {"days": part["days"].astype("int64"), "n": part["n"].astype("int64"),
+             "k": pd.to_numeric(part["k"]).astype("int64")})
     return counts, histograms
 
 
@@ -144,13 +152,18 @@ def route(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     if not usable(session, f) or not set(by) <= ROUTE_BREAKDOWNS:
         return None
     frame = fast.cells(session, "route", f, by, {"cooperative": _by_end(f),
-                                                  "_n": fast._count()}, variant="")
+                                                  "_n": fast._count(),
+                                                  "cooperative_key": _by_end_key(f),
+                                                  "_k": fast._ksum(C.k)}, variant="")
     if frame is None:
         return None
     frame = fast._drop_zero(frame, by, "_n")
     total = pd.to_numeric(frame.pop("_n")).round().astype("int64")
+    total_key = pd.to_numeric(frame.pop("_k")).round().astype("int64")
     frame["cooperative"] = pd.to_numeric(frame["cooperative"]).round().astype("int64")
+    frame["cooperative_key"] = pd.to_numeric(frame["cooperative_key"]).round().astype("int64")
     frame.insert(len(by), "individual", total - frame["cooperative"])
+    frame["individual_key"] = total_key - frame["cooperative_key"]
     if by:
         frame = frame.sort_values(list(by), kind="stable").reset_index(drop=True)
     return frame
@@ -160,15 +173,16 @@ def host_countries(session: Session, f: Filters) -> pd.DataFrame | None:
     """host_country, value: returnees registered in the period by host country."""
     if not usable(session, f):
         return None
-    rows = _rows(session, "host", f, func.sum(C.n), keys=(C.kind,))
-    frame = pd.DataFrame(rows, columns=["host_country", "value"])
+    rows = _rows(session, "host", f, func.sum(C.n), func.sum(C.k), keys=(C.kind,))
+    frame = pd.DataFrame(rows, columns=["host_country", "value", "value_key"])
     frame["value"] = pd.to_numeric(frame["value"]).astype(float)
+    frame["value_key"] = pd.to_numeric(frame["value_key"]).fillna(0).astype("int64")
     return frame[frame["value"] > 0]
 
 
-def amount_bands(session: Session, f: Filters) -> dict[int, int] | None:
-    """band -> delivered records with an amount, delivered in the period."""
+def amount_bands(session: Session, f: Filters) -> dict[int, tuple[int, int]] | None:
+    """band -> (delivered records with an amount, delivered in the period; their key sum)."""
     if not usable(session, f):
         return None
-    rows = _rows(session, "band", f, func.sum(C.n), keys=(C.kind,))
-    return {int(band): int(n) for band, n in rows if n}
+    rows = _rows(session, "band", f, func.sum(C.n), func.sum(C.k), keys=(C.kind,))
+    return {int(band): (int(n), int(k or 0)) for band, n, k in rows if n}

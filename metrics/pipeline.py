@@ -37,6 +37,7 @@ from metrics.filters import Filters
 from metrics.indicators.beneficiaries import first_delivery
 from metrics.indicators.timing import median_of_histogram
 
+KEY = "_key"  # a count's key sum is its column + KEY (metrics.engine.KEY_SUFFIX)
 STEPS = ("registered", "counselled", "plan_approved", "assisted", "monitored")
 STEP_LABELS = {"registered": "Registered", "counselled": "Counselled",
                "plan_approved": "Plan approved", "assisted": "Assisted",
@@ -96,13 +97,15 @@ def funnel(session: Session, f: Filters) -> pd.DataFrame:
     counts, histograms = parts
     rows = []
     for index, step in enumerate(STEPS):
-        median, behind = float("nan"), 0
+        median, behind, behind_key = float("nan"), 0, 0
         if index:
             histogram = histograms[step]
             median = median_of_histogram(histogram["days"], histogram["n"])
             behind = int(histogram["n"].sum())
+            behind_key = int(pd.to_numeric(histogram["k"]).sum())
         rows.append({"step": step, "label": STEP_LABELS[step], "value": counts[step],
-                     "median_days": median, "beneficiaries": behind})
+                     "value_key": int(counts[step + KEY]), "median_days": median,
+                     "beneficiaries": behind, "beneficiaries_key": behind_key})
     result = pd.DataFrame(rows)
     previous_count = result["value"].shift(1)
     result["share"] = result["value"] / previous_count.where(previous_count > 0)
@@ -115,28 +118,38 @@ def _funnel_parts(session: Session, f: Filters
     (days, n) of the days the step took."""
     source, dates = _step_dates(f)
     cohort = [in_period(Beneficiary.registration_date, f), *country_filter(Beneficiary, f)]
+    key = Beneficiary.record_key
     row = session.execute(source.add_columns(*[
         func.coalesce(func.sum(case((_reached(step, dates), 1), else_=0)), 0).label(step)
-        for step in STEPS]).where(*cohort)).one()
-    counts = {step: int(row[index] or 0) for index, step in enumerate(STEPS)}
+        for step in STEPS], *[
+        func.coalesce(func.sum(case((_reached(step, dates), key), else_=0)), 0)
+        .label(step + KEY) for step in STEPS]).where(*cohort)).one()
+    counts = {name: int(row[index] or 0)
+              for index, name in enumerate([*STEPS, *[s + KEY for s in STEPS]])}
     histograms = {}
     for index, step in enumerate(STEPS[1:], start=1):
         earlier = [dates[s] for s in reversed(STEPS[:index])]
         previous = func.coalesce(*earlier) if len(earlier) > 1 else earlier[0]
         days = days_between(previous, dates[step]).label("days")
-        histograms[step] = frame(session, source.add_columns(days, func.count().label("n"))
-                                 .where(*cohort, dates[step].is_not(None)).group_by(days))
+        histograms[step] = frame(session, source.add_columns(
+            days, func.count().label("n"), func.coalesce(func.sum(key), 0).label("k"))
+            .where(*cohort, dates[step].is_not(None)).group_by(days))
     return counts, histograms
 
 
 def _disclose_funnel(result: pd.DataFrame, session: Session,
                      previous_count: pd.Series) -> pd.DataFrame:
-    counts = disclose(result[["step", "value"]], session, "count")
-    shares = disclose(pd.DataFrame({"value": result["share"],
-                                    "denominator": previous_count.fillna(0)}),
-                      session, "rate")
+    # Each count with its key sum (issue 14): the share's denominator is the previous
+    # step's count, so its key is that step's key.
+    counts = disclose(result[["step", "value", "value_key"]], session, "count")
+    shares = disclose(pd.DataFrame({
+        "value": result["share"], "denominator": previous_count.fillna(0),
+        "denominator_key": result["value_key"].shift(1).fillna(0).astype("int64")}),
+        session, "rate")
     days = disclose(pd.DataFrame({"value": result["median_days"],
-                                  "beneficiaries": result["beneficiaries"]}), session, "days")
+                                  "beneficiaries": result["beneficiaries"],
+                                  "beneficiaries_key": result["beneficiaries_key"]}),
+                    session, "days")
     out = result[["step", "label"]].copy()
     out["value"] = counts["value"]
     out["value_note"] = counts["value_note"]

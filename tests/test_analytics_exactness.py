@@ -69,7 +69,25 @@ def compare_all(url: str, ranges: list[tuple[dt.date, dt.date]]) -> int:
     return answered
 
 
+# Key sums (issue 14): every count column c of the raw frame has c_key, on both paths.
+# TRN-2 is being redefined elsewhere; its keys come after that change.
+NOT_KEYED_YET = ("TRN-2",)
+
+
+def assert_keyed(frame: pd.DataFrame, what: str) -> None:
+    if what.split(" ")[0] in NOT_KEYED_YET:
+        return
+    counts = [c for c in ("numerator", "denominator", "records", "beneficiaries")
+              if c in frame.columns]
+    if catalogue.get(what.split(" ")[0]).kind == "count":
+        counts.append("value")
+    missing = [c for c in counts if c + "_key" not in frame.columns]
+    assert not missing, f"{what}: no key sum for {missing}"
+
+
 def assert_same(got: pd.DataFrame, want: pd.DataFrame, what: str) -> None:
+    assert_keyed(want, what)
+    assert_keyed(got, what)
     keys = [c for c in want.columns if c in ("period", "country", "region", "sex", "age_group",
                                               "vulnerability", "sector", "modality", "kind",
                                               "return_type")]

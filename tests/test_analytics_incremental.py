@@ -248,6 +248,10 @@ def test_incremental_refresh_equals_full_rebuild(fixture_url: str, paths: list[s
         assert state(url)[0] == 0, f"{name}: the cells are not marked fresh"
         assert_same_cells(cells(url), rebuilt_cells(url))
     assert len(paths) == len(FILES)
+    # The key sums (issue 14) are among the measures compared, and the cells hold them.
+    assert set(analytics.KEY_SUMS) <= set(analytics_delta.MEASURES)
+    position = analytics_delta.MEASURES.index("k")
+    assert sum(1 for measures in cells(url).values() if measures[position]) > 100
     # Every figure through the cubes (which are the incremental ones) equals the case tables.
     assert compare_all(url, RANGES) > 300
     assert compare_figures(url, RANGES[:1], [()]) > 0

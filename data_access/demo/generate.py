@@ -41,6 +41,7 @@ from data_access.demo.profile import (
     region_name,
     regions,
 )
+from data_access.models import KEY_RANGE
 
 # Pipeline groups, in the order of the shares in a profile.
 INDIVIDUAL, COLLECTIVE, COMMUNITY, PLAN_APPROVED, COUNSELLED, REGISTERED = range(6)
@@ -58,7 +59,24 @@ def generate(beneficiaries: int | None = None, seed: int = 2015) -> list[Table]:
     n = DEFAULT_BENEFICIARIES if beneficiaries is None else beneficiaries
     if n < 1:
         raise ValueError("the demo data needs at least one beneficiary")
-    return Generator(n, np.random.default_rng(seed)).tables()
+    return with_record_keys(Generator(n, np.random.default_rng(seed)).tables(), seed)
+
+
+KEYED_TABLES = ("beneficiary", "cooperative", "capacity_activity")
+
+
+def with_record_keys(tables: list[Table], seed: int) -> list[Table]:
+    """Each record of the keyed tables gets its record key (data_access.models.KEY_RANGE),
+    drawn from a generator of its own seeded from ``seed``: the same seed gives the same
+    keys, and the other columns are the same as without keys."""
+    rng = np.random.default_rng([seed, 14])
+    out = []
+    for table in tables:
+        if table.name in KEYED_TABLES:
+            keys = rng.integers(0, KEY_RANGE, len(table), dtype=np.int64)
+            table = Table(table.name, {**table.columns, "record_key": keys})
+        out.append(table)
+    return out
 
 
 def split(total: int, weights: Sequence[float]) -> np.ndarray:

@@ -52,6 +52,9 @@ CHUNK = 5_000
 Counts = dict[str, dict[str, int]]
 Progress = Callable[[float, str], None]
 
+# Record keys (issue 14): an insert into beneficiary, cooperative or capacity_activity gets
+# a fresh random key from the column's default (data_access.models.new_record_key, Python
+# ``secrets``), per row; updates set only the template's columns, so a key never changes.
 BEN = Beneficiary.__table__
 VUL = BeneficiaryVulnerability.__table__
 COOP = Cooperative.__table__

@@ -19,6 +19,7 @@ from metrics.engine import (
     frame,
     in_period,
     indicator,
+    key_sum,
     merge_ratio,
 )
 from metrics.filters import Filters
@@ -40,7 +41,9 @@ def delivered_select(f: Filters, by: tuple[str, ...], *measures: Any) -> Select[
 
 @indicator("ASS-1")
 def ass_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
-    return frame(session, delivered_select(f, by, func.count(Assistance.id).label("value")))
+    # A record adds the key of its beneficiary (each record is one row of its group).
+    return frame(session, delivered_select(f, by, func.count(Assistance.id).label("value"),
+                                           key_sum(Beneficiary.record_key).label("value_key")))
 
 
 @indicator("ASS-2")
@@ -48,7 +51,8 @@ def ass_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     amount = Assistance.amount_eur
     result = frame(session, delivered_select(
         f, by, func.coalesce(func.sum(amount), 0).label("value"),
-        func.avg(amount).label("mean"), func.count(amount).label("records")))
+        func.avg(amount).label("mean"), func.count(amount).label("records"),
+        key_sum(Beneficiary.record_key, amount.is_not(None)).label("records_key")))
     for column in ("value", "mean"):
         result[column] = pd.to_numeric(result[column]).astype(float).round(2)
     return result
@@ -58,7 +62,8 @@ def ass_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
 def coop_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     coop = Cooperative
     columns = entity_dims(coop, by, date=coop.registration_date, filters=f)
-    stmt = (select(*columns, func.count(coop.id).label("value"))
+    stmt = (select(*columns, func.count(coop.id).label("value"),
+                   key_sum(coop.record_key).label("value_key"))
             .where(coop.registration_date.is_not(None), in_period(coop.registration_date, f),
                    *country_filter(coop, f))
             .group_by(*columns))
@@ -73,8 +78,16 @@ def coop_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     ``share`` is COOP-2 ÷ BEN-2 on the same breakdown (``denominator`` is that BEN-2).
     """
     count = func.count(func.distinct(Beneficiary.id)).label("value")
-    members = frame(session, assisted_select(f, by, count, collective_only=True))
-    assisted = frame(session, assisted_select(f, by, count))
-    merged = merge_ratio(members, assisted, by)
-    return merged.assign(share=merged["value"], value=merged["numerator"]).drop(
-        columns=["numerator"])
+    key = key_sum(Beneficiary.record_key).label("value_key")
+    members = frame(session, assisted_select(f, by, count, key, collective_only=True))
+    assisted = frame(session, assisted_select(f, by, count, key))
+    return members_share(merge_ratio(members, assisted, by))
+
+
+def members_share(merged: pd.DataFrame) -> pd.DataFrame:
+    """COOP-2's columns from merge_ratio(members, assisted): value (members) and its key,
+    share, denominator (assisted) and its key."""
+    out = merged.assign(share=merged["value"], value=merged["numerator"])
+    if "numerator_key" in out:
+        out["value_key"] = out["numerator_key"]
+    return out.drop(columns=[c for c in ("numerator", "numerator_key") if c in out])

@@ -11,7 +11,14 @@ from sqlalchemy.sql import Select
 
 from data_access.models import Assistance, Beneficiary, BeneficiaryVulnerability
 from data_access.vocab import AssistanceStatus
-from metrics.engine import beneficiary_dims, country_filter, frame, in_period, indicator
+from metrics.engine import (
+    beneficiary_dims,
+    country_filter,
+    frame,
+    in_period,
+    indicator,
+    key_sum,
+)
 from metrics.filters import Filters
 
 ASSISTANCE_BREAKDOWNS = ("sector", "modality", "kind")
@@ -22,7 +29,8 @@ def ben_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     ben = Beneficiary
     stmt = select().select_from(ben)
     stmt, dims = beneficiary_dims(stmt, by, ben, date=ben.registration_date, filters=f)
-    stmt = stmt.add_columns(*dims, func.count(func.distinct(ben.id)).label("value")).where(
+    stmt = stmt.add_columns(*dims, func.count(func.distinct(ben.id)).label("value"),
+                            key_sum(ben.record_key).label("value_key")).where(
         in_period(ben.registration_date, f), *country_filter(ben, f)).group_by(*dims)
     return frame(session, stmt)
 
@@ -58,8 +66,11 @@ def assisted_select(f: Filters, by: tuple[str, ...], *measures: Any,
 
 @indicator("BEN-2")
 def ben_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    # One row per beneficiary and breakdown group (first_delivery is per beneficiary and
+    # group; a vulnerability breakdown puts each flag in its own group): keys summed once.
     return frame(session, assisted_select(
-        f, by, func.count(func.distinct(Beneficiary.id)).label("value")))
+        f, by, func.count(func.distinct(Beneficiary.id)).label("value"),
+        key_sum(Beneficiary.record_key).label("value_key")))
 
 
 @indicator("BEN-3")
@@ -68,7 +79,9 @@ def ben_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     stmt = assisted_select(
         f, by,
         func.count(func.distinct(Beneficiary.id)).filter(vulnerable).label("numerator"),
-        func.count(func.distinct(Beneficiary.id)).label("denominator"))
+        func.count(func.distinct(Beneficiary.id)).label("denominator"),
+        key_sum(Beneficiary.record_key, vulnerable).label("numerator_key"),
+        key_sum(Beneficiary.record_key).label("denominator_key"))
     result = frame(session, stmt)
     result["value"] = result["numerator"] / result["denominator"].where(
         result["denominator"] > 0)

@@ -36,6 +36,7 @@ from metrics.engine import (
     frame,
     in_period,
     indicator,
+    key_sum,
     per_period,
     ratio,
 )
@@ -90,7 +91,10 @@ def _coverage(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame
     stmt, dims = beneficiary_dims(stmt, by, ben, date=first.c.first_delivery, filters=f)
     stmt = (stmt.add_columns(
         *dims, func.count(func.distinct(ben.id)).filter(visited).label("numerator"),
-        func.count(func.distinct(ben.id)).label("denominator"))
+        func.count(func.distinct(ben.id)).label("denominator"),
+        # One row per due beneficiary and group: each key once.
+        key_sum(ben.record_key, visited).label("numerator_key"),
+        key_sum(ben.record_key).label("denominator_key"))
         .where(first.c.first_delivery <= f.end - SIX_MONTHS, *country_filter(ben, f))
         .group_by(*dims))
     result = frame(session, stmt)
@@ -115,6 +119,10 @@ def _survival(session: Session, f: Filters, by: tuple[str, ...],
         func.count(func.distinct(Beneficiary.id))
         .filter(FollowUp.business_operating.is_(True)).label("numerator"),
         func.count(func.distinct(Beneficiary.id)).label("denominator"),
+        # One latest visit per beneficiary and group: each key once.
+        key_sum(Beneficiary.record_key, FollowUp.business_operating.is_(True))
+        .label("numerator_key"),
+        key_sum(Beneficiary.record_key).label("denominator_key"),
         recorded=FollowUp.business_operating.is_not(None), min_gap=gap)
     result = frame(session, stmt)
     result["value"] = ratio(result["numerator"], result["denominator"])
@@ -142,6 +150,8 @@ def fup_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     that recorded it (jobs the visit found, the returnee's own included)."""
     return frame(session, latest_visit_select(
         f, by, func.coalesce(func.sum(FollowUp.jobs_created), 0).label("value"),
+        # The jobs of a cell are those of its beneficiaries: their keys, once each.
+        key_sum(Beneficiary.record_key).label("value_key"),
         recorded=FollowUp.jobs_created.is_not(None)))
 
 
@@ -169,6 +179,7 @@ def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
         func.avg(case((weighted >= threshold * total, 1.0), else_=0.0))
         .label("sustainable_share"),
         func.count(func.distinct(Beneficiary.id)).label("beneficiaries"),
+        key_sum(Beneficiary.record_key).label("beneficiaries_key"),
         recorded=and_(fu.score_economic.is_not(None), fu.score_social.is_not(None),
                       fu.score_psychosocial.is_not(None)),
         assisted=False)

@@ -45,19 +45,25 @@ def ass_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     stmt = select().select_from(ben).join(first, first.c.beneficiary_id == ben.id)
     stmt, dims = beneficiary_dims(stmt, by, ben, date=first.c.first_delivery, filters=f)
     days = days_between(ben.return_date, first.c.first_delivery).label("days")
-    stmt = (stmt.add_columns(*dims, days, func.count(func.distinct(ben.id)).label("n"))
+    stmt = (stmt.add_columns(*dims, days, func.count(func.distinct(ben.id)).label("n"),
+                             func.coalesce(func.sum(ben.record_key), 0).label("k"))
             .where(in_period(first.c.first_delivery, f), *country_filter(ben, f))
             .group_by(*dims, days))
     return medians(frame(session, stmt), [d.name for d in dims])
 
 
 def medians(histogram: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per group of ``keys``: the median of ``days`` weighted by ``n``, and the total n."""
+    """Per group of ``keys``: the median of ``days`` weighted by ``n``, the total n, and
+    (from the histogram's key sums ``k``) the key sum behind it, ``beneficiaries_key``."""
+    def keysum(part: pd.DataFrame) -> int:
+        return int(pd.to_numeric(part["k"]).sum())
+
     if not keys:
         return pd.DataFrame({"value": [median_of_histogram(histogram["days"], histogram["n"])],
-                             "beneficiaries": [int(histogram["n"].sum())]})
+                             "beneficiaries": [int(histogram["n"].sum())],
+                             "beneficiaries_key": [keysum(histogram)]})
     rows = [{**dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)),
              "value": median_of_histogram(group["days"], group["n"]),
-             "beneficiaries": int(group["n"].sum())}
+             "beneficiaries": int(group["n"].sum()), "beneficiaries_key": keysum(group)}
             for key, group in histogram.groupby(keys, dropna=False, sort=True)]
-    return pd.DataFrame(rows, columns=[*keys, "value", "beneficiaries"])
+    return pd.DataFrame(rows, columns=[*keys, "value", "beneficiaries", "beneficiaries_key"])

@@ -13,9 +13,11 @@ from data_access.models import Attendance, Beneficiary, TrainingSession
 from metrics.engine import (
     beneficiary_dims,
     country_filter,
+    distinct_counts,
     frame,
     in_period,
     indicator,
+    key_sum,
     merge_ratio,
     ratio,
 )
@@ -39,8 +41,10 @@ def attendance_select(f: Filters, by: tuple[str, ...], *measures: Any,
 
 @indicator("TRN-1")
 def trn_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
-    return frame(session, attendance_select(
-        f, by, func.count(func.distinct(Attendance.beneficiary_id)).label("value")))
+    """Distinct trainees; ``value_key`` adds each one's key once per group, however many
+    sessions they completed in it."""
+    return distinct_counts(session, attendance_select(f, by), Attendance.beneficiary_id,
+                           Beneficiary.record_key, by)
 
 
 @indicator("TRN-2")
@@ -63,6 +67,9 @@ def trn_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
         f, by,
         func.count(func.distinct(att.id)).filter(att.completed.is_(True)).label("numerator"),
         func.count(func.distinct(att.id)).label("denominator"),
+        # An attendance record adds its beneficiary's key (one row per record and group).
+        key_sum(Beneficiary.record_key, att.completed.is_(True)).label("numerator_key"),
+        key_sum(Beneficiary.record_key).label("denominator_key"),
         completed_only=False))
     result["value"] = ratio(result["numerator"], result["denominator"])
     return result
