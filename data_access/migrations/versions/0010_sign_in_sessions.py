@@ -7,14 +7,14 @@ passwords. ``login_session``: the server-side record every re-login cookie point
 removal; its expiry is fixed when it is issued.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 06:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ expression index of the name sort, migration 0003) and the table's triggers (mig
 0004): both are made again.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-02 06:00:00
 """
 import warnings
@@ -23,7 +23,7 @@ from alembic import op
 from sqlalchemy import exc
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
