@@ -29,7 +29,7 @@ def _schema(path: Path) -> tuple[dict[str, int], set[tuple[str, str]]]:
 def test_0011_keeps_every_row_trigger_and_index(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     url = f"sqlite:///{path}"
-    db.upgrade(url, "0008")
+    db.upgrade(url, "0010")  # the revision before 0011
     demo.load(url, demo.generate(), progress=lambda _: None)
     before = _schema(path)
     assert all(before[0].values())

@@ -297,8 +297,7 @@ def test_a_reimport_keeps_every_record_key(make_database: Callable[[str, str], s
     assert all(0 <= k < KEY_RANGE for k in first.values())
     fixed = {k: [dict(r) for r in v] for k, v in CLEAN.items()}
     fixed["beneficiaries"][0]["region"] = "MA-01"
-    fixed["beneficiaries"][2]["country"] = "TN"
-    fixed["beneficiaries"][2]["region"] = None
+    fixed["beneficiaries"][2]["region"] = None  # (a case keeps its country: 0011)
     fixed["cooperatives"][0]["status"] = "dissolved"
     fixed["capacity_building"][0]["people_reached"] = 25
     fixed["beneficiaries"].append(dict(case_number="A4", country="SN", sex="F",
