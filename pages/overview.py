@@ -33,8 +33,9 @@ target_points = targets.target_points(progress, "BEN-2", f.countries, f.start, f
 
 left, right = st.columns(2)
 with left:
-    page.chart(charts.cumulative_line(cumulative, title=_("Returnees assisted, cumulative since the programme start"),
-                                      unit=_(assisted.unit), targets=target_points),
+    page.chart(charts.cumulative_line(
+        cumulative, title=_("Returnees assisted, cumulative since the programme start"),
+        unit=_(assisted.unit), targets=target_points),
                cumulative, ASSISTED, f, "returnees_assisted_cumulative")
 with right:
     by_country = data.figure("BEN-2", f, ("country", "period"))
