@@ -20,8 +20,12 @@ How each indicator stays exact (cells are keyed by the breakdowns × month):
 - The latest visit in [a, b] (FUP-2/3/4) is the visit in [a, b] whose *next* qualifying
   visit is after b (or none): ``link`` holds the next visit's month.
 - Medians (ASS-3) come from a histogram cube (breakdowns × month × days).
-- FUP-1's due list (first delivery at least 182 days before the period end) is keyed by
-  the month in which first delivery + 182 days falls.
+- FUP-1's due list (first delivery at least 182 days before the period end, case not
+  closed: ``data_access.followups``) is keyed by the month in which first delivery + 182
+  days falls.
+- TRN-2's cohort (assisted by the period end) is the "first" cells up to the period's last
+  month; its trained part is the "upt" cube, keyed by the month from which a returnee is
+  both assisted and trained.
 
 Vulnerability is multi-valued: a cell with rollup bit 2 is per flag ('none' for none), so
 a beneficiary with two flags is in two cells, as the case-table queries count them.
@@ -73,7 +77,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql.functions import FunctionElement
 
-from data_access import analytics_figures
+from data_access import analytics_figures, followups
 from data_access.models import AnalyticsCell, AnalyticsState, Base
 from data_access.vocab import AssistanceStatus, Vulnerability
 
@@ -90,7 +94,7 @@ STAGING = -1
 # vulnerability together are not kept (such a query reads the case tables).
 ROLLUPS = (0, REGION, VULNERABILITY, SEXAGE, SEXAGE | REGION, SEXAGE | VULNERABILITY)
 AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
-SIX_MONTHS, TWELVE_MONTHS = 182, 365
+SIX_MONTHS, TWELVE_MONTHS = followups.DUE_DAYS, 365
 # Case tables whose writes make the analytics stale.
 SOURCE_TABLES = ("beneficiary", "beneficiary_vulnerability", "assistance", "cooperative",
                  "training_session", "attendance", "follow_up", "capacity_activity")
@@ -109,6 +113,7 @@ CUBES: dict[str, tuple[str, ...]] = {
     "due": ("",),                                       # FUP-1 denominator
     "cov": ("",),                                       # FUP-1 numerator
     "trn": ("", "kind"),                                # TRN-1
+    "upt": ("",),                                       # TRN-2 numerator
     "att": ("kind",),                                   # TRN-3
     "f2": ("", "sector", "modality"),                   # FUP-2 and FUP-2-12M
     "f3": ("", "sector"),                               # FUP-3
@@ -302,6 +307,16 @@ def _first_deliveries(conn: Connection, variant: str, collective: bool,
     return _temp(conn, name, query, "bid")
 
 
+def _not_closed(fd: Table, mine: Any) -> Any:
+    """The first deliveries ``fd`` of the returnees whose case is not closed (closed cases
+    are not due a follow-up: data_access.followups)."""
+    ben = T["beneficiary"]
+    closed = select(ben.c.id).where(cast(ben.c.status, String) == followups.CLOSED,
+                                    mine(ben.c.id))
+    return (select(fd.c.bid, fd.c.fd).where(fd.c.bid.not_in(closed))
+            .subquery("due_fd"))
+
+
 STAGE_COLUMNS = ("cube", "variant", "dkey", "sector", "modality", "kind", "month", "link",
                  "days", "n", "s1", "s2", "s3", "s4", *KEY_SUMS)
 
@@ -424,6 +439,25 @@ def _rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
         put(rollup, columns, target, c.rollup == origin)
 
 
+def _uptake_cube(put: Any, ben: Table, fd_all: Table, mine: Any) -> None:
+    """TRN-2's numerator, cube "upt": per assisted returnee with a completed session, one
+    count at the month from which both hold (the later of the first delivery and the first
+    completed session). Those trained and assisted by the end of month E are the cells of
+    months up to E; the cohort (assisted by then) is the "first" cube's cells up to E."""
+    att, ses = T["attendance"], T["training_session"]
+    trained = (select(att.c.beneficiary_id.label("bid"),
+                      func.min(ses.c.session_date).label("fs"))
+               .select_from(att.join(ses, ses.c.id == att.c.session_id))
+               .where(att.c.completed.is_(True), mine(att.c.beneficiary_id))
+               .group_by(att.c.beneficiary_id).subquery("fs"))
+    both = (select(fd_all.c.bid.label("bid"),
+                   case((fd_all.c.fd > trained.c.fs, fd_all.c.fd), else_=trained.c.fs)
+                   .label("day"))
+            .select_from(fd_all.join(trained, trained.c.bid == fd_all.c.bid))
+            .subquery("upt"))
+    put("upt", "", both.join(ben, ben.c.id == both.c.bid), month=month_of(both.c.day))
+
+
 def build(conn: Connection, weights: tuple[float, float, float], threshold: float, *,
           only: Table | None = None, into: Table | None = None) -> None:
     """Rebuild every cube inside the caller's transaction on ``conn``.
@@ -488,7 +522,11 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
         sums=(case((ben.c.vulnerability == "", 0), else_=1),), counts=(1,))
     put("wait", "", joined, month=month_of(fd_all.c.fd),
         days=_days(ben.c.return_date, fd_all.c.fd))
-    put("due", "", joined, month=month_plus_days(fd_all.c.fd, literal(SIX_MONTHS, Integer)))
+    # FUP-1's due list and covered visits follow the one follow-up rule
+    # (data_access.followups): closed cases are not due.
+    due_fd = _not_closed(fd_all, mine)
+    put("due", "", due_fd.join(ben, ben.c.id == due_fd.c.bid),
+        month=month_plus_days(due_fd.c.fd, literal(SIX_MONTHS, Integer)))
     fd_coll = _first_deliveries(conn, "", collective=True, mine=mine)
     put("coll", "", fd_coll.join(ben, ben.c.id == fd_coll.c.bid), month=month_of(fd_coll.c.fd))
 
@@ -508,6 +546,7 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
         put("trn", variant, events.join(ben, ben.c.id == events.c.bid),
             month=month_of(events.c.day), items={"kind": events.c.kind} if variant else {},
             link=func.coalesce(month_of(events.c.prev), NO_PREVIOUS))
+    _uptake_cube(put, ben, fd_all, mine)
     put("att", "kind", att.join(ses, ses.c.id == att.c.session_id).join(
         ben, ben.c.id == att.c.beneficiary_id), month=month_of(ses.c.session_date),
         items={"kind": kind}, sums=(case((att.c.completed.is_(True), 1), else_=0),),
@@ -519,8 +558,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
                      func.lag(fu.c.visit_date).over(
                          partition_by=fu.c.beneficiary_id,
                          order_by=fu.c.visit_date).label("prev"))
-              .select_from(fu.join(fd_all, fd_all.c.bid == fu.c.beneficiary_id))
-              .where(_days(fd_all.c.fd, fu.c.visit_date) >= SIX_MONTHS,
+              .select_from(fu.join(due_fd, due_fd.c.bid == fu.c.beneficiary_id))
+              .where(_days(due_fd.c.fd, fu.c.visit_date) >= SIX_MONTHS,
                      mine(fu.c.beneficiary_id)).subquery("e"))
     put("cov", "", events.join(ben, ben.c.id == events.c.bid), month=month_of(events.c.day),
         link=func.coalesce(month_of(events.c.prev), NO_PREVIOUS))
@@ -592,8 +631,9 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
 
 
 # Bumped whenever the cubes' layout changes: cells of another layout are never read.
-# 5: the key sums k, k1…k4 (issue 14).
-LAYOUT = 5
+# 5: the key sums k, k1…k4 (issue 14); TRN-2's cube "upt", FUP-1's due/cov without
+# closed cases (issue 16). 6: both together.
+LAYOUT = 6
 
 
 def settings_key(weights: tuple[float, float, float], threshold: float) -> str:

@@ -63,6 +63,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from data_access import followups
 from data_access.vocab import AssistanceKind, AssistanceStatus, CaseStatus
 
 STEPS = ("reg", "cns", "pln", "ast", "mon")
@@ -77,7 +78,7 @@ FIGURE_CUBES = ("pipe", "pday", "qc", "cmp", "route", "host", "band", *DUPLICATE
 # Read by country only: analytics._rollups keeps their rollup 0 alone (a day histogram by
 # every breakdown would be millions of cells at 1M).
 COUNTRY_ONLY = ("pipe", "pday", "qc", "cmp", "host", "band")
-SIX_MONTHS = 182
+SIX_MONTHS = followups.DUE_DAYS
 DELIVERED = AssistanceStatus.DELIVERED.value
 
 
@@ -197,12 +198,15 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
     # Follow-up overdue: from the month the visit fell due until before the month of the
     # first visit at least 182 days after the first delivery.
     due = month_plus_days(per.c.d3, literal(SIX_MONTHS))
+    # The one follow-up rule (data_access.followups): closed cases are not due.
+    open_case = followups.not_closed(per.c.status)
     overdue = union_all(
         select(per.c.id.label("bid"), due.label("link"), literal(1).label("n"))
-        .where(per.c.d3.is_not(None), due < m(per.c.lv)),
+        .where(per.c.d3.is_not(None), open_case, due < m(per.c.lv)),
         select(per.c.id.label("bid"), month_of(per.c.lv).label("link"),
                literal(-1).label("n"))
-        .where(per.c.d3.is_not(None), per.c.lv.is_not(None), due < month_of(per.c.lv))
+        .where(per.c.d3.is_not(None), open_case, per.c.lv.is_not(None),
+               due < month_of(per.c.lv))
     ).subquery("ovd")
     put("qc", "ovd", overdue.join(ben, ben.c.id == overdue.c.bid), month=registered,
         link=overdue.c.link, n=overdue.c.n)

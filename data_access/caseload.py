@@ -7,9 +7,11 @@ viewer's countries, so nothing here filters by the viewer (the ``countries`` arg
 the user's own filter and can only narrow). Lists are paginated in SQL (LIMIT/OFFSET
 with a unique tie-breaker, so pages never overlap).
 
-Follow-up visits (issue 4): a visit is due 6 and 12 months after the first delivered
-assistance; a due date is met by a visit on or after it; a case is *overdue* when its next
-unmet due date is past, *due* when it falls within the horizon.
+Follow-up visits: the one rule of ``data_access.followups`` (domain.md), shared with Data
+quality and FUP-1: a visit is due 182 days after the first delivered assistance and met by
+a visit at least that late; a case is *overdue* when its due date is on or before the
+as-of date ("today") with no such visit by then, *due* when it falls within the horizon;
+closed cases are never due.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, String, and_, case, func, or_, select
+from sqlalchemy import String, and_, case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from data_access import followups
 from data_access.models import (
     Assistance,
     Attendance,
@@ -36,7 +39,6 @@ from data_access.models import (
 from data_access.vocab import AssistanceStatus
 from i18n import N_, _, pgettext
 
-DUE_MONTHS = (6, 12)
 SORTS = ("case_number", "name", "region", "status", "last_visit", "next_due")
 COLUMNS = {  # result column -> heading on screen and in the export (English; ``headings``)
     "case_number": N_("Case number"), "name": N_("Name"), "country": N_("Country"),
@@ -50,40 +52,6 @@ COLUMNS = {  # result column -> heading on screen and in the export (English; ``
 def headings() -> dict[str, str]:
     """``COLUMNS`` in the current language."""
     return {column: _(heading) for column, heading in COLUMNS.items()}
-
-
-# --- a date plus whole months, the same on SQLite and PostgreSQL ------------------------
-
-class add_months(FunctionElement[dt.date]):  # noqa: N801 (reads like a SQL function)
-    """``date + n months``, clamped to the end of the month (31 Aug + 6 = 28/29 Feb)."""
-
-    type = Date()
-    inherit_cache = True
-    name = "add_months"
-
-
-@compiles(add_months, "postgresql")
-def _add_months_pg(element: add_months, compiler: Any, **kw: Any) -> str:
-    date, months = list(element.clauses)
-    return (f"CAST({compiler.process(date, **kw)} + make_interval(months => "
-            f"{compiler.process(months, **kw)}) AS DATE)")
-
-
-@compiles(add_months, "sqlite")
-def _add_months_sqlite(element: add_months, compiler: Any, **kw: Any) -> str:
-    date, months = list(element.clauses)
-    d, n = compiler.process(date, **kw), compiler.process(months, **kw)
-    # SQLite rolls 31 Aug + 6 months over into March; the end of the target month caps it.
-    return (f"min(date({d}, '+' || {n} || ' months'), "
-            f"date({d}, 'start of month', '+' || ({n} + 1) || ' months', '-1 day'))")
-
-
-def months_after(date: dt.date, months: int) -> dt.date:
-    """The same rule in Python."""
-    year, month = divmod(date.month - 1 + months, 12)
-    year, month = date.year + year, month + 1
-    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(date.day, last))
 
 
 # --- the list --------------------------------------------------------------------------
@@ -121,25 +89,29 @@ def _sort_name(element: sort_name, compiler: Any, **kw: Any) -> str:
 INDEXED_SORTS = ("case_number", "name", "region", "status")
 
 
-def _parts(ids: Sequence[int] | None = None) -> dict[str, Any]:
-    """First delivery, last visit and next due date per beneficiary (of ``ids`` only,
-    when given: a page's rows)."""
+def _parts(today: dt.date, ids: Sequence[int] | None = None) -> dict[str, Any]:
+    """First delivery, last visit (by ``today``) and next due date per beneficiary (of
+    ``ids`` only, when given: a page's rows), by the one follow-up rule
+    (``data_access.followups``): due 182 days after the first delivery, met by a visit at
+    least that late dated by ``today``; closed cases are never due."""
     first = (select(Assistance.beneficiary_id.label("bid"),
                     func.min(Assistance.delivered_date).label("first_delivery"))
              .where(Assistance.status == AssistanceStatus.DELIVERED,
                     Assistance.delivered_date.is_not(None)))
-    visits = select(FollowUp.beneficiary_id.label("bid"),
-                    func.max(FollowUp.visit_date).label("last_visit"))
+    visits = (select(FollowUp.beneficiary_id.label("bid"),
+                     func.max(FollowUp.visit_date).label("last_visit"))
+              .where(FollowUp.visit_date <= today))
     if ids is not None:
         first = first.where(Assistance.beneficiary_id.in_(ids))
         visits = visits.where(FollowUp.beneficiary_id.in_(ids))
     first = first.group_by(Assistance.beneficiary_id).subquery("first_delivery")
     visits = visits.group_by(FollowUp.beneficiary_id).subquery("last_visit")
-    due = {m: add_months(first.c.first_delivery, m) for m in DUE_MONTHS}
     last = visits.c.last_visit
+    # The latest visit by today meets the rule exactly when some visit by today does.
     next_due = case(
-        *[(and_(first.c.first_delivery.is_not(None),
-                or_(last.is_(None), last < due[m])), due[m]) for m in DUE_MONTHS],
+        (and_(first.c.first_delivery.is_not(None), followups.not_closed(Beneficiary.status),
+              or_(last.is_(None), ~followups.meets(first.c.first_delivery, last))),
+         followups.due_date(first.c.first_delivery)),
         else_=None)
     return {"first": first, "visits": visits, "first_delivery": first.c.first_delivery,
             "last_visit": last, "next_due": next_due}
@@ -234,7 +206,7 @@ def cases(session: Session, *, today: dt.date, search: str = "",
     if due_within is None and sort in INDEXED_SORTS:
         one_pass = bool(search.strip())
     else:
-        parts = _parts()
+        parts = _parts(today)
         stmt = _joined(stmt, parts)
         if due_within is not None:
             stmt = stmt.where(parts["next_due"] <= today + dt.timedelta(days=due_within))
@@ -254,7 +226,7 @@ def cases(session: Session, *, today: dt.date, search: str = "",
 
 def _rows(session: Session, ids: list[int], today: dt.date) -> pd.DataFrame:
     """The page's rows, in the order of ``ids``: only these cases are read in full."""
-    parts = _parts(ids)
+    parts = _parts(today, ids)
     found = {r.id: r for r in session.execute(_joined(
         select(Beneficiary.id, Beneficiary.case_number, Beneficiary.first_name,
                Beneficiary.last_name, Beneficiary.country, Beneficiary.region,
@@ -280,7 +252,7 @@ def _rows(session: Session, ids: list[int], today: dt.date) -> pd.DataFrame:
 def follow_up_state(next_due: dt.date | None, today: dt.date, horizon: int = 30) -> str:
     if next_due is None or pd.isna(next_due):
         return ""
-    if next_due < today:
+    if next_due <= today:  # due by the as-of date and not met: overdue (followups)
         return _("overdue {days} d").format(days=(today - next_due).days)
     if next_due <= today + dt.timedelta(days=horizon):
         return _("due in {days} d").format(days=(next_due - today).days)

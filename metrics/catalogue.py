@@ -64,15 +64,21 @@ CATALOGUE: tuple[Indicator, ...] = (
     Indicator("TRN-1", N_("Returnees trained"), N_("returnees"), "count",
               N_("Distinct beneficiaries with at least one completed session, by kind"),
               N_("session date"), BENEFICIARY_DIMS + ("kind",), False),
-    Indicator("TRN-2", N_("Training uptake"), N_("% of assisted"), "rate", N_("TRN-1 ÷ BEN-2"),
-              N_("session date"), ("country", "region", "sex", "age_group", "period"), False,
+    # One cohort (domain.md): never above 100 %.
+    Indicator("TRN-2", N_("Training uptake"), N_("% of assisted"), "rate",
+              N_("Of the returnees assisted by the end of the period (first delivery on or "
+                 "before it), the share with at least one completed session by the end of the "
+                 "period"),
+              N_("first delivery and session dates, cumulative to the period end"),
+              ("country", "region", "sex", "age_group", "period"), False,
               ("numerator", "denominator")),
     Indicator("TRN-3", N_("Training completion rate"), N_("% of enrolments"), "rate",
               N_("Completed attendances ÷ enrolled attendances"), N_("session date"),
               BENEFICIARY_DIMS + ("kind",), False, ("numerator", "denominator")),
     Indicator("FUP-1", N_("Follow-up coverage"), N_("% of due"), "rate",
               N_("Of the beneficiaries whose first delivery is at least 6 months before the end "
-              "of the period, the share with a visit at least 6 months after that delivery"),
+              "of the period (closed cases are not due), the share with a visit at least 6 "
+              "months after that delivery"),
               N_("visit date"), BENEFICIARY_DIMS, False, ("numerator", "denominator")),
     Indicator("FUP-2", N_("Business survival"), N_("% of visited"), "rate",
               N_("Of those visited at least 6 months after delivery, the share whose latest "

@@ -15,9 +15,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from data_access import followups
+
 # "Six months" in the follow-up indicators: 182 days (half of 364), the same on every
 # backend and for every start day; calendar months would make 31 August + 6 months ambiguous.
-SIX_MONTHS = dt.timedelta(days=182)
+# The follow-up rule's own constant (data_access.followups): the two are one.
+SIX_MONTHS = dt.timedelta(days=followups.DUE_DAYS)
 TWELVE_MONTHS = dt.timedelta(days=365)
 
 

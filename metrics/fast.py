@@ -177,6 +177,10 @@ def _drop_zero(frame: pd.DataFrame, by: tuple[str, ...], column: str) -> pd.Data
 
 # --- per indicator ---------------------------------------------------------------------
 
+class _NoAnswer(Exception):
+    pass
+
+
 def _simple(cube: str, link: str | None = None):  # type: ignore[no-untyped-def]
     def run(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
         frame = cells(session, cube, f, by, {"value": _count(), "value_key": _ksum(C.k)},
@@ -231,12 +235,47 @@ def coop_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | 
                                 _drop_zero(assisted, by, "value"), by))
 
 
-def trn_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
-    trained = cells(session, "trn", f, by, {"value": _count()}, link="previous")
-    assisted = cells(session, "first", f, by, {"value": _count()})
-    if trained is None or assisted is None:
+# TRN-2, training uptake: its own cube "upt" (data_access.analytics), read like FUP-1's
+# due list: everything up to the period's last month, one pair of reads per period.
+
+def _uptake(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
+    from metrics.engine import ratio
+
+    up_to = (0, month(f.end))
+    cohort = cells(session, "first", f, by, {"denominator": _count(),
+                                             "denominator_key": _ksum(C.k)},
+                   months=up_to, variant="")
+    trained = cells(session, "upt", f, by, {"numerator": _count(),
+                                           "numerator_key": _ksum(C.k)}, months=up_to)
+    if cohort is None or trained is None:
         return None
-    return _merge(_drop_zero(trained, by, "value"), _drop_zero(assisted, by, "value"), by)
+    keys = _keys(by)
+    result = (cohort.merge(trained, on=keys, how="left") if keys
+              else pd.concat([cohort, trained], axis=1))
+    result["numerator"] = pd.to_numeric(result["numerator"]).fillna(0).astype(int)
+    result["denominator"] = pd.to_numeric(result["denominator"]).fillna(0).astype(int)
+    result = result[result["denominator"] > 0].reset_index(drop=True)
+    result = result[[*keys, "numerator", "denominator", "numerator_key", "denominator_key"]]
+    result["numerator_key"] = pd.to_numeric(result["numerator_key"]).fillna(0)
+    result = _key_ints(result)
+    result["value"] = ratio(result["numerator"], result["denominator"])
+    return result
+
+
+def _uptake_or_raise(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    result = _uptake(session, f, by)
+    if result is None:
+        raise _NoAnswer
+    return result
+
+
+def trn_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
+    from metrics.engine import per_period
+
+    try:
+        return per_period(_uptake_or_raise, session, f, by)
+    except _NoAnswer:
+        return None
 
 
 def trn_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
@@ -282,10 +321,6 @@ def _coverage(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame
                                "denominator_key"]])
     result["value"] = ratio(result["numerator"], result["denominator"])
     return result
-
-
-class _NoAnswer(Exception):
-    pass
 
 
 def _coverage_or_raise(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:

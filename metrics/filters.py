@@ -67,6 +67,13 @@ class Filters:
             return self.with_period(dt.date(index // 12, index % 12 + 1, 1), end)
         return self.with_period(end - dt.timedelta(days=self.days - 1), end)
 
+    def previous_or_none(self) -> Filters | None:
+        """``previous()``, or None when it would end before the programme start: there is
+        no previous period to compare with (the whole programme, its first month or
+        quarter), and a change against nothing (every figure "+" itself) is not shown."""
+        previous = self.previous()
+        return previous if previous.end >= PROGRAMME_START else None
+
     def year_earlier(self) -> Filters:
         """The same dates one year earlier (29 February becomes 28 February)."""
         return self.with_period(_minus_year(self.start), _minus_year(self.end))

@@ -16,8 +16,9 @@ Checks:
 - ``delivery_before_return``: delivered assistance dated before the returnee's return.
 - ``negative_amount``: assistance with an amount below zero.
 - ``birth_after_return``: birth date (or, without one, birth year) after the return.
-- ``followup_overdue``: assisted returnees whose first delivery is at least 182 days
-  before the period end (a visit is due, as FUP-1) with no visit since that due date.
+- ``followup_overdue``: returnees overdue a follow-up at the period end, by the one rule
+  of ``data_access.followups`` (the Caseload's and FUP-1's): first delivery at least 182
+  days before, no visit at least 182 days after it by then, case not closed.
 
 Completeness counts, per country, how many of the fields the indicators need are filled:
 beneficiary region, birth year, host country, return type and household size; delivered
@@ -31,19 +32,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, and_, cast, exists, extract, func, or_, select, tuple_
+from sqlalchemy import String, and_, cast, extract, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from data_access.models import Assistance, Beneficiary, FollowUp
+from data_access import followups
+from data_access.models import Assistance, Beneficiary
 from data_access.scope import ScopeError
 from data_access.vocab import AssistanceKind, AssistanceStatus
 from i18n import N_
-from metrics.dates import SIX_MONTHS, days_between
 from metrics.engine import country_filter, frame, in_period
 from metrics.filters import Filters
-from metrics.indicators.beneficiaries import first_delivery
 from metrics.pipeline import disclose
 
 
@@ -99,17 +99,10 @@ def _birth_after_return(_f: Filters) -> ColumnElement[bool]:
 
 
 def _overdue(f: Filters) -> ColumnElement[bool]:
-    # The overdue returnees selected once, uncorrelated with the outer query: each first
-    # delivery (grouped once from the assistance index) probes its visits by the follow-up
-    # index. A correlated first-delivery subquery per returnee took 1.8 s at a million.
-    first = first_delivery(())
-    visited = exists().where(FollowUp.beneficiary_id == first.c.beneficiary_id,
-                             FollowUp.visit_date <= f.end,
-                             days_between(first.c.first_delivery, FollowUp.visit_date)
-                             >= SIX_MONTHS.days)
-    overdue = select(first.c.beneficiary_id).where(
-        first.c.first_delivery <= f.end - SIX_MONTHS, ~visited)
-    return Beneficiary.id.in_(overdue)
+    # The one follow-up rule (data_access.followups, shared with the Caseload and FUP-1),
+    # as of the period end: the overdue returnees selected once, uncorrelated with the
+    # outer query (a correlated first-delivery subquery per returnee took 1.8 s at 1M).
+    return Beneficiary.id.in_(followups.overdue_ids(f.end))
 
 
 CHECKS: tuple[Check, ...] = (
@@ -131,8 +124,9 @@ CHECKS: tuple[Check, ...] = (
           N_("Birth date (or birth year) later than the return date"), "case",
           _birth_after_return),
     Check("followup_overdue", N_("Follow-up overdue"),
-          N_("Assisted at least 6 months (182 days) before the period end, and no visit "
-             "since the visit fell due"), "case", _overdue),
+          N_("Assisted at least 6 months (182 days) before the period end, no visit at "
+             "least 182 days after the first delivery by then, and the case not closed"),
+          "case", _overdue),
 )
 BY_CODE = {c.code: c for c in CHECKS}
 # The duplicate checks' analytics cubes (data_access.analytics_figures) and keys.

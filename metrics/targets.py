@@ -17,6 +17,14 @@ Rules (domain.md, "Periods"):
   period (the programme starts at the end of 31 December 2014).
 - Status compares the actual with the pro-rated target by the same formula: on track
   ≥ 90 %, at risk 60–90 %, off track < 60 %; "unknown" when the actual is hidden.
+  ``due_achieved`` is that share, ``as_of`` the day the actual is cumulated to.
+
+The comparison every page shows (``in_force``, ``comparison``): per indicator and country,
+the target in force at the period end (the first ending on or after it, else the last),
+its actual cumulated from the programme start to the period end (or the target's end if
+earlier), against the target due then (pro-rated), as ``due_achieved`` and ``status``.
+The KPI cards and the Targets page both read it, so they show the same actual, target and
+percentage; a period's own figure is never set against a programme-to-date target.
 
 Targets are read through the ORM, so a scoped viewer sees only their countries' targets
 (never the programme-wide rows). A country filter shows that country's targets only.
@@ -40,7 +48,7 @@ from metrics.engine import compute
 from metrics.filters import PROGRAMME_START, Filters
 
 COLUMNS = ("indicator", "title", "country", "period_end", "baseline", "target",
-           "prorated_target", "actual", "achieved", "status")
+           "prorated_target", "actual", "achieved", "status", "as_of", "due_achieved")
 ON_TRACK, AT_RISK = 0.9, 0.6
 
 
@@ -115,7 +123,8 @@ def _row(session: Session, filters: Filters, t: Target, line: Stretch) -> dict[s
             "country": t.country, "period_end": t.period_end, "baseline": t.baseline,
             "target": t.target, "prorated_target": prorated, "actual": actual,
             "achieved": achievement(actual, baseline, t.target),
-            "status": status(achievement(actual, baseline, prorated))}
+            "status": status(achievement(actual, baseline, prorated)),
+            "as_of": end, "due_achieved": achievement(actual, baseline, prorated)}
 
 
 def progress(session: Session, filters: Filters,
@@ -132,6 +141,58 @@ def progress(session: Session, filters: Filters,
         and _wanted(t.country, filters) and t.indicator.upper() in catalogue.BY_CODE
         and (wanted is None or t.indicator.upper() in wanted)]
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def in_force(progress_rows: pd.DataFrame, end: dt.date) -> pd.DataFrame:
+    """Per indicator and country, the row of the target in force at ``end`` (the filter's
+    end): the first target ending on or after it, else the last one."""
+    if progress_rows.empty:
+        return progress_rows.reset_index(drop=True)
+    rows = progress_rows.assign(_open=pd.to_datetime(progress_rows["period_end"]).dt.date
+                                >= end)
+    picked = [group.sort_values("period_end").loc[lambda g: g["_open"]].head(1)
+              if group["_open"].any() else group.sort_values("period_end").tail(1)
+              for _key, group in rows.groupby(["indicator", "country"], dropna=False)]
+    return pd.concat(picked).drop(columns="_open").reset_index(drop=True)
+
+
+def comparison(progress_rows: pd.DataFrame, code: str, countries: Sequence[str],
+               end: dt.date) -> pd.Series | None:
+    """The in-force target row of ``code`` for a card: the programme-wide target with no
+    country chosen, that country's with one; None where there is no such target (or with
+    several countries chosen, which no single target covers)."""
+    if progress_rows is None or progress_rows.empty or len(countries) > 1:
+        return None
+    rows = progress_rows[progress_rows["indicator"] == code.upper()]
+    rows = (rows[rows["country"] == countries[0]] if countries
+            else rows[rows["country"].isna()])
+    now = in_force(rows, end)
+    return None if now.empty else now.iloc[0]
+
+
+def target_points(progress_rows: pd.DataFrame | None, code: str, countries: Sequence[str],
+                  start: dt.date, end: dt.date) -> pd.DataFrame | None:
+    """The targets of ``code`` to draw on a cumulative chart of [start, end]: each target
+    whose end lies in the period, and the target due at the period end (pro-rated, the
+    one the cards compare with), summed over the chosen countries' targets (the
+    programme-wide ones with no country chosen). Columns period_start (the date), value;
+    None when there is none."""
+    if progress_rows is None or progress_rows.empty:
+        return None
+    rows = progress_rows[progress_rows["indicator"] == code.upper()]
+    rows = (rows[rows["country"].isin(countries)] if countries
+            else rows[rows["country"].isna()])
+    if rows.empty:
+        return None
+    ends = pd.to_datetime(rows["period_end"]).dt.date
+    inside = rows[(ends >= start) & (ends < end)]
+    points = [(day, value) for day, value in zip(inside["period_end"], inside["target"],
+                                                 strict=True)]
+    now = in_force(rows, end)
+    points += [(day, value) for day, value in zip(now["as_of"], now["prorated_target"],
+                                                  strict=True)]
+    frame = pd.DataFrame(points, columns=["period_start", "value"])
+    return frame.groupby("period_start", as_index=False)["value"].sum()
 
 
 def _wanted(country: str | None, filters: Filters) -> bool:

@@ -62,8 +62,9 @@ search = top[1].text_input(_("Search"), key="cl_search",
 today = min(dt.date.today(), f.end)
 as_of = top[2].date_input(_("Follow-ups as of"), value=today, key="cl_as_of",
                           format=_("YYYY-MM-DD"),
-                          help=_("A visit is due 6 and 12 months after the first delivered "
-                                 "assistance; overdue when past due with no visit since."))
+                          help=_("A visit is due 182 days after the first delivered "
+                                 "assistance, and overdue from then until a visit at least "
+                                 "that late; closed cases are not due."))
 controls = st.columns([2, 1, 1, 1])
 default_sort = "next_due" if view == DUE else "case_number"
 sort = controls[0].selectbox(_("Sort by"), list(SORT_LABELS),

@@ -7,7 +7,8 @@ from dataclasses import replace
 import streamlit as st
 
 from i18n import _
-from metrics import catalogue
+from metrics import catalogue, targets
+from metrics.filters import PROGRAMME_START
 from ui import charts, data, filters, kpi, page
 
 HEADLINE = ("BEN-1", "BEN-2", "BEN-3", "ASS-2", "COOP-1", "COOP-2", "TRN-1", "TRN-2")
@@ -21,21 +22,20 @@ assisted = catalogue.get("BEN-2")
 ASSISTED = _("returnee assisted")
 PROJECT = _("reintegration project")
 PROJECTS = _(catalogue.get("ASS-1").unit)
-cumulative = data.figure("BEN-2", replace(f, granularity="month"), cumulative=True)
+# Cumulative from the programme start (the line starts from the figure before the
+# period, not from 0), shown over the period's months; the targets drawn are those ending
+# in the period and the one due at its end (the cards' comparison, metrics.targets).
+since_start = replace(f, start=min(PROGRAMME_START, f.start), granularity="month")
+cumulative = data.figure("BEN-2", since_start, cumulative=True)
+cumulative = cumulative[cumulative["period_start"] >= f.start.replace(day=1)]
 progress = data.progress(f, HEADLINE)  # the cards read the same targets: one cached call
-target_points = None
-if progress is not None and not progress.empty:
-    rows = progress[(progress["indicator"] == "BEN-2")]
-    rows = rows[rows["country"].isna()] if not f.countries else rows[
-        rows["country"].isin(f.countries)]
-    if not rows.empty:
-        target_points = (rows.groupby("period_end", as_index=False)["target"].sum()
-                         .rename(columns={"period_end": "period_start", "target": "value"}))
+target_points = targets.target_points(progress, "BEN-2", f.countries, f.start, f.end)
 
 left, right = st.columns(2)
 with left:
-    page.chart(charts.cumulative_line(cumulative, title=_("Returnees assisted, cumulative"),
-                                      unit=_(assisted.unit), targets=target_points),
+    page.chart(charts.cumulative_line(
+        cumulative, title=_("Returnees assisted, cumulative since the programme start"),
+        unit=_(assisted.unit), targets=target_points),
                cumulative, ASSISTED, f, "returnees_assisted_cumulative")
 with right:
     by_country = data.figure("BEN-2", f, ("country", "period"))

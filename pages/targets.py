@@ -7,7 +7,7 @@ import streamlit as st
 
 from i18n import _
 from i18n.formats import number
-from metrics import catalogue
+from metrics import catalogue, targets
 from ui import charts, data, filters, kpi, page
 from ui.format import by_kind, country_label, dimension_label, is_missing, month, percent
 
@@ -22,15 +22,9 @@ if progress is None:
 
 
 def current(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per indicator and country, the target in force at the end of the period: the first
-    one ending on or after it, else the last one."""
-    if rows.empty:
-        return rows
-    rows = rows.assign(_open=rows["period_end"] >= f.end)
-    picked = [group.sort_values("period_end").loc[lambda g: g["_open"]].head(1)
-              if group["_open"].any() else group.sort_values("period_end").tail(1)
-              for _key, group in rows.groupby(["indicator", "country"], dropna=False)]
-    return pd.concat(picked).drop(columns="_open").reset_index(drop=True)
+    """Per indicator and country, the target in force at the end of the period (the one
+    comparison the KPI cards show too: ``metrics.targets.in_force``)."""
+    return targets.in_force(rows, f.end)
 
 
 def people_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -42,10 +36,13 @@ def people_table(rows: pd.DataFrame) -> pd.DataFrame:
         _("Target date"): [month(pd.Timestamp(d)) for d in rows["period_end"]],
         _("Baseline"): [by_kind(v, k) for v, k in zip(rows["baseline"], kinds, strict=True)],
         _("Target"): [by_kind(v, k) for v, k in zip(rows["target"], kinds, strict=True)],
-        _("Pro-rated target"): [by_kind(v, k) for v, k in zip(rows["prorated_target"], kinds,
-                                                                strict=True)],
-        _("Actual"): [by_kind(v, k) for v, k in zip(rows["actual"], kinds, strict=True)],
-        _("Achieved"): [percent(v) for v in rows["achieved"]],
+        _("Due by"): [month(pd.Timestamp(d)) for d in rows["as_of"]],
+        _("Target due then"): [by_kind(v, k) for v, k in zip(rows["prorated_target"], kinds,
+                                                               strict=True)],
+        _("Actual since the programme start"): [
+            by_kind(v, k) for v, k in zip(rows["actual"], kinds, strict=True)],
+        _("% of the target due"): [percent(v, digits=0) for v in rows["due_achieved"]],
+        _("% of the full target"): [percent(v) for v in rows["achieved"]],
         _("Status"): [dimension_label("logframe_status", s) for s in rows["status"]],
     })
 
@@ -68,16 +65,22 @@ heat = now.assign(
     indicator_title=[f"{c} {_(t)}" for c, t in zip(now["indicator"], now["title"],
                                                    strict=True)],
     country_name=[ALL if is_missing(c) else country_label(c) for c in now["country"]],
-    text=[percent(v, digits=0) if not is_missing(v) else _("hidden") for v in now["achieved"]],
-    value=now["achieved"], value_note="")
+    text=[percent(v, digits=0) if not is_missing(v) else _("hidden")
+          for v in now["due_achieved"]],
+    value=now["due_achieved"], value_note="")
 st.subheader(_("Traffic lights"))
 page.chart(charts.traffic_lights(heat, "indicator_title", "country_name",
                                  title=_("Logframe progress at the end of the period"),
                                  subtitle=_("Colour: on track ≥ 90 %, at risk 60–90 %, off "
                                             "track < 60 % of the pro-rated target")),
            heat.assign(value=1), TARGET, f, "logframe_traffic_lights")
-st.caption(_("% achieved = (actual − baseline) ÷ (target − baseline); the status compares the "
-             "actual with the target pro-rated to the end of the period."))
+st.caption(_("% = (actual − baseline) ÷ (target − baseline), the actual cumulated from the "
+             "programme start to the end of the period and the target due then (pro-rated "
+             "to that day); the KPI cards show the same comparison."))
+
+st.subheader(_("In force at the end of the period"))
+page.table(people_table(now.sort_values(["indicator", "country"], na_position="first")),
+           TARGET, f, "logframe_in_force")
 
 st.subheader(_("The logframe"))
 page.table(people_table(progress.sort_values(["indicator", "country", "period_end"],

@@ -35,7 +35,7 @@ from i18n import N_, _
 from i18n.formats import month
 from i18n.vocab import field_name
 from metrics import catalogue
-from metrics.filters import Filters
+from metrics.filters import PROGRAMME_START, Filters
 from reports.files import Provenance, countries_words, hidden_count, period_words
 from ui import charts
 from ui.format import by_kind, dimension_label, is_missing, percent
@@ -114,7 +114,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
                 N_("How many returnees have we reached, and are we on track?"),
                 ("BEN-1", "BEN-2", "ASS-1", "ASS-2", "COOP-1", "COOP-2", "TRN-1", "CAP-1"),
                 (ChartSpec("returnees_assisted_cumulative", "BEN-2",
-                           N_("Returnees assisted, cumulative"), N_("returnee assisted"),
+                           N_("Returnees assisted, cumulative since the programme start"),
+                           N_("returnee assisted"),
                            draw="cumulative", granularity="month"),)),
     SectionSpec("beneficiaries", N_("Beneficiaries"),
                 N_("Who has returned and been assisted, and where?"),
@@ -257,21 +258,21 @@ def people_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _target_columns(progress: pd.DataFrame | None, code: str,
                     filters: Filters) -> tuple[str, str, str]:
+    """The logframe comparison the dashboard's cards show (``metrics.targets.comparison``):
+    the figure since the programme start to the period end against the target due then."""
+    from metrics import targets
+
     if progress is None or progress.empty or "indicator" not in progress:
         return "", "", ""
-    rows = progress[progress["indicator"] == code]
-    if "country" in rows:
-        rows = rows[rows["country"].isna()] if not filters.countries else rows[
-            rows["country"].isin(filters.countries)]
-    if rows.empty or "target" not in rows:
-        return "", "", ""
-    if len(filters.countries) > 1 or "period_end" not in rows:
-        return "", "", ""  # several countries' targets: see the logframe table
-    row = rows.sort_values("period_end").iloc[-1]
+    row = targets.comparison(progress, code, filters.countries, filters.end)
+    if row is None:
+        return "", "", ""  # no target (or several countries' targets: see the logframe)
     spec = catalogue.get(code)
-    target = _("{target} by {date}").format(target=by_kind(row["target"], spec.kind),
-                                            date=month(pd.Timestamp(row["period_end"])))
-    achieved = row.get("achieved")
+    target = _("{actual} of {due} due by {date}, since the programme start").format(
+        actual=by_kind(row["actual"], spec.kind), due=by_kind(row["prorated_target"],
+                                                              spec.kind),
+        date=month(pd.Timestamp(row["as_of"])))
+    achieved = row.get("due_achieved")
     achieved_text = "" if is_missing(achieved) else percent(achieved, digits=0)
     return target, achieved_text, str(row.get("status") or "")
 
@@ -325,7 +326,16 @@ def logframe_table(progress: pd.DataFrame | None) -> pd.DataFrame | None:
 def _chart(source: FigureSource, spec: ChartSpec, filters: Filters,
            target_points: pd.DataFrame | None) -> ChartItem:
     f = replace(filters, granularity=spec.granularity) if spec.granularity else filters
-    frame = source.figure(spec.code, f, spec.by, cumulative=spec.draw == "cumulative")
+    if spec.draw == "cumulative":
+        # From the programme start, shown over the period: the line starts from the figure
+        # before the period (as on the Overview), not from 0.
+        since = replace(f, start=min(PROGRAMME_START, f.start))
+        frame = source.figure(spec.code, since, spec.by, cumulative=True)
+        if "period_start" in frame:
+            frame = frame[frame["period_start"] >= f.start.replace(day=1)].reset_index(
+                drop=True)
+    else:
+        frame = source.figure(spec.code, f, spec.by)
     for dim in spec.by:
         # BEN-2-based breakdowns (COOP-2, FUP-3 by sector) can return a missing key where
         # ASS-1 says "unknown"; show it the same way (and keep the chart builder working).
@@ -339,17 +349,14 @@ def _chart(source: FigureSource, spec: ChartSpec, filters: Filters,
 
 def _target_points(progress: pd.DataFrame | None, code: str,
                    filters: Filters) -> pd.DataFrame | None:
-    """Targets of ``code`` as (period_start, value) points for the cumulative line."""
+    """Targets of ``code`` as (period_start, value) points for the cumulative line: those
+    ending in the period and the one due at its end (``metrics.targets.target_points``)."""
+    from metrics import targets
+
     if progress is None or progress.empty or "indicator" not in progress:
         return None
-    rows = progress[progress["indicator"] == code]
-    if "country" in rows:
-        rows = rows[rows["country"].isna()] if not filters.countries else rows[
-            rows["country"].isin(filters.countries)]
-    if rows.empty or "period_end" not in rows or "target" not in rows:
-        return None
-    return (rows.groupby("period_end", as_index=False)["target"].sum()
-            .rename(columns={"period_end": "period_start", "target": "value"}))
+    return targets.target_points(progress, code, filters.countries, filters.start,
+                                 filters.end)
 
 
 def build(source: FigureSource, filters: Filters, sections: Sequence[str], *,

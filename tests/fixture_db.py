@@ -334,10 +334,21 @@ EXPECTED: dict[str, dict[str, float | dict[str, float]]] = {
                        "job_search": 2, "psychosocial_coaching": 1},
               "quarter": {"2015Q2": 4, "2015Q3": 2, "2016Q1": 2, "2016Q4": 1},
               "year": {"2015": 6, "2016": 3}},  # b2 trained in both years
-    # TRN-1 ÷ BEN-2 on the same group (2016Q4: nobody assisted, no rate)
+    # Of the returnees assisted by the period end (first delivery on or before it), those
+    # with a completed session on or before it. By 2016-12-31: assisted 1 2 3 4 5 6 8 9 10
+    # 11 13 14 15 16; trained 1 2 4 6 9 11 14 15 (all assisted).
     "TRN-2": {"total": 8 / 14,
-              "country": {"MA": 4 / 7, "TN": 2 / 4, "SN": 2 / 3},
-              "year": {"2015": 6 / 10, "2016": 3 / 4}},
+              "country": {"MA": 4 / 7, "TN": 2 / 4, "SN": 2 / 3},  # MA 1 2 4 6 of 1-6 8
+              "sex": {"M": 7 / 9, "F": 1 / 5},  # M 1 4 6 9 11 14 15 of 1 3 4 6 8 9 11 14 15
+              # 2015Q1: assisted 1 3 14 (to 03-31), S1 is 04-01: 0 / 3. Q2: + 2 4 5 9, S1
+              # (b1 b2 b4) and S2 06-30 (b1; b6 is assisted 07-01): 3 / 7. Q3: + 6, S3 09-30
+              # (b9; b11 is assisted 12-31): 5 / 8 (trained in Q3 ÷ assisted in Q3 was
+              # 2 / 1 = 200 %). Q4: + 10 11: 6 / 10. 2016Q1: + 15 16 8, S4 (b14 b15):
+              # 8 / 13; Q2 the same; Q3: + 13: 8 / 14; Q4: S5 adds nobody new (b2).
+              "quarter": {"2015Q1": 0 / 3, "2015Q2": 3 / 7, "2015Q3": 5 / 8,
+                          "2015Q4": 6 / 10, "2016Q1": 8 / 13, "2016Q2": 8 / 13,
+                          "2016Q3": 8 / 14, "2016Q4": 8 / 14},
+              "year": {"2015": 6 / 10, "2016": 8 / 14}},
     # 16 attendances, 10 completed
     "TRN-3": {"total": 10 / 16,
               "country": {"MA": 6 / 10, "TN": 2 / 3, "SN": 2 / 3},

@@ -109,9 +109,7 @@ def figures(conn: Connection, code: str, dim: str, start: dt.date,
                  else _group(dim, date, capacity=code.startswith("CAP")))
         return _run(conn, sql.format(g=group, p=f"{date} BETWEEN :s AND :e"), params)
     if code == "TRN-2":
-        trained = figures(conn, "TRN-1", dim, start, end)
-        assisted = figures(conn, "BEN-2", dim, start, end)
-        return {g: trained.get(g, 0) / n for g, n in assisted.items()}
+        return _uptake(conn, dim, start, end)
     if code == "ASS-3":
         return _median_days(conn, dim, params)
     if code == "FUP-1":
@@ -129,6 +127,37 @@ def _median_days(conn: Connection, dim: str, params: dict[str, Any]) -> dict[str
     return {g: float(statistics.median(v)) for g, v in groups.items()}
 
 
+def _uptake(conn: Connection, dim: str, start: dt.date, end: dt.date) -> dict[str, float]:
+    """Of those first assisted on or before each period end, the share with a completed
+    session on or before it (one query per period)."""
+    if dim in ("quarter", "year"):
+        result = {}
+        for first, last, label in _periods(dim, start, end):
+            one = _uptake(conn, "total", first, last)
+            if one:
+                result[label] = one["total"]
+        return result
+    sql = (f"SELECT {GROUPS[dim]}, 1.0 * SUM(CASE WHEN EXISTS (SELECT 1 FROM attendance t "
+           "JOIN training_session s ON s.id = t.session_id WHERE t.beneficiary_id = b.id "
+           "AND t.completed = :yes AND s.session_date <= :e) THEN 1 ELSE 0 END) / COUNT(*) "
+           f"FROM beneficiary b JOIN {first_delivery()} f ON f.beneficiary_id = b.id "
+           "WHERE f.fd <= :e GROUP BY 1")
+    return _run(conn, sql, _params(conn, start, end))
+
+
+def _periods(dim: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, str]]:
+    out = []
+    for year in range(start.year, end.year + 1):
+        if dim == "year":
+            out.append((dt.date(year, 1, 1), dt.date(year, 12, 31), str(year)))
+            continue
+        for q in range(4):
+            first = dt.date(year, 3 * q + 1, 1)
+            last = (dt.date(year + (q == 3), (3 * q + 3) % 12 + 1, 1) - dt.timedelta(days=1))
+            out.append((first, last, f"{year}Q{q + 1}"))
+    return [(f, min(e, end), g) for f, e, g in out if e >= start and f <= end]
+
+
 def _coverage(conn: Connection, dim: str, start: dt.date, end: dt.date) -> dict[str, float]:
     if dim in ("quarter", "year"):
         result = {}
@@ -141,7 +170,7 @@ def _coverage(conn: Connection, dim: str, start: dt.date, end: dt.date) -> dict[
            "WHERE u.beneficiary_id = b.id AND u.visit_date BETWEEN :s AND :e AND "
            f"{days(conn, 'f.fd', 'u.visit_date')} >= 182) THEN 1 ELSE 0 END) / COUNT(*) "
            f"FROM beneficiary b JOIN {first_delivery()} f ON f.beneficiary_id = b.id "
-           "WHERE f.fd <= :due GROUP BY 1")
+           "WHERE f.fd <= :due AND b.status <> 'closed' GROUP BY 1")
     return _run(conn, sql, _params(conn, start, end, due=end - dt.timedelta(days=182)))
 
 

@@ -75,24 +75,31 @@ def test_a_focal_point_lists_their_country_only(url: str) -> None:
 
 
 def test_follow_ups_due_and_overdue(url: str) -> None:
+    """The one follow-up rule (data_access.followups): due 182 days after the first
+    delivery, met by a visit at least that late by the as-of date, overdue from the due
+    date on (no 12-month visit in calendar months any more: that was a second rule)."""
     with db.session(url, SENEGAL) as session:
         page = caseload.cases(session, today=TODAY)
         by_case = page.rows.set_index("case_number")
-        assert by_case.loc["SN-1", "next_due"] == D(2016, 6, 30)
-        assert by_case.loc["SN-2", "next_due"] == D(2016, 2, 29)  # end of month, leap year
-        assert by_case.loc["SN-3", "next_due"] == D(2016, 1, 15)  # 12-month visit missing
-        assert by_case.loc["SN-4", "next_due"] is None  # both visits done
+        assert by_case.loc["SN-1", "next_due"] == D(2016, 6, 30)  # 2015-12-31 + 182
+        assert by_case.loc["SN-2", "next_due"] == D(2016, 2, 29)  # 2015-08-31 + 182
+        assert by_case.loc["SN-3", "next_due"] is None  # 2015-08-01 is 198 days after
+        assert by_case.loc["SN-4", "next_due"] is None  # 2016-02-01 is 382 days after
         assert by_case.loc["SN-5", "next_due"] is None  # cancelled is not delivered
-        assert by_case.loc["SN-6", "next_due"] == D(2016, 9, 1)  # from the first delivery
-        assert by_case.loc["SN-1", "follow_up"] == "due in 0 d"
+        assert by_case.loc["SN-6", "next_due"] == D(2016, 8, 30)  # from the first delivery
+        assert by_case.loc["SN-1", "follow_up"] == "overdue 0 d"  # due today, not met
         assert by_case.loc["SN-2", "follow_up"] == "overdue 122 d"
         assert by_case.loc["SN-6", "follow_up"] == "scheduled"
         assert by_case.loc["SN-4", "last_visit"] == D(2016, 2, 1)
         assert by_case.loc["SN-6", "assistance"] == "individual/trade"
         due = caseload.cases(session, today=TODAY, due_within=30, sort="next_due")
-        assert numbers(due) == ["SN-3", "SN-2", "SN-1"]
+        assert numbers(due) == ["SN-2", "SN-1"]
         later = caseload.cases(session, today=D(2016, 8, 15), due_within=30)
         assert "SN-6" in numbers(later)
+        # As of a day before SN-4's late visit, that visit does not count yet.
+        early = caseload.cases(session, today=D(2015, 7, 19)).rows.set_index("case_number")
+        assert early.loc["SN-4", "next_due"] == D(2015, 7, 16)  # 2015-01-15 + 182
+        assert early.loc["SN-4", "last_visit"] is None
 
 
 def test_search_sort_and_pages(url: str) -> None:
@@ -156,7 +163,7 @@ def test_pages_at_their_boundaries(url: str) -> None:
                 assert paged == whole, (sort, descending)
                 assert set(totals) == {6}
         due, totals = _all_pages(session, 2, due_within=30, sort="next_due")
-        assert due == ["SN-3", "SN-2", "SN-1"] and set(totals) == {3}
+        assert due == ["SN-2", "SN-1"] and set(totals) == {2}  # SN-3 met at 198 days
 
 
 def test_ties_keep_a_stable_order(url: str) -> None:
@@ -182,11 +189,12 @@ def test_search_with_filters_and_scope(url: str) -> None:
                               countries=["MA", "TN"]).total == 0
         everyone = caseload.cases(session, today=TODAY, search="a")
         assert {"MA-1", "TN-1"} <= set(numbers(everyone))
-        # search + country + due view + a page: of the Senegal cases due, Fatou (SN-3) and
-        # Moussa (SN-2) have an "ou"; Ousmane (SN-6) has one but is not due yet.
+        # search + country + due view + a page: of the Senegal cases due (SN-2, SN-1),
+        # Moussa (SN-2) has an "ou" and Awa Diallo (SN-1) none; Fatou (SN-3) was visited in
+        # time; Ousmane (SN-6) has one but is not due yet.
         due = caseload.cases(session, today=TODAY, search="OU", countries=["sn"],
-                             due_within=30, sort="next_due", limit=1, offset=1)
-        assert numbers(due) == ["SN-2"] and due.total == 2
+                             due_within=30, sort="next_due", limit=1, offset=0)
+        assert numbers(due) == ["SN-2"] and due.total == 1
         # a page past the end of a search still counts the matches
         assert caseload.cases(session, today=TODAY, search="diallo", limit=1,
                               offset=5).total == 2
@@ -266,15 +274,6 @@ def test_a_donor_scope_cannot_list_cases(url: str) -> None:
     donor = Scope(countries=None, aggregates_only=True)
     with pytest.raises(ScopeError), db.session(url, donor) as session:
         caseload.cases(session, today=TODAY)
-
-
-@pytest.mark.parametrize(("date", "months", "expected"), [
-    (D(2015, 1, 15), 6, D(2015, 7, 15)), (D(2015, 8, 31), 6, D(2016, 2, 29)),
-    (D(2015, 8, 31), 12, D(2016, 8, 31)), (D(2015, 12, 31), 6, D(2016, 6, 30)),
-    (D(2016, 2, 29), 12, D(2017, 2, 28)), (D(2015, 7, 31), 6, D(2016, 1, 31)),
-])
-def test_months_after(date: dt.date, months: int, expected: dt.date) -> None:
-    assert caseload.months_after(date, months) == expected
 
 
 def test_the_excel_export_keeps_formulas_as_text() -> None:

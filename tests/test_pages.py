@@ -193,7 +193,9 @@ def test_a_download_reads_the_whole_list_later_in_the_viewers_scope(
 
 @pytest.mark.parametrize(("filter_name", "against"), [
     # 2015-01-01 – 2016-12-31 is 24 whole months: compared with the 24 months before.
-    ("default", "Change against 2013–2014, the same number of whole months just before."),
+    # The whole programme has no previous period (2013–2014 is before the programme).
+    ("default", "No change is shown: the period before this one lies before the programme "
+                "start."),
     ("one_day", "Change against 2016-06-14 – 2016-06-14, the same number of days just "
                 "before."),
 ])
@@ -204,3 +206,69 @@ def test_kpi_cards_say_which_period_they_compare_with(
     at = open_page(demo_url, monkeypatch, "pages/overview.py", state)
     helps = [m.proto.help for m in at.metric]
     assert helps and all(h.endswith(against) for h in helps), helps
+
+
+# --- issue 16: one logframe comparison, no change against nothing --------------------------
+
+COMPARED = {  # name -> (sidebar state, the Filters it makes)
+    "whole programme": ({}, Filters(D(2015, 1, 1), D(2016, 12, 31))),
+    "Q3 2016 Morocco": ({"f_period": "2016 Q3", "f_countries": ["MA"]},
+                        Filters(D(2016, 7, 1), D(2016, 9, 30), ("MA",))),
+    "2015 Senegal": ({"f_period": "2015", "f_countries": ["SN"]},
+                     Filters(D(2015, 1, 1), D(2015, 12, 31), ("SN",))),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPARED))
+def test_kpi_cards_and_the_targets_page_show_the_same_comparison(
+        demo_url: str, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Each Overview card's target line has the actual, the target due and the % of the
+    Targets page's row in force for that indicator and country (read off both pages)."""
+    from metrics import targets
+    from ui.kpi import target_words
+
+    state, filters = COMPARED[name]
+    overview = open_page(demo_url, monkeypatch, "pages/overview.py", state)
+    captions = [c.value for c in overview.caption if c.value.startswith("Since the programme")]
+    page = open_page(demo_url, monkeypatch, "pages/targets.py", state)
+    in_force = [d.value for d in page.dataframe if "Target due then" in d.value.columns]
+    assert in_force, "the Targets page has no table of the targets in force"
+    table = in_force[0]
+    where = "All countries" if not filters.countries else {
+        "MA": "Morocco", "SN": "Senegal"}[filters.countries[0]]
+    shown = 0
+    with db.session(demo_url, Scope.everything()) as session:
+        logframe = targets.progress(session, filters)
+    for code in ("BEN-1", "BEN-2", "COOP-1", "COOP-2", "TRN-1"):  # Overview cards with
+        # demo targets
+        row = table[table["Indicator"].str.startswith(code + " ")
+                    & (table["Country"] == where)]
+        comparison = targets.comparison(logframe, code, filters.countries, filters.end)
+        if row.empty:
+            assert comparison is None, (code, name)
+            continue
+        row = row.iloc[0]
+        assert comparison is not None
+        # The card's words hold the page's actual, due target and % of the target due.
+        words = target_words(comparison, catalogue.get(code).kind)
+        assert words in captions, (code, name, captions)
+        assert f": {row['Actual since the programme start']} of {row['Target due then']} " \
+            f"due then ({row['% of the target due']}, " in words, (code, words, dict(row))
+        shown += 1
+    assert shown >= 3, name
+
+
+@pytest.mark.parametrize(("state", "deltas"), [
+    ({}, False),                                                     # whole programme
+    ({"f_period": "2015 Q1"}, False),                                # Q4 2014: before it
+    ({"f_period": "2016 Q1"}, True),                                 # against Q4 2015
+])
+def test_no_change_is_shown_against_a_period_before_the_programme(
+        demo_url: str, monkeypatch: pytest.MonkeyPatch, state: dict[str, object],
+        deltas: bool) -> None:
+    at = open_page(demo_url, monkeypatch, "pages/overview.py", state)
+    shown = [m.proto.delta for m in at.metric if m.proto.delta]
+    assert bool(shown) == deltas, shown
+    helps = [m.proto.help for m in at.metric]
+    if not deltas:
+        assert all(h.endswith("lies before the programme start.") for h in helps), helps

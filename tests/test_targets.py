@@ -10,7 +10,7 @@ import pytest
 
 from data_access import db
 from data_access.scope import Scope
-from metrics import Filters, progress
+from metrics import Filters, compute, progress
 from metrics.targets import Stretch, achievement, status
 from tests.fixture_db import EXPECTED_PROGRESS, build_fixture
 
@@ -60,7 +60,8 @@ def test_progress_for_the_whole_programme(fixture_url: str) -> None:
     with db.session(fixture_url, Scope.everything()) as session:
         df = progress(session, Filters())
     assert list(df.columns) == ["indicator", "title", "country", "period_end", "baseline",
-                                "target", "prorated_target", "actual", "achieved", "status"]
+                                "target", "prorated_target", "actual", "achieved", "status",
+                                "as_of", "due_achieved"]
     got = {(r.indicator, r.country if isinstance(r.country, str) else None,
             r.period_end.isoformat()): (r.actual, r.achieved, r.status)
            for r in df.itertuples()}
@@ -111,3 +112,44 @@ def test_progress_follows_the_scope_and_the_country_filter(fixture_url: str) -> 
         filtered = progress(session, Filters(countries=("TN",)))
     assert scoped[["indicator", "country"]].values.tolist() == [["BEN-2", "MA"]]
     assert filtered[["indicator", "country"]].values.tolist() == [["CAP-1", "TN"]]
+
+
+Q3_2016 = Filters(dt.date(2016, 7, 1), dt.date(2016, 9, 30))
+
+
+def test_the_comparison_is_to_date_against_the_target_due_then(fixture_url: str) -> None:
+    """The cards' and the Targets page's comparison (issue 16): COOP-1 formed no
+    cooperative in Q3 2016, but the comparison is the 2 formed since the programme start
+    (C1 2015-06-30, C2 2016-01-01) against the target due on 30 September 2016 — 1 by the
+    end of 2016 from 0 at the programme start, 639 of 731 days along — never Q3's 0
+    against the December target."""
+    from metrics.targets import comparison, in_force
+
+    with db.session(fixture_url, Scope.everything()) as session:
+        logframe = progress(session, Q3_2016)
+        assert compute("COOP-1", session, Q3_2016)["value"].iloc[0] == 0
+    coop = comparison(logframe, "COOP-1", (), Q3_2016.end)
+    assert coop is not None
+    assert coop["as_of"] == dt.date(2016, 9, 30) and coop["actual"] == 2
+    assert math.isclose(coop["prorated_target"], 639 / 731)
+    assert math.isclose(coop["due_achieved"], 2 / (639 / 731))
+    # BEN-2: the 2016 target (from 12 at the end of 2015 to 20), 274 of 366 days along;
+    # assisted by 30 September 2016: all 14 (b13 on 1 July).
+    ben = comparison(logframe, "ben-2", (), Q3_2016.end)
+    assert ben is not None and ben["period_end"] == dt.date(2016, 12, 31)
+    assert ben["actual"] == 14
+    assert math.isclose(ben["prorated_target"], 12 + 8 * 274 / 366)
+    assert ben["status"] == "at risk"  # 14 / 17.99 = 78 %
+    # Morocco's own target with Morocco chosen (7 by the end of 2016 from 0, 639 / 731 days
+    # along; Morocco's 7 assisted were all assisted by 2016-02-29); none with two
+    # countries, none for BEN-1 (no target).
+    morocco = Filters(Q3_2016.start, Q3_2016.end, ("MA",))
+    with db.session(fixture_url, Scope.everything()) as session:
+        ma = comparison(progress(session, morocco), "BEN-2", ("MA",), morocco.end)
+    assert ma is not None and ma["country"] == "MA" and ma["actual"] == 7
+    assert math.isclose(ma["prorated_target"], 7 * 639 / 731)
+    assert comparison(logframe, "BEN-2", ("MA", "TN"), Q3_2016.end) is None
+    assert comparison(logframe, "BEN-1", (), Q3_2016.end) is None
+    # The Targets page's rows in force are the same rows.
+    now = in_force(logframe, Q3_2016.end)
+    assert now[(now["indicator"] == "COOP-1")].iloc[0].equals(coop)

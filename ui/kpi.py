@@ -4,7 +4,12 @@
 The previous period (``Filters.previous``) is the same number of whole months just before
 when the period is whole months (every sidebar preset: Q1 2016 is compared with Q4 2015),
 so both are read from the analytics cubes; a custom day range is compared with the same
-number of days just before. Each card's help names the period compared with.
+number of days just before. Each card's help names the period compared with; where it would
+lie before the programme start (the whole programme, Q1 2015) no change is shown.
+
+The target line under a card is the logframe comparison of ``metrics.targets`` (the same
+figures as the Targets page): the figure since the programme start to the period end
+against the target due then, never the period's own figure against a later target.
 
 A card names an indicator code (``BEN-2``) or one of its secondary measures
 (``ASS-2.mean``, listed in ``MEASURES`` with the title and unit kind the card shows).
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -76,10 +82,14 @@ def _reading(code: str, filters: Filters) -> tuple[str, str, float, str, str]:
 
 
 def compared_with(filters: Filters) -> str:
-    """The sentence saying which period the cards' changes are against."""
+    """The sentence saying which period the cards' changes are against (or that there is
+    none: the period before would lie before the programme start)."""
     from reports.files import period_words
 
-    previous = filters.previous()
+    previous = filters.previous_or_none()
+    if previous is None:
+        return _("No change is shown: the period before this one lies before the programme "
+                 "start.")
     words = period_words(previous.start, previous.end)
     if filters.whole_months is not None:
         return _("Change against {period}, the same number of whole months just "
@@ -89,17 +99,18 @@ def compared_with(filters: Filters) -> str:
 
 
 def cards(codes: Sequence[str], filters: Filters, per_row: int = 4) -> None:
-    previous = filters.previous()
+    previous = filters.previous_or_none()
     against = compared_with(filters)
     for row in _rows(codes, per_row):
         columns = st.columns(per_row)
         for column, code in zip(columns, row, strict=False):
             title, kind, now, note, help_text = _reading(code, filters)
-            before = _reading(code, previous)[2]
+            delta = None
+            if previous is not None:
+                delta = delta_text(now, _reading(code, previous)[2], kind)
             with column:
-                st.metric(title, by_kind(now, kind, note),
-                          delta=delta_text(now, before, kind), help=f"{help_text} {against}",
-                          border=True)
+                st.metric(title, by_kind(now, kind, note), delta=delta,
+                          help=f"{help_text} {against}", border=True)
                 target = target_note(code, filters, codes) if "." not in code else None
                 if target:
                     st.caption(target)
@@ -122,23 +133,26 @@ def _rows(items: Sequence, per_row: int) -> list[Sequence]:  # type: ignore[type
 
 def target_note(code: str, filters: Filters,
                 codes: Sequence[str] | None = None) -> str | None:
-    """Progress against the logframe target, when metrics.targets can say (issue 3);
-    ``codes``: the cards of the page, whose targets are read together (not the whole
-    logframe)."""
+    """The logframe comparison of ``code`` (``metrics.targets.comparison``, the one the
+    Targets page shows): the figure cumulated from the programme start to the period end
+    against the target due then, in words; None where no target applies. ``codes``: the
+    cards of the page, whose targets are read together (not the whole logframe)."""
+    from metrics.targets import comparison
+
     progress = data.progress(filters, [c for c in (codes or [code]) if "." not in c])
-    if progress is None or progress.empty:
+    row = comparison(progress, code, filters.countries, filters.end) \
+        if progress is not None else None
+    if row is None or is_missing(row.get("due_achieved")):
         return None
-    if "country" not in progress:
-        return None
-    # Programme-wide target; with one country chosen, that country's.
-    where = (progress["country"] == filters.countries[0]) if len(filters.countries) == 1 \
-        else progress["country"].isna()
-    rows = progress[(progress["indicator"] == code) & where]
-    if rows.empty:
-        return None
-    row = rows.sort_values("period_end").iloc[-1]
-    if is_missing(row.get("achieved")):
-        return None
-    return _("{achieved} of target ({status}, {date})").format(
-        achieved=percent(row["achieved"], digits=0),
-        status=label("logframe_status", row["status"]), date=month(row["period_end"]))
+    kind = catalogue.get(code).kind
+    return target_words(row, kind)
+
+
+def target_words(row: Any, kind: str) -> str:
+    """"Since the programme start, to Sep 2016: 299 of 330 due then (91 %, on track)"."""
+    return _("Since the programme start, to {date}: {actual} of {due} due then ({share}, "
+             "{status})").format(
+        date=month(row["as_of"]), actual=by_kind(row["actual"], kind),
+        due=by_kind(row["prorated_target"], kind),
+        share=percent(row["due_achieved"], digits=0),
+        status=label("logframe_status", row["status"]))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from data_access import followups
 from data_access.models import Beneficiary, FollowUp
 from data_access.settings import load_settings
 from metrics import periods
@@ -84,9 +85,11 @@ def latest_visit_select(f: Filters, by: tuple[str, ...], *measures: Any,
 
 def _coverage(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     ben, first = Beneficiary, first_delivery(by)
+    # The due list and "met" are the one follow-up rule (data_access.followups), shared
+    # with the Caseload and Data quality; covered: met by a visit within the period.
     visited = exists().where(
         FollowUp.beneficiary_id == ben.id, in_period(FollowUp.visit_date, f),
-        days_between(first.c.first_delivery, FollowUp.visit_date) >= SIX_MONTHS.days)
+        followups.meets(first.c.first_delivery, FollowUp.visit_date))
     stmt = select().select_from(ben).join(first, first.c.beneficiary_id == ben.id)
     stmt, dims = beneficiary_dims(stmt, by, ben, date=first.c.first_delivery, filters=f)
     stmt = (stmt.add_columns(
@@ -95,7 +98,8 @@ def _coverage(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame
         # One row per due beneficiary and group: each key once.
         key_sum(ben.record_key, visited).label("numerator_key"),
         key_sum(ben.record_key).label("denominator_key"))
-        .where(first.c.first_delivery <= f.end - SIX_MONTHS, *country_filter(ben, f))
+        .where(followups.is_due_by(first.c.first_delivery, f.end),
+               followups.not_closed(ben.status), *country_filter(ben, f))
         .group_by(*dims))
     result = frame(session, stmt)
     result = result[result["denominator"] > 0].reset_index(drop=True)
@@ -105,8 +109,9 @@ def _coverage(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame
 
 @indicator("FUP-1")
 def fup_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
-    """Due: beneficiaries whose first delivery is on or before (period end − 182 days),
-    however long before. Covered: those of them with a visit dated within the period and
+    """Due (the follow-up rule, ``data_access.followups``): beneficiaries whose first
+    delivery is on or before (period end − 182 days), however long before, and whose case
+    is not closed. Covered: those of them with a visit dated within the period and
     at least 182 days after that delivery. By period, each period has its own due list,
     so the query runs once per period. Periods with nobody due have no row."""
     return per_period(_coverage, session, f, by)

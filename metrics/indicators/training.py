@@ -1,4 +1,10 @@
-"""TRN-1, TRN-2, TRN-3: returnees trained, training uptake and completion rate."""
+"""TRN-1, TRN-2, TRN-3: returnees trained, training uptake and completion rate.
+
+TRN-2 (domain.md) is the share of one cohort: of the returnees assisted by the end of the
+period, those with at least one completed session by then. Both dated by the period end
+and cumulative to it, so it never exceeds 100 % (it used to divide the returnees trained in
+the period by those first assisted in the period: two different groups, 110 % possible).
+"""
 
 from __future__ import annotations
 
@@ -18,11 +24,11 @@ from metrics.engine import (
     in_period,
     indicator,
     key_sum,
-    merge_ratio,
+    per_period,
     ratio,
 )
 from metrics.filters import Filters
-from metrics.indicators.beneficiaries import assisted_select
+from metrics.indicators.beneficiaries import first_delivery
 
 
 def attendance_select(f: Filters, by: tuple[str, ...], *measures: Any,
@@ -47,13 +53,37 @@ def trn_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
                            Beneficiary.record_key, by)
 
 
+# --- TRN-2, training uptake: a share of one cohort, never above 100 % -------------------
+
+def _uptake(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Of the returnees assisted by the period end (first delivery on or before it,
+    however long before), how many have at least one completed session dated on or before
+    it. One cohort for both counts, so the share is at most 1."""
+    ben, att, ses = Beneficiary, Attendance, TrainingSession
+    first = first_delivery(())
+    trained = (select(att.id).join(ses, ses.id == att.session_id)
+               .where(att.beneficiary_id == ben.id, att.completed.is_(True),
+                      ses.session_date <= f.end).exists())
+    stmt = select().select_from(ben).join(first, first.c.beneficiary_id == ben.id)
+    stmt, dims = beneficiary_dims(stmt, by, ben, date=first.c.first_delivery, filters=f)
+    stmt = (stmt.add_columns(
+        *dims, func.count(func.distinct(ben.id)).filter(trained).label("numerator"),
+        func.count(func.distinct(ben.id)).label("denominator"),
+        # One row per assisted beneficiary and group: each key once.
+        key_sum(ben.record_key, trained).label("numerator_key"),
+        key_sum(ben.record_key).label("denominator_key"))
+        .where(first.c.first_delivery <= f.end, *country_filter(ben, f)).group_by(*dims))
+    result = frame(session, stmt)
+    result = result[result["denominator"] > 0].reset_index(drop=True)
+    result["value"] = ratio(result["numerator"], result["denominator"])
+    return result
+
+
 @indicator("TRN-2")
 def trn_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
-    trained = frame(session, attendance_select(
-        f, by, func.count(func.distinct(Attendance.beneficiary_id)).label("value")))
-    assisted = frame(session, assisted_select(
-        f, by, func.count(func.distinct(Beneficiary.id)).label("value")))
-    return merge_ratio(trained, assisted, by)
+    """The cohort is everyone assisted by the end of each period, so by period each period
+    has its own cohort (``per_period``); cumulative to the period end, whatever its start."""
+    return per_period(_uptake, session, f, by)
 
 
 @indicator("TRN-3")
