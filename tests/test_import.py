@@ -393,7 +393,7 @@ MALFORMED: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "missing sheet": (_missing_sheet, "x.xlsx", "sheet 'training' is missing"),
     "renamed column": (_renamed_column, "x.xlsx", "not a column"),
     "latin-1 csv": (_latin1_csv, "beneficiaries.csv", "UTF-8"),
-    "junk xlsx": (lambda: os.urandom(50 * 1024 * 1024), "junk.xlsx", "not an Excel"),
+    "junk xlsx": (lambda: os.urandom(10 * 1024 * 1024), "junk.xlsx", "not an Excel"),
     "junk zip": (lambda: b"PK\x03\x04" + os.urandom(1024), "junk.xlsx", "cannot be read"),
     "junk csv": (lambda: os.urandom(1024 * 1024), "followups.csv", "not"),
     "formula cell": (_formula, "x.xlsx", "formula"),
