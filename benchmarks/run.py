@@ -87,7 +87,8 @@ def postgresql_database(server_url: str, size: str) -> str:
 
     parsed = make_url(server_url)
     name = f"{parsed.database}_{size}"
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                          hide_parameters=True)
     try:
         with admin.connect() as conn:
             if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),

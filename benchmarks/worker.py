@@ -247,7 +247,8 @@ def _copy(url: str, work: Path):  # type: ignore[no-untyped-def]
         source.close()
         return f"sqlite:///{target}", lambda: shutil.rmtree(work, ignore_errors=True)
     name = f"{parsed.database}_refresh_copy"
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                          hide_parameters=True)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{parsed.database}"'))

@@ -39,6 +39,9 @@ from data_access.models import (
 from data_access.vocab import AssistanceStatus
 from i18n import N_, _, pgettext
 
+# A search is a case number or a name: longer text is cut here (SQLite refuses LIKE
+# patterns over 50,000 characters, and the error would quote the pattern).
+SEARCH_MAX_CHARS = 200
 SORTS = ("case_number", "name", "region", "status", "last_visit", "next_due")
 COLUMNS = {  # result column -> heading on screen and in the export (English; ``headings``)
     "case_number": N_("Case number"), "name": N_("Name"), "country": N_("Country"),
@@ -127,7 +130,7 @@ def _filtered(stmt: Any, *, search: str, countries: Sequence[str]) -> Any:
     """The user's own filters on the beneficiary (the scope is added by the session)."""
     if countries:
         stmt = stmt.where(Beneficiary.country.in_(tuple(c.upper() for c in countries)))
-    term = search.strip().lower()
+    term = search.strip().lower()[:SEARCH_MAX_CHARS]
     if term:  # a bound parameter, LIKE wildcards escaped: hostile input stays text
         full = func.lower(func.coalesce(Beneficiary.first_name, "") + " "
                           + func.coalesce(Beneficiary.last_name, ""))

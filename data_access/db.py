@@ -61,6 +61,8 @@ def _sqlite_begin(conn: Connection) -> None:
 # A page run holds its read snapshot's connection until it ends (ui.data) and may open a
 # second session meanwhile (a write, the caseload): room for every concurrent run to do
 # so, instead of the default 15 connections where 15 runs could wait on each other.
+# Every engine is created with hide_parameters=True: a failed statement's error (and so
+# the server log) shows the SQL, never the bound values (a searched name, a case's data).
 _POOL = {"pool_size": 5, "max_overflow": 45}
 
 
@@ -77,11 +79,11 @@ def get_engine(url: str) -> Engine:
                     except OSError as exc:
                         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
                 engine = create_engine(url, connect_args={"check_same_thread": False},
-                                       **_POOL)
+                                       hide_parameters=True, **_POOL)
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", _sqlite_begin)
             else:
-                engine = create_engine(url, pool_pre_ping=True,
+                engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
                                        connect_args={"connect_timeout": 5}, **_POOL)
             _engines[url] = engine
         return engine

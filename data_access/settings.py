@@ -124,6 +124,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOCKOUT_MINUTES", "15",
             "the window of those attempts, and minutes a locked username stays locked",
             _positive_int),
+    Setting("IMPORT_MAX_FILE_MB", "20", "import: largest file accepted, in MB (the upload "
+            "box refuses bigger ones)", _positive_int),
+    Setting("IMPORT_MAX_EXPANDED_MB", "50", "import: largest total unpacked size of an .xlsx "
+            "or .zip (or of a folder's CSV files), in MB", _positive_int),
+    Setting("IMPORT_MAX_RATIO", "100", "import: largest compression ratio of a part of an "
+            ".xlsx or .zip (unpacked size / packed size)", _positive_int),
+    Setting("IMPORT_MAX_ROWS", "50000", "import: most rows in one sheet (header included)",
+            _positive_int),
+    Setting("IMPORT_MAX_CELL_CHARS", "32767", "import: most characters in one cell (Excel's "
+            "own limit)", _positive_int),
 )
 
 
@@ -141,6 +151,11 @@ class Settings:
     default_language: str
     lockout_attempts: int
     lockout_minutes: int
+    import_max_file_mb: int
+    import_max_expanded_mb: int
+    import_max_ratio: int
+    import_max_rows: int
+    import_max_cell_chars: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -309,4 +324,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         default_language=parsed["DEFAULT_LANGUAGE"],
         lockout_attempts=parsed["LOCKOUT_ATTEMPTS"],
         lockout_minutes=parsed["LOCKOUT_MINUTES"],
+        import_max_file_mb=parsed["IMPORT_MAX_FILE_MB"],
+        import_max_expanded_mb=parsed["IMPORT_MAX_EXPANDED_MB"],
+        import_max_ratio=parsed["IMPORT_MAX_RATIO"],
+        import_max_rows=parsed["IMPORT_MAX_ROWS"],
+        import_max_cell_chars=parsed["IMPORT_MAX_CELL_CHARS"],
     )

@@ -9,6 +9,7 @@ import streamlit as st
 from cli.importer import error_file_bytes, indicator_codes, problems_frame
 from data_access.db import DatabaseUnavailable
 from data_access.importing import Source, run_import
+from data_access.importing.limits import Limits
 from data_access.importing.template import write_workbook
 from i18n import _, pgettext
 from i18n import formats as F
@@ -42,6 +43,14 @@ def _template(codes: tuple[str, ...]) -> bytes:
     return buffer.getvalue()
 
 
+bounds = Limits.current()
+limits_text = _("Limits: {file} MB per file; {expanded} MB unpacked (the contents of an .xlsx "
+                "or .zip); a compression ratio of {ratio}; {rows} rows per sheet; {cells} "
+                "characters per cell. A file past a limit is refused before it is unpacked."
+                ).format(file=F.number(bounds.file_mb), expanded=F.number(bounds.expanded_mb),
+                         ratio=F.number(bounds.ratio), rows=F.number(bounds.rows),
+                         cells=F.number(bounds.cell_chars))
+
 with st.expander(_("The import template and the rules"), expanded=False):
     st.markdown("\n".join("- " + rule for rule in (
         _("One **.xlsx** workbook with the sheets *beneficiaries, assistance, cooperatives, "
@@ -57,13 +66,15 @@ with st.expander(_("The import template and the rules"), expanded=False):
           "and followups sheets."),
         _("Numbers: write 1500 or 1 500, and decimals as 1.5 or 1,5; 1,500 and 1.500 are "
           "refused as ambiguous."),
-        _("A file with any problem writes nothing: every problem is listed below."))))
+        _("A file with any problem writes nothing: every problem is listed below."),
+        limits_text)))
     st.download_button(_("Download the empty template (.xlsx)"),
                        _template(tuple(indicator_codes())), "import_template.xlsx",
                        mime="application/vnd.openxmlformats-officedocument."
                             "spreadsheetml.sheet", icon=":material/download:")
 
-upload = st.file_uploader(_("File to import"), type=["xlsx", "xlsm", "csv", "zip"])
+upload = st.file_uploader(_("File to import"), type=["xlsx", "xlsm", "csv", "zip"],
+                          help=limits_text, max_upload_size=bounds.file_mb)
 dry_run = st.toggle(_("Check only (dry run: validate and count, write nothing)"), value=False)
 
 if upload is not None and st.button(_("Check and import") if not dry_run

@@ -477,7 +477,7 @@ MALFORMED: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "renamed column": (_renamed_column, "x.xlsx", "not a column"),
     "neither utf-8 nor windows-1252": (lambda: "X1,é\n".encode("latin-1") + b"\x81",
                                        "beneficiaries.csv", "neither UTF-8 nor Windows-1252"),
-    "junk xlsx": (lambda: os.urandom(50 * 1024 * 1024), "junk.xlsx", "not an Excel"),
+    "junk xlsx": (lambda: os.urandom(10 * 1024 * 1024), "junk.xlsx", "not an Excel"),
     "junk zip": (lambda: b"PK\x03\x04" + os.urandom(1024), "junk.xlsx", "cannot be read"),
     "junk csv": (lambda: os.urandom(1024 * 1024), "followups.csv", "not"),
     "formula cell": (_formula, "x.xlsx", "formula"),

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from data_access import db, refresh
 from data_access import scope as scope_module
 from data_access.importing.apply import Counts, apply, touched
+from data_access.importing.limits import UNREADABLE, unreadable
 from data_access.importing.reader import FileProblem, Source
 from data_access.importing.schema import SHEET_NAMES
 from data_access.importing.validate import Problem, Progress, validate
@@ -128,6 +129,9 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
                               [Problem("", None, "", _("{file}: cannot be read ({detail})")
                                        .format(file=source.name,
                                                detail=exc.strerror or exc))])
+        with _open(url) as sess:  # recorded like every other import
+            _record(sess, report, username)
+            sess.commit()
         return report
     sess = _open(url)
     try:
@@ -170,9 +174,14 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
                                 [Problem("", None, "", _("the database refused the import, "
                                                          "nothing was written ({detail})")
                                          .format(detail=detail))])
-        except FileProblem as exc:
+        except (FileProblem, *UNREADABLE) as exc:
+            # validate reads the whole file, so this is a last line of defence (a sheet
+            # read again while applying): refused in one line and recorded, like any other.
             sess.rollback()
-            return ImportReport(source.name, sha, dry_run, False,
-                                [Problem("", None, "", str(exc))])
+            report = ImportReport(source.name, sha, dry_run, False,
+                                  [Problem("", None, "", str(unreadable(source.name, exc)))])
+            _record(sess, report, username)
+            sess.commit()
+            return report
     finally:
         sess.close()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -108,15 +109,13 @@ def open_sheets(source: Source) -> tuple[list[RawSheet], list[str]]:
     """The raw sheets of ``source`` and the template sheets it lacks."""
     if source.path is not None and not source.path.exists():
         raise FileProblem(_("{file}: no such file or folder").format(file=source.path))
+    from data_access.importing import limits
+
     kind = _kind(source)
-    if kind != "folder":
-        size = source.size()
-        if size == 0:
-            raise FileProblem(_("{file}: the file is empty").format(file=source.name))
-        if size > MAX_BYTES:
-            raise FileProblem(_("{file}: the file is larger than {size} MB; split it by "
-                                "country or year").format(file=source.name,
-                                                          size=MAX_BYTES // (1024 * 1024)))
+    if kind != "folder" and source.size() == 0:
+        raise FileProblem(_("{file}: the file is empty").format(file=source.name))
+    bounds = limits.Limits.current()
+    limits.check_container(source, kind, bounds)  # sizes and ratios, before unpacking
     if kind == "xlsx":
         sheets = _xlsx_sheets(source)
     elif kind == "csv":
@@ -125,14 +124,15 @@ def open_sheets(source: Source) -> tuple[list[RawSheet], list[str]]:
             raise FileProblem(_("{file}: a CSV file must be named after its sheet ({names})")
                               .format(file=source.name,
                                       names=", ".join(n + ".csv" for n in SHEET_NAMES)))
-        return [_csv_sheet(stem, source.read_bytes(), source.name)], []
+        return [limits.bounded(_csv_sheet(stem, source.read_bytes(), source.name),
+                               source.name, bounds)], []
     elif kind == "zip":
         sheets = _zip_sheets(source)
     else:
         sheets = _folder_sheets(source)
     found = {s.name for s in sheets}
     missing = [n for n in SHEET_NAMES if n not in found]
-    return sheets, missing
+    return [limits.bounded(s, source.name, bounds) for s in sheets], missing
 
 
 # --- XLSX --------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def _csv_sheet(name: str, data: bytes, label: str) -> RawSheet:
     delimiter = max((";", ",", "\t"), key=first_line.count)
     if first_line.count(delimiter) == 0:
         delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
 
     def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
         try:
@@ -226,6 +226,15 @@ def _csv_sheet(name: str, data: bytes, label: str) -> RawSheet:
     header = next(iterator, (1, ()))[1]
     return RawSheet(name, list(header), iterator, text.count("\n") + 1,
                     _encoding_note(encoding, label))
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends (as ``newline=""`` reads them), one at a time:
+    a StringIO would copy the text into four bytes per character."""
+    return (m.group() for m in _LINE.finditer(text))
 
 
 def _zip_sheets(source: Source) -> list[RawSheet]:

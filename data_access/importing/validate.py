@@ -22,6 +22,7 @@ from sqlalchemy import Column as SqlColumn
 from sqlalchemy import Connection, RowMapping, Select, select
 
 from data_access.importing import parsers as p
+from data_access.importing.limits import UNREADABLE, unreadable
 from data_access.importing.reader import FileProblem, Formula, RawSheet, Source, open_sheets
 from data_access.importing.schema import BY_NAME, SHEET_NAMES, Column, Sheet
 from data_access.models import Beneficiary, Cooperative
@@ -516,8 +517,8 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
     report = progress or (lambda _f, _m: None)
     try:
         raw_sheets, missing = open_sheets(source)
-    except FileProblem as exc:
-        out.add("", None, "", str(exc))
+    except (FileProblem, *UNREADABLE) as exc:
+        out.add("", None, "", str(unreadable(source.name, exc)))
         return Validated(source.name, tables, out.problems, ())
     for name in missing:
         out.add(name, None, "", _("the sheet '{sheet}' is missing; the template has the "
@@ -539,8 +540,8 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
 
             tables[raw.name] = _parse_sheet(raw, out, cells, tick)
             done += raw.size_hint or 1
-    except FileProblem as exc:
-        out.add("", None, "", str(exc))
+    except (FileProblem, *UNREADABLE) as exc:
+        out.add("", None, "", str(unreadable(source.name, exc)))
         return Validated(source.name, tables, out.problems, (), out.truncated)
     report(0.8, _("checking references"))
     existing = Existing.load(conn, file_cases(tables), scope)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from array import array
 from collections.abc import Iterator
 from posixpath import dirname, join, normpath
 from typing import IO, Any
@@ -32,6 +33,7 @@ BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 30, 36
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 MAC_EPOCH = dt.datetime(1904, 1, 1)  # the 1904 date system (Excel for Mac's old default)
 _COLUMN = re.compile(r"[A-Z]+")
+MAX_COLUMN = 16_383  # XFD, Excel's last column
 _DATE_CODE = re.compile(r"[dmyhs]", re.IGNORECASE)
 _PARSE = {"resolve_entities": False, "no_network": True, "huge_tree": False}
 
@@ -62,6 +64,51 @@ def _tree(archive: zipfile.ZipFile, name: str) -> Any:
         return etree.parse(handle, etree.XMLParser(**_PARSE))
 
 
+class SharedStrings:
+    """The shared strings table, compact: blocks of joined text and where each string ends,
+    about one byte per character plus eight per string (a list of two million short str
+    objects took ~370 MB). A string is cut from its block when a cell first asks for it
+    and kept, so every cell of one string shares one object."""
+
+    BLOCK = 4096
+
+    def __init__(self) -> None:
+        self._blocks: list[str] = []
+        self._ends = array("L")  # end of each string within its block
+        self._pending: list[str] = []
+        self._count = 0
+        self._asked: dict[int, str] = {}
+
+    def append(self, text: str) -> None:
+        self._pending.append(text)
+        self._count += 1
+        if len(self._pending) == self.BLOCK:
+            self.close()
+
+    def close(self) -> None:
+        """Store the strings appended since the last block."""
+        if self._pending:
+            end = 0
+            for text in self._pending:
+                end += len(text)
+                self._ends.append(end)
+            self._blocks.append("".join(self._pending))
+            self._pending = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> str:
+        found = self._asked.get(index)
+        if found is None:
+            if not 0 <= index < len(self._ends):
+                raise IndexError(index)
+            block, within = divmod(index, self.BLOCK)
+            start = self._ends[index - 1] if within else 0
+            found = self._asked[index] = self._blocks[block][start:self._ends[index]]
+        return found
+
+
 class Workbook:
     """An open .xlsx: ``sheets`` maps sheet titles to their XML part names."""
 
@@ -83,7 +130,7 @@ class Workbook:
                 path = target.lstrip("/") if target.startswith("/") else normpath(
                     join(dirname(book), target))
                 self.sheets[sheet.get("name", "")] = path
-            self._strings: list[str] | None = None
+            self._strings: SharedStrings | None = None
             self.date_styles = self._read_date_styles(names)
             self.names = names
         except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError) as exc:
@@ -105,15 +152,22 @@ class Workbook:
         return frozenset(dates)
 
     @property
-    def strings(self) -> list[str]:
+    def strings(self) -> SharedStrings:
         if self._strings is None:
-            self._strings = []
+            strings = SharedStrings()
             name = "xl/sharedStrings.xml"
             if name in self.names:
-                with self.archive.open(name) as handle:
-                    for _, si in etree.iterparse(handle, tag=f"{MAIN}si", **_PARSE):
-                        self._strings.append(_text_of(si))
-                        si.clear()
+                try:
+                    with self.archive.open(name) as handle:
+                        for _, si in etree.iterparse(handle, tag=f"{MAIN}si", **_PARSE):
+                            strings.append(_text_of(si))
+                            si.clear()
+                            while si.getprevious() is not None:  # read: drop it
+                                del si.getparent()[0]
+                except etree.XMLSyntaxError as exc:  # malformed, billion laughs, …
+                    raise XlsxError(f"the shared strings are damaged ({exc})") from None
+            strings.close()
+            self._strings = strings
         return self._strings
 
     def row_count(self, title: str) -> int | None:
@@ -140,6 +194,8 @@ class Workbook:
                     for c in row:
                         ref = c.get("r")
                         index = _column_index(ref) if ref else len(values)
+                        if index > MAX_COLUMN:  # "ZZZZZ1" would ask for 12 million cells
+                            raise XlsxError(f"sheet {title}: a cell beyond column XFD")
                         if index > len(values):
                             values.extend([None] * (index - len(values)))
                         values.append(_value(c, strings, dates, formula, epoch))
@@ -172,7 +228,7 @@ def _epoch(book: Any) -> dt.datetime:
     return MAC_EPOCH if flag in ("1", "true", "on") else EXCEL_EPOCH
 
 
-def _value(c: Any, strings: list[str], dates: frozenset[int], formula: type[str],
+def _value(c: Any, strings: SharedStrings, dates: frozenset[int], formula: type[str],
            epoch: dt.datetime = EXCEL_EPOCH) -> Any:
     text = None
     inline = None
