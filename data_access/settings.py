@@ -100,6 +100,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COOKIE_EXPIRY_DAYS", "1", "days a login cookie stays valid", float),
     Setting("SUPPRESSION_THRESHOLD", "5",
             "donor views: counts from 1 to this − 1 are shown as '<N'", _positive_int),
+    Setting("DISCLOSURE_ROUNDING_BASE", "5",
+            "donor views: every other count is randomly rounded to a multiple of this "
+            "(1: no rounding); see docs/disclosure.md", _positive_int),
     Setting("SUSTAINABILITY_THRESHOLD", "0.5",
             "FUP-4: composite reintegration score counted as sustainable", _fraction),
     Setting("SCORE_WEIGHTS", "1,1,1",
@@ -128,6 +131,7 @@ class Settings:
     default_language: str
     lockout_attempts: int
     lockout_minutes: int
+    disclosure_rounding_base: int = 5
 
     @property
     def is_sqlite(self) -> bool:
@@ -207,4 +211,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         default_language=parsed["DEFAULT_LANGUAGE"],
         lockout_attempts=parsed["LOCKOUT_ATTEMPTS"],
         lockout_minutes=parsed["LOCKOUT_MINUTES"],
+        disclosure_rounding_base=parsed["DISCLOSURE_ROUNDING_BASE"],
     )

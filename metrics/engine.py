@@ -57,7 +57,7 @@ def indicator(code: str) -> Callable[[IndicatorFn], Callable[..., pd.DataFrame]]
         @functools.wraps(fn)
         def run(session: Session, filters: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
             return disclosure.apply(raw(session, filters, by), session.info["scope"],
-                                    spec.kind, tuple(by))
+                                    spec.kind, tuple(by), name=code)
 
         _RAW[code] = raw
         REGISTRY[code] = run
@@ -223,7 +223,8 @@ def _cumulative(code: str, session: Session, filters: Filters,
                 by: tuple[str, ...]) -> pd.DataFrame:
     """Cumulative value at the end of each period, from the start of the filter.
 
-    Additive indicators: the running sum of per-period values. Others (distinct counts
+    Additive indicators: the running sum of per-period values (and of their raw key sums,
+    so each cumulative count gets the key of the records behind it). Others (distinct counts
     dated by repeatable events, rates, medians): the indicator recomputed over
     [filters.start, end of each period], which is exact by construction.
     """
@@ -233,22 +234,33 @@ def _cumulative(code: str, session: Session, filters: Filters,
     scope = session.info["scope"]
     if spec.additive:
         per = _RAW[code](session, filters, tuple(dims) + ("period",))
+        # Every count and its raw key sum (``*_key``) cumulates; a mean is recomputed.
+        summed = [c for c in per.columns if c not in (*dims, "period", "period_start",
+                                                      "mean")
+                  and pd.api.types.is_numeric_dtype(per[c])]
         rows = []
         groups = per.groupby(dims, dropna=False) if dims else [((), per)]
         for group_key, group in groups:
-            values = dict(zip(group["period"], group["value"], strict=False))
-            running = 0.0
+            by_period = group.set_index("period")
+            running = dict.fromkeys(summed, 0.0)
             for key in keys:
                 label = periods.label(key, filters.granularity)
-                value = values.get(label, 0)
-                running = running + (0 if pd.isna(value) else float(value))
+                for column in summed:
+                    value = by_period[column].get(label, 0) if label in by_period.index \
+                        else 0
+                    running[column] += 0 if pd.isna(value) else float(value)
                 row = dict(zip(dims, group_key if isinstance(group_key, tuple)
                                else (group_key,), strict=False))
                 row.update(period=label,
                            period_start=periods.bounds(key, filters.granularity)[0],
-                           value=running)
+                           **running)
+                if "mean" in per.columns:
+                    records = running.get("records", 0.0)
+                    row["mean"] = running["value"] / records if records else float("nan")
                 rows.append(row)
-        result = pd.DataFrame(rows, columns=dims + ["period", "period_start", "value"])
+        columns = dims + ["period", "period_start"] + summed + (
+            ["mean"] if "mean" in per.columns else [])
+        result = pd.DataFrame(rows, columns=columns)
     else:
         parts = []
         for key in keys:
@@ -259,6 +271,7 @@ def _cumulative(code: str, session: Session, filters: Filters,
             parts.append(part)
         result = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
             columns=["period", "period_start", "value"])
-    # Each period is its own table, and steps between shown values are never small.
-    return disclosure.cumulative(result, scope, spec.kind, tuple(dims) + ("period",))
+    # Each row is the figure of its own range, protected on its own (with the range's key).
+    return disclosure.cumulative(result, scope, spec.kind, tuple(dims) + ("period",),
+                                 name=code)
 
