@@ -239,12 +239,26 @@ def _ratio(numerator: pd.Series, denominator: pd.Series | None,
 
 
 def cumulative(frame: pd.DataFrame, scope: Scope, kind: str, by: Sequence[str], *,
-               name: str = "") -> pd.DataFrame:
-    """Disclosure of a cumulative series (``period`` in ``by``).
+               name: str = "", monotone: bool = False) -> pd.DataFrame:
+    """Disclosure of a cumulative series (``period`` in ``by``, periods in order).
 
     Each row is the figure of its own range (start of the filter to the end of its period:
     ``metrics.engine._cumulative`` cumulates raw counts with their raw keys, or recomputes
     the range), so each is protected on its own, exactly as if that range had been asked
     for: consecutive values differ by a multiple of the base, never by the true count of
-    a period."""
-    return apply(frame, scope, kind, by, name=name)
+    a period. ``monotone`` (additive counts, whose true running total never falls): a
+    donor's shown value is the largest shown so far in its series, so the line never dips
+    because of rounding; it stays within B − 1 of the true value (the true total only
+    grows), so it says nothing a single range would not."""
+    out = apply(frame, scope, kind, by, name=name)
+    if not (monotone and scope.aggregates_only and kind == "count") or out.empty \
+            or "period" not in out.columns:
+        return out
+    dims = [d for d in by if d != "period" and d in out.columns]
+    order = "period_start" if "period_start" in out.columns else "period"
+    out = out.sort_values([*dims, order], kind="stable")
+    values = out["value"]
+    running = values.groupby([out[d] for d in dims], dropna=False).cummax() if dims \
+        else values.cummax()
+    out["value"] = running.where(values.notna())
+    return out.loc[frame.index]

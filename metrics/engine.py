@@ -32,6 +32,10 @@ REGISTRY: dict[str, Callable[..., pd.DataFrame]] = {}
 # are disclosed once at the end. Never hand their results to a viewer.
 _RAW: dict[str, Callable[..., pd.DataFrame]] = {}
 
+# Distinct counts that can only grow as a range grows (unlike FUP-3's jobs at the latest
+# visit): a donor's cumulative line of them never dips (``disclosure.cumulative``).
+GROWING = frozenset({"COOP-2", "TRN-1", "CAP-1"})
+
 AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
 UNKNOWN = "unknown"
 NONE = "none"
@@ -273,5 +277,5 @@ def _cumulative(code: str, session: Session, filters: Filters,
             columns=["period", "period_start", "value"])
     # Each row is the figure of its own range, protected on its own (with the range's key).
     return disclosure.cumulative(result, scope, spec.kind, tuple(dims) + ("period",),
-                                 name=code)
+                                 name=code, monotone=spec.additive or code in GROWING)
 
