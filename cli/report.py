@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if args.end < args.start:
         print("error: --to is before --from", file=sys.stderr)
         return 2
-    scope = (Scope(aggregates_only=True, suppression_threshold=settings.suppression_threshold)
+    scope = (Scope(aggregates_only=True, suppression_threshold=settings.suppression_threshold,
+                   rounding_base=settings.disclosure_rounding_base)
              if args.scope == "donor" else Scope.everything())
     filters = Filters(args.start, args.end, tuple(args.country))
     began = time.perf_counter()

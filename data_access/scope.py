@@ -53,6 +53,7 @@ class Scope:
     countries: frozenset[str] | None = None  # None: every country
     aggregates_only: bool = False
     suppression_threshold: int = 5
+    rounding_base: int = 5  # donors' counts: random rounding base (data_access.disclosure)
 
     @classmethod
     def everything(cls) -> Scope:

@@ -110,6 +110,9 @@ SETTINGS: tuple[Setting, ...] = (
             "existing cookies, raising it lengthens none; 0: no re-login cookie)", float),
     Setting("SUPPRESSION_THRESHOLD", "5",
             "donor views: counts from 1 to this − 1 are shown as '<N'", _positive_int),
+    Setting("DISCLOSURE_ROUNDING_BASE", "5",
+            "donor views: every other count is randomly rounded to a multiple of this "
+            "(1: no rounding); see docs/disclosure.md", _positive_int),
     Setting("SUSTAINABILITY_THRESHOLD", "0.5",
             "FUP-4: composite reintegration score counted as sustainable", _fraction),
     Setting("SCORE_WEIGHTS", "1,1,1",
@@ -156,6 +159,7 @@ class Settings:
     import_max_ratio: int
     import_max_rows: int
     import_max_cell_chars: int
+    disclosure_rounding_base: int = 5
 
     @property
     def is_sqlite(self) -> bool:
@@ -329,4 +333,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         import_max_ratio=parsed["IMPORT_MAX_RATIO"],
         import_max_rows=parsed["IMPORT_MAX_ROWS"],
         import_max_cell_chars=parsed["IMPORT_MAX_CELL_CHARS"],
+        disclosure_rounding_base=parsed["DISCLOSURE_ROUNDING_BASE"],
     )

@@ -32,6 +32,10 @@ REGISTRY: dict[str, Callable[..., pd.DataFrame]] = {}
 # are disclosed once at the end. Never hand their results to a viewer.
 _RAW: dict[str, Callable[..., pd.DataFrame]] = {}
 
+# Distinct counts that can only grow as a range grows (unlike FUP-3's jobs at the latest
+# visit): a donor's cumulative line of them never dips (``disclosure.cumulative``).
+GROWING = frozenset({"COOP-2", "TRN-1", "CAP-1"})
+
 AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
 UNKNOWN = "unknown"
 NONE = "none"
@@ -57,7 +61,7 @@ def indicator(code: str) -> Callable[[IndicatorFn], Callable[..., pd.DataFrame]]
         @functools.wraps(fn)
         def run(session: Session, filters: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
             return disclosure.apply(raw(session, filters, by), session.info["scope"],
-                                    spec.kind, tuple(by))
+                                    spec.kind, tuple(by), name=code)
 
         _RAW[code] = raw
         REGISTRY[code] = run
@@ -263,7 +267,8 @@ def _cumulative(code: str, session: Session, filters: Filters,
                 by: tuple[str, ...]) -> pd.DataFrame:
     """Cumulative value at the end of each period, from the start of the filter.
 
-    Additive indicators: the running sum of per-period values. Others (distinct counts
+    Additive indicators: the running sum of per-period values (and of their raw key sums,
+    so each cumulative count gets the key of the records behind it). Others (distinct counts
     dated by repeatable events, rates, medians): the indicator recomputed over
     [filters.start, end of each period], which is exact by construction.
     """
@@ -273,31 +278,33 @@ def _cumulative(code: str, session: Session, filters: Filters,
     scope = session.info["scope"]
     if spec.additive:
         per = _RAW[code](session, filters, tuple(dims) + ("period",))
+        # Every count and its raw key sum (``*_key``) cumulates; a mean is recomputed.
+        summed = [c for c in per.columns if c not in (*dims, "period", "period_start",
+                                                      "mean")
+                  and pd.api.types.is_numeric_dtype(per[c])]
         rows = []
         groups = per.groupby(dims, dropna=False) if dims else [((), per)]
         for group_key, group in groups:
-            values = dict(zip(group["period"], group["value"], strict=False))
-            # The running key sum beside the running value: the key of the union of the
-            # periods' records, as asking the whole range (issue 14).
-            cell_keys = (dict(zip(group["period"], group["value_key"], strict=False))
-                         if "value_key" in group else None)
-            running, running_key = 0.0, 0
+            by_period = group.set_index("period")
+            running = dict.fromkeys(summed, 0.0)
             for key in keys:
                 label = periods.label(key, filters.granularity)
-                value = values.get(label, 0)
-                running = running + (0 if pd.isna(value) else float(value))
+                for column in summed:
+                    value = by_period[column].get(label, 0) if label in by_period.index \
+                        else 0
+                    running[column] += 0 if pd.isna(value) else float(value)
                 row = dict(zip(dims, group_key if isinstance(group_key, tuple)
                                else (group_key,), strict=False))
                 row.update(period=label,
                            period_start=periods.bounds(key, filters.granularity)[0],
-                           value=running)
-                if cell_keys is not None:
-                    running_key += int(cell_keys.get(label, 0))
-                    row["value_key"] = running_key
+                           **running)
+                if "mean" in per.columns:
+                    records = running.get("records", 0.0)
+                    row["mean"] = running["value"] / records if records else float("nan")
                 rows.append(row)
-        columns = dims + ["period", "period_start", "value"]
-        result = pd.DataFrame(rows, columns=columns + (["value_key"] if "value_key" in per
-                                                       else []))
+        columns = dims + ["period", "period_start"] + summed + (
+            ["mean"] if "mean" in per.columns else [])
+        result = pd.DataFrame(rows, columns=columns)
     else:
         parts = []
         for key in keys:
@@ -308,6 +315,7 @@ def _cumulative(code: str, session: Session, filters: Filters,
             parts.append(part)
         result = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
             columns=["period", "period_start", "value"])
-    # Each period is its own table, and steps between shown values are never small.
-    return disclosure.cumulative(result, scope, spec.kind, tuple(dims) + ("period",))
+    # Each row is the figure of its own range, protected on its own (with the range's key).
+    return disclosure.cumulative(result, scope, spec.kind, tuple(dims) + ("period",),
+                                 name=code, monotone=spec.additive or code in GROWING)
 

@@ -14,9 +14,10 @@ Definition choices:
 - Reaching a later step implies the earlier ones, so the funnel never widens.
 - Days at a step run from the latest earlier step with a recorded date to the step's own
   date. The median comes from a histogram grouped in SQL (SQLite has no median).
-- Counts pass through ``data_access.disclosure`` as counts; the share moved on as a rate on
-  the previous step's count (and is hidden with the count it would reveal); median days as
-  days on the number of returnees behind them.
+- Counts pass through ``data_access.disclosure`` as counts (rounded for donors); for donors
+  the share moved on is the protected count ÷ the protected previous count (hidden when
+  that is below the threshold or the count is hidden); median days are days on the
+  (protected) number of returnees behind them.
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ _STATUS_AT_LEAST = {
 
 
 def disclose(result: pd.DataFrame, session: Session, kind: str,
-             by: tuple[str, ...] = ()) -> pd.DataFrame:
+             by: tuple[str, ...] = (), name: str = "") -> pd.DataFrame:
     """Disclosure control with the session's scope (a no-op for unrestricted viewers)."""
-    return disclosure.apply(result, session.info["scope"], kind, by)
+    return disclosure.apply(result, session.info["scope"], kind, by, name=name or kind)
 
 
 def _step_dates(f: Filters) -> tuple[Any, dict[str, ColumnElement[Any]]]:
@@ -139,22 +140,24 @@ def _funnel_parts(session: Session, f: Filters
 
 def _disclose_funnel(result: pd.DataFrame, session: Session,
                      previous_count: pd.Series) -> pd.DataFrame:
-    # Each count with its key sum (issue 14): the share's denominator is the previous
-    # step's count, so its key is that step's key.
-    counts = disclose(result[["step", "value", "value_key"]], session, "count")
-    shares = disclose(pd.DataFrame({
-        "value": result["share"], "denominator": previous_count.fillna(0),
-        "denominator_key": result["value_key"].shift(1).fillna(0).astype("int64")}),
-        session, "rate")
-    days = disclose(pd.DataFrame({"value": result["median_days"],
-                                  "beneficiaries": result["beneficiaries"],
-                                  "beneficiaries_key": result["beneficiaries_key"]}),
-                    session, "days")
+    """Counts protected as counts; each share from the protected counts (shown when the
+    protected previous step reaches the threshold and this step is shown); median days
+    only when the protected number behind them does."""
+    keys = [c for c in ("value_key",) if c in result.columns]
+    counts = disclose(result[["step", "value", *keys]], session, "count", ("step",))
+    behind = [c for c in ("beneficiaries", "beneficiaries_key") if c in result.columns]
+    days = disclose(result[["step", "median_days", *behind]].rename(
+        columns={"median_days": "value"}), session, "days", ("step",))
     out = result[["step", "label"]].copy()
     out["value"] = counts["value"]
     out["value_note"] = counts["value_note"]
-    # A share next to a hidden count would give the count back: hide it too.
-    out["share"] = shares["value"].where(counts["value"].notna())
+    if session.info["scope"].aggregates_only:
+        threshold = session.info["scope"].suppression_threshold
+        previous = counts["value"].shift(1)
+        ok = (previous >= threshold) & counts["value"].notna()
+        out["share"] = (counts["value"] / previous.where(ok)).astype(float)
+    else:
+        out["share"] = result["share"]
     out.loc[0, "share"] = float("nan")
     out["median_days"] = days["value"]
     out["beneficiaries"] = days["beneficiaries"]

@@ -223,7 +223,7 @@ class Report:
     def provenance(self) -> Provenance:
         return Provenance(self.programme, self.filters, self.data_as_of,
                           self.scope.suppression_threshold if self.scope.aggregates_only
-                          else None)
+                          else None, self.scope.rounding_base)
 
     @property
     def period(self) -> str:

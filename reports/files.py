@@ -122,13 +122,15 @@ class Provenance:
     filters: Filters
     data_as_of: dt.datetime
     threshold: int | None = None  # the suppression threshold when it applies (donors)
+    base: int = 5  # the rounding base of donors' counts (data_access.disclosure)
 
     def suppression_rule(self) -> str:
         if self.threshold is None:
             return ""
-        return _("Disclosure control: counts below {n} are shown as \"<{n}\" (with a second "
-                 "figure hidden where a total would reveal it), and rates or averages resting "
-                 "on fewer than {n} people are not shown.").format(n=self.threshold)
+        return _("Disclosure control: counts below {n} are shown as \"<{n}\", other counts "
+                 "are randomly rounded to a multiple of {base} (so figures need not add up), "
+                 "and rates or averages resting on fewer than {n} people are not shown."
+                 ).format(n=self.threshold, base=self.base)
 
     def lines(self, hidden: int | None = None) -> list[str]:
         f = self.filters

@@ -155,10 +155,13 @@ def test_funnel_all_countries_and_period_end(tiny_url: str) -> None:
 def test_funnel_for_a_donor_hides_small_counts(tiny_url: str) -> None:
     donor = Scope.for_countries(["MA", "SN"], aggregates_only=True)
     result = run(tiny_url, pipeline.funnel, YEAR_2016, scope=donor).set_index("step")
-    assert result.loc["registered", "value"] == 6
+    assert result.loc["registered", "value"] in (5, 10)  # 6, randomly rounded (issue 14)
     assert result.loc["assisted", "value_note"] == "<5"
     assert result["value"].isna().tolist() == [False, False, True, True, True]
     assert result["share"].isna().tolist() == [True, False, True, True, True]
+    # The share moved on comes from the protected counts, never from the true 5 of 6.
+    assert result.loc["counselled", "share"] == (result.loc["counselled", "value"]
+                                                 / result.loc["registered", "value"])
     assert result["median_days"].isna().all()  # fewer than 5 behind each median
 
 

@@ -180,6 +180,8 @@ def test_a_donor_sees_no_personal_data_and_no_small_count(
     assert not leaked, f"{path} shows personal data to a donor: {leaked[:5]}"
     assert not re.search(r"\b(MA|SN|TN)-\d{4}-\d{3,}", seen)
     assert not _small_counts(at), f"{path} shows small counts: {_small_counts(at)[:5]}"
+    # Issue 14: no record-key sum rides along in a chart's dataset or a table.
+    assert not re.search(r'"\w+_key"', seen), f"{path} sends a key column to a donor"
 
 
 @pytest.mark.parametrize("role", sorted(USERS))

@@ -40,7 +40,7 @@ def _filters_key(f: Filters) -> str:
 
 
 def _scope_key(scope: Scope) -> str:
-    return f"{scope.key()}|{scope.suppression_threshold}"
+    return f"{scope.key()}|{scope.suppression_threshold}|{scope.rounding_base}"
 
 
 # Cache keys as plain text: Streamlit hashes a dataclass field by field and a date through

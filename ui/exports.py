@@ -39,7 +39,7 @@ def _context(filters: Filters) -> tuple[files.Provenance, str, str | None, objec
     scope = current_scope()
     provenance = files.Provenance(
         load_settings().programme_name, filters, data.data_as_of(),
-        scope.suppression_threshold if scope.aggregates_only else None)
+        scope.suppression_threshold if scope.aggregates_only else None, scope.rounding_base)
     username = st.session_state.get("username")
     return provenance, data.database_url(), str(username) if username else None, scope
 

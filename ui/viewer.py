@@ -92,7 +92,8 @@ def scope_for(user: User | None, settings: Settings | None = None) -> Scope:
     if user.role == "donor":
         settings = settings or load_settings()
         return Scope(countries=None, aggregates_only=True,
-                     suppression_threshold=settings.suppression_threshold)
+                     suppression_threshold=settings.suppression_threshold,
+                     rounding_base=settings.disclosure_rounding_base)
     return Scope(countries=frozenset())
 
 
