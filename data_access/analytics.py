@@ -618,7 +618,7 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
               .subquery("e"))
     put("f4", "", events.join(ben, ben.c.id == events.c.bid), month=month_of(events.c.day),
         link=func.coalesce(month_of(events.c.next), NO_NEXT),
-        sums=(events.c.e, events.c.s, events.c.p, events.c.ok))
+        sums=(events.c.e, events.c.s, events.c.p, events.c.ok), counts=(4,))
 
     analytics_figures.build_figure_cubes(conn, put, ben, whole=only is None)
     _rollups(conn, stage, CELL if only is None else into)
@@ -632,8 +632,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
 
 # Bumped whenever the cubes' layout changes: cells of another layout are never read.
 # 5: the key sums k, k1…k4 (issue 14); TRN-2's cube "upt", FUP-1's due/cov without
-# closed cases (issue 16). 6: both together.
-LAYOUT = 6
+# closed cases (issue 16). 6: both together. 7: k4 behind FUP-4's sustainable count.
+LAYOUT = 7
 
 
 def settings_key(weights: tuple[float, float, float], threshold: float) -> str:

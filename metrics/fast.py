@@ -375,7 +375,8 @@ def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
         return None
     frame = cells(session, "f4", f, by, {"n": _count(), "e": func.sum(C.s1),
                                         "s": func.sum(C.s2), "p": func.sum(C.s3),
-                                        "ok": func.sum(C.s4), "nk": _ksum(C.k)},
+                                        "ok": func.sum(C.s4), "nk": _ksum(C.k),
+                                        "okk": _ksum(C.k4)},
                   link="next")
     if frame is None:
         return None
@@ -392,6 +393,7 @@ def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     out["sustainable_share"] = pd.to_numeric(frame["ok"]).astype(float) / n
     out["beneficiaries"] = frame["n"].astype(int)
     out["beneficiaries_key"] = frame["nk"]
+    out["sustainable_key"] = frame["okk"]  # the key behind the sustainable count
     out = _key_ints(out)
     from metrics.indicators.followup import round_means
 

@@ -185,6 +185,9 @@ def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
         .label("sustainable_share"),
         func.count(func.distinct(Beneficiary.id)).label("beneficiaries"),
         key_sum(Beneficiary.record_key).label("beneficiaries_key"),
+        # the key behind the count of sustainable ones (their share × beneficiaries)
+        key_sum(Beneficiary.record_key, weighted >= threshold * total)
+        .label("sustainable_key"),
         recorded=and_(fu.score_economic.is_not(None), fu.score_social.is_not(None),
                       fu.score_psychosocial.is_not(None)),
         assisted=False)
