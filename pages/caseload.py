@@ -12,7 +12,7 @@ from data_access import audit, caseload, db
 from i18n import N_, _, bound
 from i18n import formats as F
 from ui import caseload as caseload_rows
-from ui import data, filters, page
+from ui import data, filters, language, page
 from ui.format import country_label
 from ui.text import say
 from ui.viewer import current_scope, current_user
@@ -36,7 +36,7 @@ f = filters.current()
 page.header(_("Caseload"), _("Who are our cases, and who is due a follow-up visit?"))
 
 top = st.columns([2, 3, 2])
-view = top[0].radio(_("View"), (ALL, DUE), key="cl_view", horizontal=False,
+view = top[0].radio(_("View"), (ALL, DUE), key=language.relabelled("cl_view"), horizontal=False,
                     format_func=bound(_translated))
 search = top[1].text_input(_("Search"), key="cl_search",
                            placeholder=_("Case number or name"))
@@ -50,7 +50,7 @@ default_sort = "next_due" if view == DUE else "case_number"
 sort = controls[0].selectbox(_("Sort by"), list(SORT_LABELS),
                              format_func=bound(lambda key: _(SORT_LABELS[key])),
                              index=list(SORT_LABELS).index(default_sort),
-                             key=f"cl_sort_{'due' if view == DUE else 'all'}")
+                             key=language.relabelled(f"cl_sort_{'due' if view == DUE else 'all'}"))
 descending = controls[1].toggle(_("Descending"), key="cl_desc")
 size = controls[2].selectbox(_("Rows per page"), (25, 50, 100), index=1, key="cl_size")
 
