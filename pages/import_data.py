@@ -13,7 +13,7 @@ from data_access.importing.template import write_workbook
 from i18n import _, pgettext
 from i18n import formats as F
 from ui import data, filters, page
-from ui.text import bullets, md, say
+from ui.text import bold, bullets, md, say
 from ui.viewer import current_role, current_scope, current_user
 
 ROLES = ("admin", "manager", "focal_point")
@@ -98,7 +98,7 @@ if report is not None:
                      "Correct them and import the whole file again.")
         else:
             text = _("{n} problem(s) in {file}. Correct them and import the whole file again.")
-        st.error(say("**{heading}** ", heading=heading)
+        st.error(bold(heading) + " "
                  + say(text, n=F.number(len(report.problems)), file=report.file_name,
                        more=F.number(report.truncated)), icon="🛑")
         frame = problems_frame(report)

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RENDERS_MARKDOWN = {"markdown", "caption", "info", "error", "warning", "success", "toast",
                     "write", "expander", "title", "header", "subheader"}
-HELPERS = {"say", "md", "bullets"}
+HELPERS = {"say", "md", "bullets", "bold"}
 
 
 def _through_helper(node: ast.AST) -> bool:
@@ -87,13 +87,16 @@ ATTACKS = {
 
 
 def test_md_leaves_no_markdown_special_unescaped() -> None:
-    from ui.text import md, say
+    from ui.text import JOINER, md, say
 
     for text in [*ATTACKS.values(), "<b>bold</b> **x** _y_ `z` :red[w] $x$ a@b.org # h",
                  "line\n# heading\n- item"]:
         escaped = md(text)
         # Remove the escapes: what is left is the text itself (nothing was dropped) ...
-        assert re.sub(r"\\(.)", r"\1", escaped) == " ".join(text.split())
+        unescaped = re.sub(r"\\(.)", r"\1", escaped)
+        assert unescaped.replace(JOINER, "") == " ".join(text.split())
+        # ... and no autolink literal is left: "://", "www." and "@" are broken up.
+        assert not re.search(r"://|www\.|@(?!\u2060)", unescaped, re.IGNORECASE), unescaped
         # ... and no ASCII punctuation stands unescaped (so none starts any syntax).
         assert not re.search(r"(?<!\\)[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~]",
                              re.sub(r"\\.", "", escaped)), escaped

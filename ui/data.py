@@ -168,9 +168,9 @@ def _figure(url: str, scope: Scope, version: int, filters: Filters, code: str,
 
 def unavailable(exc: DatabaseUnavailable) -> None:
     heading = _("The database cannot be reached.")
-    from ui.text import say
+    from ui.text import bold, md
 
-    st.error(say("**{heading}** {error}", heading=heading, error=exc), icon="🔌")
+    st.error(bold(heading) + " " + md(exc), icon="🔌")
     st.stop()
 
 

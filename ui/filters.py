@@ -43,6 +43,7 @@ URL_COUNTRY, URL_PERIOD, URL_FROM, URL_TO, URL_BY = "country", "period", "from",
 URL_KEYS = (URL_COUNTRY, URL_PERIOD, URL_FROM, URL_TO, URL_BY)
 _TOKENS = {WHOLE: "whole", LAST_12: "last12"}
 _SEEDED = "f_url_read"  # "f_": dropped at sign-out, so the next sign-in reads the URL again
+_LINK = "_url_filters"  # the link's filters, kept from the sign-in page (see keep_link)
 DEFAULT_GRANULARITY = "quarter"
 
 
@@ -57,9 +58,24 @@ def _period_key(token: str, names: list[str]) -> str | None:
     return by_token.get(token) or by_token.get(token.upper().replace("T", "Q"))
 
 
+def keep_link() -> None:
+    """Keep the filters of the URL a signed-out visitor opened (app.py, every run).
+
+    The browser drops the query string when the sign-in page gives way to the first page
+    of the signed-in user, so a shared link would arrive empty at the sidebar's first run.
+    """
+    if st.session_state.get(_SEEDED):
+        return
+    link = {name: list(st.query_params.get_all(name)) for name in URL_KEYS
+            if st.query_params.get_all(name)}
+    if link:
+        st.session_state[_LINK] = link
+
+
 def _url_values(name: str) -> list[str]:
+    link = st.session_state.get(_LINK) or {}
     values: list[str] = []
-    for value in st.query_params.get_all(name):
+    for value in st.query_params.get_all(name) or link.get(name, []):
         values += [v.strip() for v in str(value).split(",") if v.strip()]
     return values
 
@@ -74,7 +90,7 @@ def _url_date(name: str) -> dt.date | None:
 
 def _read_url(allowed: list[str], names: list[str]) -> None:
     """Seed the sidebar's widgets from the URL (once per signed-in session)."""
-    if st.query_params.get_all(URL_COUNTRY):
+    if _url_values(URL_COUNTRY):
         # Outside the viewer's countries: dropped without a word (issue 16).
         wanted = {c.upper() for c in _url_values(URL_COUNTRY)}
         st.session_state["f_countries"] = [c for c in allowed if c in wanted]
@@ -168,6 +184,7 @@ def sidebar() -> Filters:
     if not st.session_state.get(_SEEDED):  # a new session, a reload, a shared link
         st.session_state[_SEEDED] = True
         _read_url(allowed, names)
+        st.session_state.pop(_LINK, None)
     # A value planted in session state (or left from another user) is narrowed first.
     if "f_countries" in st.session_state:
         st.session_state["f_countries"] = [c for c in st.session_state["f_countries"]

@@ -12,8 +12,11 @@ The ONE way to put such text on a page:
 
 - ``md(value)``: ``value`` as literal Markdown text. Every ASCII punctuation character is
   backslash-escaped (CommonMark lets any of them be escaped, and an escaped one starts
-  nothing: no link, image, emphasis, HTML tag, entity, autolink, directive or formula), and
-  line breaks become spaces (a line of its own could start a heading or a list).
+  nothing: no link, image, emphasis, HTML tag, entity, directive or formula), and line
+  breaks become spaces (a line of its own could start a heading or a list). GFM's
+  "autolink literals" are found in the text AFTER escapes are resolved (a real browser
+  showed ``http\:\/\/host`` still became a link), so an invisible WORD JOINER (U+2060)
+  also goes into every ``://``, ``www.`` and ``@``: none of them is a link any more.
 - ``say(template, **values)``: ``template`` is the page's own Markdown (a translated
   message, ``**bold**`` allowed), each value is ``md()``-escaped before it is filled in.
 
@@ -31,6 +34,8 @@ from typing import Any
 # backslash-escaped").
 _SPECIAL = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 _SPACES = re.compile(r"\s+")
+JOINER = "\u2060"  # WORD JOINER: invisible, zero width
+_AUTOLINK = re.compile(r"(:)(?=//)|(?i:(www))(?=\.)|(@)")
 
 
 def md(value: Any) -> str:
@@ -38,12 +43,18 @@ def md(value: Any) -> str:
     if value is None:
         return ""
     text = _SPACES.sub(" ", str(value))
+    text = _AUTOLINK.sub(lambda m: m.group(0) + JOINER, text)
     return _SPECIAL.sub(r"\\\1", text)
 
 
 def say(template: str, /, **values: Any) -> str:
     """``template.format(**values)`` with every value escaped by ``md``."""
     return template.format(**{name: md(value) for name, value in values.items()})
+
+
+def bold(text: str) -> str:
+    """The page's OWN text (a translated heading, no data) in bold."""
+    return f"**{text}**"
 
 
 def bullets(items: list[str]) -> str:
