@@ -107,7 +107,7 @@ def test_md_leaves_no_markdown_special_unescaped() -> None:
 
 # --- through the app ---------------------------------------------------------------------
 
-def _attack_db(make_database) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _attack_db(make_database, name: str = "text_attack") -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """A small demo database whose first Senegal case has Markdown and HTML for names."""
     from sqlalchemy import select, update
 
@@ -115,7 +115,7 @@ def _attack_db(make_database) -> tuple[str, str]:  # type: ignore[no-untyped-def
     from data_access.models import Beneficiary
     from data_access.scope import Scope
 
-    url = make_database("sqlite", "text_attack")
+    url = make_database("sqlite", name)
     demo.load(url, demo.generate(120, seed=5), progress=lambda _line: None)
     with db.session(url, Scope.everything()) as session:
         ben_id, number = session.execute(
@@ -166,3 +166,25 @@ def test_the_case_detail_shows_markdown_names_as_text(make_database, monkeypatch
             assert syntax not in bare, text
     # In the table and the case chooser the names are plain cells / options, as stored.
     assert full in set(at.dataframe[0].value.iloc[:, 4])
+
+
+def test_a_users_name_in_the_sidebar_is_text(make_database, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from streamlit.testing.v1 import AppTest
+
+    from data_access import users
+    from ui.text import md
+
+    path = tmp_path / "users.yaml"
+    name = "[Session expired](javascript:alert(1)) <b>x</b> www.host.example"
+    users.add(path, "amina", "a-long-password", "manager", name=name)
+    url, _number = _attack_db(make_database, "text_attack_user")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("USERS_FILE", str(path))
+    monkeypatch.setenv("DEMO_MODE", "true")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = at.session_state["name"] = "amina"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = [m.value for m in at.sidebar.markdown if "Session expired" in m.value]
+    assert box and md(name) in box[0], [m.value for m in at.sidebar.markdown]
