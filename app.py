@@ -62,6 +62,7 @@ def main() -> None:
     from ui.navigation import PAGES, pages_for
 
     language.start(settings)  # before anything is drawn, the sign-in form included
+    filters.keep_link()  # a shared link's filters survive the sign-in (issue 16)
 
     # A page file that is missing (a registry entry ahead of its page) must not take the
     # whole app down; tests/test_roles.py fails on it.

@@ -24,10 +24,12 @@ outside demo mode, since their passwords are public.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,6 +167,10 @@ def write_file(path: Path, users: dict[str, User]) -> None:
     data = {"credentials": {"usernames": {u.username: _entry_of(u)
                                           for u in sorted(users.values(),
                                                           key=lambda u: u.username)}}}
+    _write_data(path, data)
+
+
+def _write_data(path: Path, data: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".users-", suffix=".yaml", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -296,7 +302,51 @@ def get_language(path: Path, username: str) -> str | None:
 
 
 def set_language(path: Path, username: str, language: str) -> User:
-    """Remember the interface language of a user of the file."""
+    """Remember the interface language of a user of the file.
+
+    Called from the app whenever someone switches language, while an administrator may be
+    changing the file with ``manage.py users``: under an exclusive lock (a ``.lock`` file
+    next to it), the file is read again just before writing, only this user's
+    ``language`` field changes (every other user, field and unknown key is written back as
+    read), nothing is written when it is already set, and the new file replaces the old
+    one atomically (temp file + rename): a reader sees the old file or the new, never half.
+    """
     if language not in LANGUAGES:
         raise UserError(f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
-    return _change(path, username, language=language)
+    path = Path(path)
+    name = username.strip().lower()
+    with _locked(path):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            data = {}
+        except yaml.YAMLError as exc:
+            raise UserError(f"users file {path} is not valid YAML ({exc})") from exc
+        entries = (data.get("credentials") or {}).get("usernames") or {}
+        key = next((k for k in entries if str(k).lower() == name), None)
+        if key is None:
+            raise UserError(f"no user {username} in {path}")
+        entry = entries[key] if isinstance(entries[key], dict) else {}
+        if entry.get("language") != language:
+            entry["language"] = language
+            entries[key] = entry
+            _write_data(path, data)
+        return _user_from(str(key), entry)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock for a read-change-write of ``path`` (POSIX ``flock``;
+    without it, on another OS, the atomic rename alone guards against torn files)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -15,6 +15,7 @@ from i18n import _, bound, ngettext
 from i18n import formats as F
 from ui import data, filters, page
 from ui.auth import countries_text, role_label
+from ui.text import say
 from ui.viewer import current_user, known_users
 
 filters.current()  # sets the language of this run (the page uses no filter)
@@ -75,11 +76,10 @@ with log_tab:
                                     _("Action"): action_name(e.action),
                                     _("Detail"): e.describe()} for e in events]),
                      hide_index=True, width="stretch")
-        st.caption(ngettext("{n} event, newest first (at most {limit} shown; `python manage.py "
-                            "audit --since DATE` prints them all).",
-                            "{n} events, newest first (at most {limit} shown; `python "
-                            "manage.py audit --since DATE` prints them all).",
-                            len(events)).format(n=F.number(len(events)),
-                                                limit=F.number(2000)))
+        st.caption(say(ngettext("{n} event, newest first (at most {limit} shown; `python "
+                                "manage.py audit --since DATE` prints them all).",
+                                "{n} events, newest first (at most {limit} shown; `python "
+                                "manage.py audit --since DATE` prints them all).",
+                                len(events)), n=F.number(len(events)), limit=F.number(2000)))
     else:
         st.info(_("No event in this period."), icon="📜")

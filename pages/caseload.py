@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from data_access import audit, caseload, db
 from i18n import N_, _, bound
 from i18n import formats as F
-from i18n.vocab import label
 from ui import caseload as caseload_rows
-from ui import data, filters, page
+from ui import data, filters, language, page
+from ui.format import country_label
+from ui.text import say
 from ui.viewer import current_scope, current_user
 
 # The view's values are stable keys (session state, the audit log); shown through ``_``.
@@ -29,25 +29,6 @@ def _translated(value: str) -> str:
     return _(value)
 
 
-def _assistance_words(summary: str) -> str:
-    """"individual/agriculture, collective/–" in words of the current language."""
-    parts = []
-    for item in filter(None, (s.strip() for s in str(summary or "").split(","))):
-        modality, _sep, sector = item.partition("/")
-        parts.append(label("modality", modality) + (
-            "/" + label("sector", sector) if sector and sector != "–" else "/–"))
-    return ", ".join(parts)
-
-
-def _in_words(frame: pd.DataFrame, fields: dict[str, str]) -> pd.DataFrame:
-    """Code columns of ``frame`` (heading → vocabulary field) in words."""
-    frame = frame.copy()
-    for heading, field in fields.items():
-        if heading in frame:
-            frame[heading] = [label(field, v) if v not in (None, "") else ""
-                              for v in frame[heading]]
-    return frame
-
 user = current_user()
 if user is None or user.role == "donor":  # never registered for them; belt and braces
     st.stop()
@@ -55,7 +36,7 @@ f = filters.current()
 page.header(_("Caseload"), _("Who are our cases, and who is due a follow-up visit?"))
 
 top = st.columns([2, 3, 2])
-view = top[0].radio(_("View"), (ALL, DUE), key="cl_view", horizontal=False,
+view = top[0].radio(_("View"), (ALL, DUE), key=language.relabelled("cl_view"), horizontal=False,
                     format_func=bound(_translated))
 search = top[1].text_input(_("Search"), key="cl_search",
                            placeholder=_("Case number or name"),
@@ -74,7 +55,7 @@ default_sort = "next_due" if view == DUE else "case_number"
 sort = controls[0].selectbox(_("Sort by"), list(SORT_LABELS),
                              format_func=bound(lambda key: _(SORT_LABELS[key])),
                              index=list(SORT_LABELS).index(default_sort),
-                             key=f"cl_sort_{'due' if view == DUE else 'all'}")
+                             key=language.relabelled(f"cl_sort_{'due' if view == DUE else 'all'}"))
 descending = controls[1].toggle(_("Descending"), key="cl_desc")
 size = controls[2].selectbox(_("Rows per page"), (25, 50, 100), index=1, key="cl_size")
 
@@ -89,24 +70,21 @@ number = controls[3].number_input(_("Page (of {pages})").format(pages=result.pag
                                   min_value=1, max_value=result.pages, step=1, key="cl_page")
 
 rows = result.rows
-shown = rows.drop(columns=["id"])
-shown["status"] = [label("case_status", v) if v else "" for v in shown["status"]]
-shown["assistance"] = [_assistance_words(v) for v in shown["assistance"]]
-shown = shown.rename(columns=caseload.headings())
+shown = caseload_rows.screen_rows(rows, as_of)  # follow-up first, in words (issue 16)
 if rows.empty:
     st.info(_("No case matches. Clear the search or widen the countries in the sidebar."),
             icon="🔍")
 else:
     first, last = result.offset + 1, result.offset + len(rows)
-    countries = ", ".join(f.countries) if f.countries else _("all you may see")
+    countries = ", ".join(country_label(c) for c in f.countries) if f.countries \
+        else _("all you may see")
     if view == DUE:
         heading = _("Cases {first}–{last} of {total} with a follow-up overdue or due within "
                     "30 days, as of {date}. Countries: {countries}.")
     else:
         heading = _("Cases {first}–{last} of {total}, as of {date}. Countries: {countries}.")
-    st.caption(heading.format(first=F.number(first), last=F.number(last),
-                              total=F.number(result.total), date=F.date(as_of),
-                              countries=countries))
+    st.caption(say(heading, first=F.number(first), last=F.number(last),
+                   total=F.number(result.total), date=F.date(as_of), countries=countries))
     st.dataframe(shown, hide_index=True, width="stretch")
 
     def _exported() -> None:
@@ -121,7 +99,8 @@ else:
     note = _("Caseload, {view}, as of {date}; rows {first}–{last} of {total}").format(
         view=_(view).lower(), date=F.date(as_of), first=first, last=last, total=result.total)
     st.download_button(
-        _("Export this page to Excel"), lambda: caseload.to_xlsx(shown, sheet=sheet, note=note),
+        _("Export this page to Excel"), bound(lambda: caseload.to_xlsx(
+            caseload_rows.screen_rows(rows, as_of, typed=True), sheet=sheet, note=note)),
         file_name=f"caseload_{as_of:%Y%m%d}_p{int(number)}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click=_exported, icon=":material/download:", key="cl_export")
@@ -137,25 +116,17 @@ else:
         if detail is None:
             st.warning(_("This case is not in your caseload."))
         else:
-            record = dict(detail["record"])
-            words = {_("Country"): "country", _("Region"): "region", _("Sex"): "sex",
-                     _("Returned from"): "host_country", _("Return type"): "return_type",
-                     _("Status"): "case_status"}
-            for heading, field in words.items():
-                if record.get(heading) not in (None, ""):
-                    record[heading] = label(field, record[heading])
-            st.markdown(" · ".join(
-                f"**{k}**: {F.date(v) if isinstance(v, dt.date) else v}"
-                for k, v in record.items() if v not in (None, "")))
-            codes = {_("Modality"): "modality", _("Kind"): "kind", _("Sector"): "sector",
-                     _("Status"): "assistance_status"}
+            # Names and every other recorded value are data: shown as text (issue 15).
+            st.markdown(" · ".join(say("**{heading}**: {value}", heading=heading, value=value)
+                                   for heading, value in
+                                   caseload_rows.record_items(detail["record"])))
             for title, key, none in (
                     (_("Assistance"), "assistance", _("No assistance recorded.")),
                     (_("Training"), "training", _("No training recorded.")),
                     (_("Follow-up visits"), "visits", _("No follow-up visits recorded."))):
-                st.markdown(f"**{title}**")
+                st.markdown(say("**{title}**", title=title))
                 if detail[key].empty:
                     st.caption(none)
                 else:
-                    st.dataframe(_in_words(detail[key], codes), hide_index=True,
-                                 width="stretch")
+                    st.dataframe(caseload_rows.detail_table(detail[key]),
+                                 hide_index=True, width="stretch")

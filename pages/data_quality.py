@@ -7,6 +7,7 @@ import streamlit as st
 from i18n import _, ngettext
 from ui import charts, data, filters, kpi, page
 from ui.format import country_label, number, percent
+from ui.text import say
 from ui.viewer import current_role
 
 f = filters.current()
@@ -47,8 +48,8 @@ page.table(checks.assign(records=[number(v, n) for v, n in zip(
 if current_role() != "donor":
     for _index, check in failing.iterrows():
         count = int(check["value"])
-        with st.expander(ngettext("{check}: {n} record", "{check}: {n} records", count)
-                         .format(check=check["title"], n=number(count))):
+        with st.expander(say(ngettext("{check}: {n} record", "{check}: {n} records", count),
+                             check=check["title"], n=number(count))):
             # Listed on demand: finding the cases behind a check reads the case tables
             # (seconds at a million returnees), so a page load does not. Once asked, the
             # list stays shown for this session (read through the cache on the data version).

@@ -17,6 +17,7 @@ from i18n.formats import datetime
 from reports import content, files
 from ui import data, filters, kpi, page
 from ui.exports import deferred
+from ui.text import md, say
 from ui.viewer import current_scope
 
 STATUS_ICON = {"on track": "🟢", "at risk": "🟠", "off track": "🔴", "unknown": "⚪"}
@@ -62,9 +63,10 @@ def _build(fmt: str):  # type: ignore[no-untyped-def]
     return make
 
 
-st.caption(" · ".join([report.period, report.countries,
-                       _("data as of {moment}").format(moment=datetime(report.data_as_of))])
-           + (f" · {report.provenance.suppression_rule()}" if scope.aggregates_only else ""))
+st.caption(md(" · ".join([report.period, report.countries,
+                          _("data as of {moment}").format(moment=datetime(report.data_as_of))]
+                         + ([report.provenance.suppression_rule()] if scope.aggregates_only
+                            else []))))
 left, right, _rest = st.columns([1, 1, 4])
 for column, fmt, label, icon in ((left, "pptx", "PowerPoint", ":material/slideshow:"),
                                  (right, "pdf", "PDF", ":material/picture_as_pdf:")):
@@ -78,7 +80,7 @@ for column, fmt, label, icon in ((left, "pptx", "PowerPoint", ":material/slidesh
 for section in report.sections:
     st.divider()
     st.subheader(section.title)
-    st.markdown(f"*{section.question}*")
+    st.markdown(say("*{question}*", question=section.question))
     if section.key == "headline":
         kpi.cards([fig.code for fig in section.figures], report.filters)
     charts_column, text_column = st.columns([3, 2], gap="large")
@@ -96,8 +98,8 @@ for section in report.sections:
         narrative = saved[section.key]
         if not narrative.saved and narrative.from_period:
             start, end = narrative.from_period
-            st.caption(_("Text carried over from the report for {period}: edit it for this "
-                         "period.").format(period=files.period_words(start, end)))
+            st.caption(say(_("Text carried over from the report for {period}: edit it for "
+                             "this period."), period=files.period_words(start, end)))
         st.text_area(_("Narrative"), key=_text_key(section.key), height=180,
                      placeholder=_("What happened in this period, in a few sentences…"))
         if st.button(_("Save text"), key=f"save_{section.key}_{period_key}",
@@ -105,14 +107,14 @@ for section in report.sections:
             data.save_narrative(report.filters, section.key,
                                 st.session_state[_text_key(section.key)],
                                 str(username) if username else None)
-            st.toast(_("Saved the text of “{section}” for {period}.").format(
-                section=section.title, period=report.period))
+            st.toast(say(_("Saved the text of “{section}” for {period}."),
+                         section=section.title, period=report.period))
     if section.key == "headline":
         if report.logframe is None:
             st.caption(_("No logframe targets for this period and these countries."))
         else:
             heading = _("Progress against logframe targets")
-            st.markdown(f"**{heading}**")
+            st.markdown(say("**{heading}**", heading=heading))
             table = report.logframe.copy()
             status = _("Status")
             if status in table:

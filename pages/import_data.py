@@ -14,6 +14,7 @@ from data_access.importing.template import write_workbook
 from i18n import _, pgettext
 from i18n import formats as F
 from ui import data, filters, page
+from ui.text import bold, bullets, md, say
 from ui.viewer import current_role, current_scope, current_user
 
 ROLES = ("admin", "manager", "focal_point")
@@ -30,8 +31,8 @@ scope = current_scope()
 page.header(_("Import"), _("Bring a field office's spreadsheet in: checked whole, written "
                             "whole or not at all."))
 if scope.countries is not None:
-    st.caption(_("You can import rows of {countries} only; a row of another country is "
-                 "reported as a problem.").format(countries=", ".join(sorted(scope.countries))))
+    st.caption(say(_("You can import rows of {countries} only; a row of another country is "
+                     "reported as a problem."), countries=", ".join(sorted(scope.countries))))
 
 
 @st.cache_data(show_spinner=False)
@@ -52,7 +53,7 @@ limits_text = _("Limits: {file} MB per file; {expanded} MB unpacked (the content
                          cells=F.number(bounds.cell_chars))
 
 with st.expander(_("The import template and the rules"), expanded=False):
-    st.markdown("\n".join("- " + rule for rule in (
+    st.markdown(bullets([  # the page's own rules (Markdown), no data
         _("One **.xlsx** workbook with the sheets *beneficiaries, assistance, cooperatives, "
           "training, followups, capacity_building, targets* (keep every sheet, even empty), "
           "or the same sheets as **CSV UTF-8** files in a **.zip**, or a single CSV named "
@@ -67,7 +68,7 @@ with st.expander(_("The import template and the rules"), expanded=False):
         _("Numbers: write 1500 or 1 500, and decimals as 1.5 or 1,5; 1,500 and 1.500 are "
           "refused as ambiguous."),
         _("A file with any problem writes nothing: every problem is listed below."),
-        limits_text)))
+        limits_text]))
     st.download_button(_("Download the empty template (.xlsx)"),
                        _template(tuple(indicator_codes())), "import_template.xlsx",
                        mime="application/vnd.openxmlformats-officedocument."
@@ -100,7 +101,7 @@ if upload is not None and st.button(_("Check and import") if not dry_run
 report = st.session_state.get("import_report")
 if report is not None:
     if report.ok:
-        st.success(report.summary(), icon="✅")
+        st.success(md(report.summary()), icon="✅")  # it names the file
         counts = pd.DataFrame([{_("Sheet"): sheet, _("New"): c["inserted"],
                                 _("Updated"): c["updated"], _("Unchanged"): c["unchanged"]}
                                for sheet, c in report.counts.items()])
@@ -112,11 +113,11 @@ if report is not None:
                      "Correct them and import the whole file again.")
         else:
             text = _("{n} problem(s) in {file}. Correct them and import the whole file again.")
-        st.error(f"**{heading}** " + text.format(n=F.number(len(report.problems)),
-                                                 file=report.file_name,
-                                                 more=F.number(report.truncated)), icon="🛑")
+        st.error(bold(heading) + " "
+                 + say(text, n=F.number(len(report.problems)), file=report.file_name,
+                       more=F.number(report.truncated)), icon="🛑")
         for note in report.notes:  # how the file was read (a CSV not in UTF-8)
-            st.info(note, icon="ℹ️")
+            st.info(md(note), icon="ℹ️")
         frame = problems_frame(report)
         st.dataframe(frame, hide_index=True, width="stretch")
         left, right = st.columns(2)

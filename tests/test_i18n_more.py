@@ -104,7 +104,8 @@ def test_caseload_in_french(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> N
     assert any(c.value.startswith("Dossiers 1 à") for c in at.caption)
     assert not _leaks(at), _leaks(at)
     # One case in detail, and the follow-ups view.
-    at = at.selectbox(key="cl_case").set_value(_case_id(demo_url, table.iloc[0, 0])).run()
+    number = table["Numéro de dossier"].iloc[0]  # the follow-up columns come first
+    at = at.selectbox(key="cl_case").set_value(_case_id(demo_url, number)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(m.value.startswith("**Numéro de dossier**") for m in at.markdown)
     assert not _leaks(at), _leaks(at)

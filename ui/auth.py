@@ -40,6 +40,7 @@ from data_access.settings import Settings
 from data_access.users import DEMO_ACCOUNTS, User
 from i18n import N_, _, ngettext
 from ui import data
+from ui.text import say
 from ui.viewer import current_user, known_users
 
 COOKIE_NAME = "rrd_session"
@@ -281,7 +282,8 @@ def sidebar(user: User, authenticator: stauth.Authenticate, settings: Settings) 
     """Who is signed in, and the sign-out button."""
     side = st.sidebar
     countries = f" · {countries_text(user)}" if user.role == "focal_point" else ""
-    side.markdown(f"**{user.name}**  \n{role_label(user.role)}{countries}")
+    side.markdown(say("**{name}**  \n{role}{countries}", name=user.name,  # names are data
+                      role=role_label(user.role), countries=countries))
     if side.button(_("Sign out"), key="auth_sign_out", icon=":material/logout:"):
         _sign_out(authenticator, settings, reason="button", everywhere=True)
         st.rerun()

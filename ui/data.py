@@ -168,7 +168,9 @@ def _figure(url: str, scope: Scope, version: int, filters: Filters, code: str,
 
 def unavailable(exc: DatabaseUnavailable) -> None:
     heading = _("The database cannot be reached.")
-    st.error(f"**{heading}** {exc}", icon="🔌")
+    from ui.text import bold, md
+
+    st.error(bold(heading) + " " + md(exc), icon="🔌")
     st.stop()
 
 

@@ -13,11 +13,12 @@ import streamlit as st
 from i18n import _, ngettext
 from i18n.formats import number, vega_locale
 from metrics.filters import Filters
+from ui.text import md, say
 
 
 def header(title: str, question: str) -> None:
     st.title(title)
-    st.markdown(f"*{question}*")
+    st.markdown(say("*{question}*", question=question))
 
 
 def caption(filters: Filters, extra: str = "", *, by_period: bool = True) -> str:
@@ -35,8 +36,8 @@ def has_data(frame: pd.DataFrame) -> bool:
 
 
 def empty(what: str, filters: Filters) -> None:
-    st.info(_("No {what} for {filters}. Widen the period or choose other countries in the "
-              "sidebar.").format(what=what, filters=filters.describe()), icon="🔍")
+    st.info(say(_("No {what} for {filters}. Widen the period or choose other countries in "
+                  "the sidebar."), what=what, filters=filters.describe()), icon="🔍")
 
 
 def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
@@ -76,9 +77,9 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
         extra += " (" + _("“hidden”: not shown so that a small count cannot be worked out "
                           "from a total") + ")"
     if "period" in frame:  # "by quarter", or whatever the chart's own periods are
-        st.caption(caption(_with_periods_of(frame, filters), extra))
+        st.caption(md(caption(_with_periods_of(frame, filters), extra)))
     else:
-        st.caption(caption(filters, extra, by_period=False))
+        st.caption(md(caption(filters, extra, by_period=False)))
     from ui.exports import chart_downloads  # PNG/SVG of exactly this chart (issue 6)
 
     chart_downloads(chart, frame, filters, name or what)
@@ -125,9 +126,9 @@ def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "", *,
     shown = frame.head(TABLE_LIMIT if limit is None else limit)
     st.dataframe(shown, hide_index=True, width="stretch")
     if rows > len(shown):
-        st.caption(_("Showing the first {shown} of {total} rows. The CSV and Excel "
-                     "downloads hold all {total}.").format(shown=number(len(shown)),
-                                                         total=number(rows)))
+        st.caption(say(_("Showing the first {shown} of {total} rows. The CSV and Excel "
+                         "downloads hold all {total}."), shown=number(len(shown)),
+                       total=number(rows)))
     from ui.exports import table_downloads  # CSV/XLSX of exactly this table (issue 6)
 
     table_downloads(full or (lambda: frame), filters, name or what, what)
