@@ -42,8 +42,8 @@ search = top[1].text_input(_("Search"), key="cl_search",
                            placeholder=_("Case number or name"),
                            max_chars=caseload.SEARCH_MAX_CHARS)
 if len(search) >= caseload.SEARCH_MAX_CHARS:  # Streamlit cuts the value at max_chars
-    top[1].warning(_("A search is a case number or a name: only its first {n} characters "
-                     "are searched.").format(n=caseload.SEARCH_MAX_CHARS), icon="✂️")
+    top[1].warning(say(_("A search is a case number or a name: only its first {n} "
+                         "characters are searched."), n=caseload.SEARCH_MAX_CHARS), icon="✂️")
 today = min(dt.date.today(), f.end)
 as_of = top[2].date_input(_("Follow-ups as of"), value=today, key="cl_as_of",
                           format=_("YYYY-MM-DD"),
