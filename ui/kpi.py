@@ -98,7 +98,15 @@ def compared_with(filters: Filters) -> str:
         period=words)
 
 
+# Streamlit cuts a metric's label to one line ("Vulnerable share of return…"): let card
+# titles wrap instead (issue 16). Style only: st.html draws no element for it.
+_WRAP_LABELS = ("<style>[data-testid='stMetricLabel'], [data-testid='stMetricLabel'] * "
+                "{white-space: normal !important; overflow: visible !important; "
+                "text-overflow: clip !important; height: auto !important}</style>")
+
+
 def cards(codes: Sequence[str], filters: Filters, per_row: int = 4) -> None:
+    st.html(_WRAP_LABELS)
     previous = filters.previous_or_none()
     against = compared_with(filters)
     for row in _rows(codes, per_row):
@@ -118,6 +126,7 @@ def cards(codes: Sequence[str], filters: Filters, per_row: int = 4) -> None:
 
 def plain(items: Sequence[Card], per_row: int = 4) -> None:
     """Cards for figures that are not indicators (no delta, no target)."""
+    st.html(_WRAP_LABELS)
     for row in _rows(items, per_row):
         columns = st.columns(per_row)
         for column, item in zip(columns, row, strict=False):
