@@ -36,6 +36,7 @@ from streamlit_authenticator.utilities import LoginError
 
 from data_access import audit, lockout, login_sessions
 from data_access import users as users_module
+from data_access.db import DatabaseUnavailable
 from data_access.settings import Settings
 from data_access.users import DEMO_ACCOUNTS, User
 from i18n import N_, _, ngettext
@@ -121,8 +122,14 @@ def _session_holds(user: User) -> bool:
     session_id = st.session_state.get(_SESSION_ID)
     if session_id is None:
         return not _served()
-    return login_sessions.active(data.database_url(), str(session_id), user.username,
-                                 user.password_hash)
+    try:
+        return login_sessions.active(data.database_url(), str(session_id), user.username,
+                                     user.password_hash)
+    except DatabaseUnavailable:
+        # The database is down mid-session: this tab stays signed in (nothing can be read
+        # anyway; every figure says the database cannot be reached) and the check runs
+        # again on the next click. Signing the tab out would lose its filters for an outage.
+        return True
 
 
 def _cookie_token(settings: Settings, issued: login_sessions.Issued) -> str:
