@@ -220,7 +220,9 @@ def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-unty
             signed_in.wait_for(timeout=PAGE_TIMEOUT_MS / 3 if attempt < 2 else PAGE_TIMEOUT_MS)
             break
         except Exception:
-            refused = page.get_by_text(re.compile("incorrect|locked|Enter your username"))
+            # "Enter your username and password" is not a refusal: the fill landed in a form
+            # a rerun then replaced, and the click sent the new, empty one. Fill again.
+            refused = page.get_by_text(re.compile("incorrect|locked"))
             if attempt == 2 or refused.count():
                 screenshot(page, f"sign_in_failed_{username}")
                 raise
