@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Delete, Engine, Insert, Update, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import functions
 from sqlalchemy.sql.elements import ColumnClause, TextClause
-from sqlalchemy.sql.selectable import Join, Select, TableClause
+from sqlalchemy.sql.selectable import Exists, Join, Select, TableClause
 
 from data_access.models import Beneficiary, CountryScoped, Target
 
@@ -181,9 +181,15 @@ def _unscoped_parts(statement: Any) -> list[str]:
 
 def _unchecked_columns(statement: Any) -> list[str]:
     """Columns whose content the personal-column check cannot see in the SQL: ``*`` (a
-    bare ``SELECT *``, ``beneficiary.*``) anywhere but as the argument of ``count(*)``."""
+    bare ``SELECT *``, ``beneficiary.*``) anywhere but as the argument of ``count(*)`` or
+    inside ``EXISTS (…)``, which returns only true or false (``exists().where(…)`` selects
+    ``*``)."""
     counted: set[int] = set()
     found: list[str] = []
+    for element in _walk(statement):
+        if isinstance(element, Exists):
+            counted |= {id(inner) for inner in _walk(element)
+                        if isinstance(inner, ColumnClause) and "*" in inner.name}
     for element in _walk(statement):  # a function comes before its arguments
         if isinstance(element, functions.count):
             args = list(element.clauses)

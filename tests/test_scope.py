@@ -454,6 +454,14 @@ def test_aggregate_only_viewers_can_count(url: str) -> None:
         assert dict(rows) == PER_COUNTRY
         assert s.scalar(select(func.count(literal_column("*"))).select_from(Beneficiary)
                         ) == sum(PER_COUNTRY.values())
+        # EXISTS (…) selects * but returns only true or false (BEN-3's "vulnerable"):
+        # allowed, while a projected * stays refused (below).
+        from sqlalchemy import exists
+
+        from data_access.models import BeneficiaryVulnerability
+        flagged = exists().where(BeneficiaryVulnerability.beneficiary_id == Beneficiary.id)
+        assert s.scalar(select(func.count()).select_from(Beneficiary).where(flagged)) <= sum(
+            PER_COUNTRY.values())
 
 
 # --- shapes that once leaked: each must now be refused with ScopeError ----------------
