@@ -164,10 +164,12 @@ def open_page(page, base: str, spec, default: bool = False) -> None:  # type: ig
     """Open a page through its sidebar link (same session) and wait for the run to end.
     The default page (the role's first) lives at the base URL."""
     slug = "" if default else Path(spec.path).stem
-    here = page.url.rstrip("/")
+    # The filters ride along in the query string (?by=month&period=…): compare the path.
+    here = page.url.split("?")[0].rstrip("/")
     if here != f"{base}/{slug}".rstrip("/"):
         page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/{slug}"]').first.click()
-        page.wait_for_url(f"{base}/{slug}", timeout=PAGE_TIMEOUT_MS)
+        page.wait_for_url(re.compile("^" + re.escape(f"{base}/{slug}") + r"/?(\?.*)?$"),
+                          timeout=PAGE_TIMEOUT_MS)
     wait_ready(page)
 
 
