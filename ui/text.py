@@ -1,4 +1,4 @@
-"""Text that comes from data or from users, shown as text: never as Markdown or HTML.
+r"""Text that comes from data or from users, shown as text: never as Markdown or HTML.
 
 Streamlit renders the strings given to ``st.markdown``, ``st.caption``, ``st.info``,
 ``st.error``, ``st.warning``, ``st.success``, ``st.toast``, ``st.write`` and widget labels
