@@ -152,25 +152,8 @@ def month_of(column: Any) -> Any:
     return cast(extract("year", column) * 100 + extract("month", column), Integer)
 
 
-class _days(FunctionElement[int]):  # noqa: N801 - reads like a SQL function
-    """Whole days from the first date to the second, as metrics.dates.days_between (the
-    data layer may not import metrics)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "an_days_between"
-
-
-@compiles(_days)
-def _days_postgresql(element: _days, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({end} - {start})"
-
-
-@compiles(_days, "sqlite")
-def _days_sqlite(element: _days, compiler: Any, **kw: Any) -> str:
-    start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+# Whole days between two dates: the one copy in data_access.followups.
+_days = followups.days_between
 
 
 # --- triggers ----------------------------------------------------------------------------

@@ -49,22 +49,23 @@ def _plus_days_sqlite(element: plus_days, compiler: Any, **kw: Any) -> str:
     return f"date({day}, '+' || {days} || ' days')"
 
 
-class _days(FunctionElement[int]):  # noqa: N801 - reads like a SQL function
-    """Whole days from the first date to the second."""
+class days_between(FunctionElement[int]):  # noqa: N801 - reads like a SQL function
+    """Whole days from the first date to the second (the data layer's one copy of
+    metrics.dates.days_between, which it may not import)."""
 
     type = Integer()
     inherit_cache = True
     name = "fu_days_between"
 
 
-@compiles(_days)
-def _days_pg(element: _days, compiler: Any, **kw: Any) -> str:
+@compiles(days_between)
+def _days_pg(element: days_between, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"({end} - {start})"
 
 
-@compiles(_days, "sqlite")
-def _days_sqlite(element: _days, compiler: Any, **kw: Any) -> str:
+@compiles(days_between, "sqlite")
+def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
 
@@ -76,7 +77,7 @@ def due_date(first_delivery: Any) -> ColumnElement[dt.date]:
 
 def meets(first_delivery: Any, visit_date: Any) -> ColumnElement[bool]:
     """A visit on ``visit_date`` meets the follow-up due after ``first_delivery``."""
-    return _days(first_delivery, visit_date) >= DUE_DAYS
+    return days_between(first_delivery, visit_date) >= DUE_DAYS
 
 
 def not_closed(status: Any) -> ColumnElement[bool]:
