@@ -52,7 +52,7 @@ test: system-deps venv
 lint: venv
 	$(PY) -m ruff check .
 
-# Benchmarks live in benchmarks/ (python -m benchmarks; to be written).
+# Benchmarks live in benchmarks/ (python -m benchmarks).
 bench: venv
 	$(PY) -m benchmarks
 

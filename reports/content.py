@@ -59,10 +59,7 @@ class SessionSource:
         return metrics.compute(code, self.session, filters, by, cumulative=cumulative)
 
     def progress(self, filters: Filters) -> pd.DataFrame | None:
-        try:
-            from metrics import targets  # type: ignore[attr-defined]
-        except ImportError:  # the logframe module is not there yet (issue 3)
-            return None
+        from metrics import targets
         return targets.progress(self.session, filters)
 
 

@@ -240,12 +240,8 @@ def _vl_version() -> str:
 def safe_text(value: Any) -> Any:
     """A value safe to put in a spreadsheet cell: text that would start a formula is
     prefixed with an apostrophe; numbers, dates and other text pass unchanged."""
-    try:
-        from data_access.spreadsheet import safe_cell  # type: ignore[import-not-found]
-    except ImportError:
-        safe_cell = None
-    if safe_cell is not None:
-        value = safe_cell(value)
+    from data_access.spreadsheet import safe_cell
+    value = safe_cell(value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value

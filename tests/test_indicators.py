@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from data_access import db
 from data_access.scope import Scope
-from metrics import Filters, catalogue, compare, compute
+from metrics import Filters, catalogue, compute
 from metrics.engine import REGISTRY
 from tests import sql_checks
+from tests.period_compare import compare
 from tests.fixture_db import EXPECTED, EXPECTED_MEASURES, build_fixture
 
 WHOLE = Filters()

@@ -193,10 +193,7 @@ def clear_cache() -> None:
 @st.cache_data(show_spinner=False, hash_funcs=KEYS, ttl=900, max_entries=500)
 def _progress(url: str, scope: Scope, version: int, filters: Filters,
               codes: tuple[str, ...] | None, _session: Session) -> pd.DataFrame | None:
-    try:
-        from metrics import targets
-    except ImportError:  # the logframe module is not there yet
-        return None
+    from metrics import targets
     return targets.progress(_session, filters, codes)
 
 
