@@ -59,8 +59,7 @@ class SessionSource:
         return metrics.compute(code, self.session, filters, by, cumulative=cumulative)
 
     def progress(self, filters: Filters) -> pd.DataFrame | None:
-        from metrics import targets
-        return targets.progress(self.session, filters)
+        return metrics.progress(self.session, filters)
 
 
 # --- the sections --------------------------------------------------------------------

@@ -39,6 +39,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from data_access.spreadsheet import safe_cell
 from i18n import _, ngettext
 from i18n.formats import date, datetime, month, quarter, vega_locale
 from metrics.filters import Filters, country_name
@@ -240,7 +241,6 @@ def _vl_version() -> str:
 def safe_text(value: Any) -> Any:
     """A value safe to put in a spreadsheet cell: text that would start a formula is
     prefixed with an apostrophe; numbers, dates and other text pass unchanged."""
-    from data_access.spreadsheet import safe_cell
     value = safe_cell(value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
