@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from data_access import users
+from accounts import users
 from data_access.db import DatabaseUnavailable
 from data_access.settings import SettingsError, load_settings
 from i18n import _

@@ -14,7 +14,7 @@
 
 Used by the benchmark's "refresh after an import" (benchmarks/worker.py) and by
 tests/test_analytics_incremental.py. Reads through ``data_access``; writes the template
-workbook with ``data_access.importing.template.write_workbook``.
+workbook with ``importing.template.write_workbook``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from data_access import db
-from data_access.importing.export import _v
-from data_access.importing.template import write_workbook
 from data_access.models import (
     Assistance,
     Attendance,
@@ -40,6 +38,8 @@ from data_access.models import (
     TrainingSession,
 )
 from data_access.scope import Scope
+from importing.export import _v
+from importing.template import write_workbook
 
 FLAGS = ("medical", "single_parent", "elderly", "disability", "other")
 

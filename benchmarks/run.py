@@ -266,14 +266,14 @@ DESIGN = """# Benchmarks
 
 Every figure on the dashboard is an indicator of `metrics` computed for a filter (countries,
 period, granularity) and a breakdown. At a million beneficiaries a query over the case tables
-takes seconds, so `data_access/analytics.py` keeps **analytics tables**: the case tables
+takes seconds, so `analytics/cubes.py` keeps **analytics tables**: the case tables
 pre-aggregated into small cubes (`analytics_cell`) keyed by the breakdown values (country,
 region, sex, age group, vulnerability, return type, sector/modality/kind) × month, with
 roll-ups that drop region, vulnerability or sex/age. An indicator call reads a few hundred to a
 few thousand cells instead of a million rows. The cubes are built set-based in SQL (`INSERT …
 SELECT … GROUP BY`, window functions for the chains) in one transaction: in full at the end of
 `demo-data`, and after an import incrementally, inside the import's transaction
-(`data_access/refresh.py`, `data_access/analytics_delta.py`): every cell is a sum of
+(`analytics/hooks.py`, `analytics/delta.py`): every cell is a sum of
 per-beneficiary contributions, so the cells of the beneficiaries the file touches are computed
 before and after its writes, and the difference is added to the cubes (the duplicate checks,
 which are not such sums, are rebuilt whole). Readers see the old cells or the new ones.
@@ -304,6 +304,6 @@ breakdowns the cubes do not keep (region with vulnerability; two assistance brea
 for distinct counts; FUP-2 and FUP-3 by kind), COOP-1, CAP-1 and CAP-2 (small tables), and
 any figure while the cubes are stale. The pipeline funnel, data-quality checks, completeness,
 assisted-by-route, host-country and amount-band figures follow the same rule through cubes of
-their own (`data_access/analytics_figures.py`); the duplicate checks (pairs, not sums) are rebuilt
+their own (`analytics/figure_cubes.py`); the duplicate checks (pairs, not sums) are rebuilt
 whole after every refresh.
 """

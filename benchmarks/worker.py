@@ -39,7 +39,8 @@ def _holding(beneficiaries: int) -> int | None:
     cells brought up to date, a no-op when current), else how many it holds."""
     from sqlalchemy import func, select
 
-    from data_access import analytics, db
+    from analytics import cubes
+    from data_access import db
     from data_access.models import Beneficiary
 
     url = _url()
@@ -47,15 +48,14 @@ def _holding(beneficiaries: int) -> int | None:
     with db.get_engine(url).connect() as conn:
         count = conn.execute(select(func.count()).select_from(Beneficiary)).scalar_one()
     if count == beneficiaries:
-        analytics.refresh(url)
+        cubes.refresh(url)
         return None
     return int(count)
 
 
 def prepare(beneficiaries: int) -> dict:
     """Demo data of this size, made with ``demo-data``'s generator unless already there."""
-    from data_access import demo
-
+    import demo
     count = _holding(beneficiaries)
     if count is None:
         return {"loaded": False}
@@ -132,8 +132,7 @@ def pages(runs: int, selected: str) -> dict:
 def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:  # type: ignore[no-untyped-def]
     import streamlit as st
 
-    from ui import charts
-
+    from views import charts
     if True:
         cold, warm, change = [], [], []
         for _ in range(runs):
@@ -175,19 +174,19 @@ def refresh() -> dict:
     file (``benchmarks.import_file``: IMPORT_EXISTING existing cases with one edit each
     and all their rows, IMPORT_NEW new cases with theirs, two cooperatives changed) through
     the importer, timing the whole import and its refresh hooks (the incremental refresh:
-    ``data_access.refresh.before_import`` + ``after_import``) apart."""
+    ``analytics.hooks.before_import`` + ``after_import``) apart."""
+    from analytics import cubes, hooks
     from benchmarks import import_file
-    from data_access import analytics, db
-    from data_access import refresh as hooks
-    from data_access.importing import Source, run_import
+    from data_access import db
     from data_access.scope import Scope
+    from importing import Source, run_import
 
     work = Path(tempfile.mkdtemp(prefix="bench-refresh-"))
     url, drop = _copy(_url(), work)
     try:
         db.upgrade(url)
         started = time.perf_counter()
-        analytics.refresh(url, force=True)
+        cubes.refresh(url, force=True)
         full = time.perf_counter() - started
         path = work / "import.xlsx"
         rows = import_file.make(url, path, existing=IMPORT_EXISTING, new=IMPORT_NEW)

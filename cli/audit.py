@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from data_access import audit
+from accounts import audit
 from data_access.settings import load_settings
 
 

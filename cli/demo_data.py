@@ -12,7 +12,8 @@ import argparse
 import sys
 import time
 
-from data_access import db, demo
+import demo
+from data_access import db
 from data_access.settings import load_settings
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.importer import indicator_codes
-from data_access.importing.export import export
 from data_access.scope import Scope
 from data_access.settings import load_settings
+from importing.export import export
+from importing.problems import indicator_codes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -2,7 +2,7 @@
 template file.
 
 PATH is an .xlsx workbook, a .zip of CSV files, a folder of CSV files, or one CSV file
-named after its sheet (see data_access/importing/reader.py). The whole file is validated
+named after its sheet (see importing/reader.py). The whole file is validated
 first; with any problem nothing is written, every problem is printed (sheet, row,
 column, sentence) and the exit code is 1. ``--errors FILE`` also writes them to FILE
 (.csv or .xlsx). ``--lang fr`` prints the problems and the summary (and writes the
@@ -16,15 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
-from data_access.importing import ImportReport, Source, run_import
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
-from data_access.spreadsheet import frame_to_csv_bytes, frame_to_xlsx_bytes
-from i18n import LANGUAGES, N_, _, language
-
-COLUMNS = [N_("sheet"), N_("row"), N_("column"), N_("problem")]  # headings, in English
+from i18n import LANGUAGES, _, language
+from importing import Source, run_import
+from importing.problems import error_file_bytes, indicator_codes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,25 +39,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="language of the messages (default: the DEFAULT_LANGUAGE "
                              "setting)")
     parser.set_defaults(func=run)
-
-
-def indicator_codes() -> list[str]:
-    from metrics import catalogue
-
-    return [i.code for i in catalogue.CATALOGUE]
-
-
-def problems_frame(report: ImportReport) -> pd.DataFrame:
-    """The problems, one a row, with headings in the current language."""
-    frame = pd.DataFrame([p.as_dict() for p in report.problems], columns=COLUMNS)
-    return frame.rename(columns={c: _(c) for c in COLUMNS})
-
-
-def error_file_bytes(report: ImportReport, suffix: str) -> bytes:
-    frame = problems_frame(report)
-    if suffix == ".xlsx":
-        return frame_to_xlsx_bytes({_("problems"): frame})
-    return frame_to_csv_bytes(frame)
 
 
 class ProgressLine:

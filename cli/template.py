@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cli.importer import indicator_codes
-from data_access.importing.template import write_workbook
+from importing.problems import indicator_codes
+from importing.template import write_workbook
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,9 +12,9 @@ import getpass
 import os
 import sys
 
-from data_access import audit, login_sessions, users
+from accounts import audit, login_sessions, users
+from accounts.users import UserError
 from data_access.settings import Settings, load_settings
-from data_access.users import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

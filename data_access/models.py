@@ -321,7 +321,7 @@ class ReportNarrative(Timestamped, Base):
 
 
 # --- analytics tables (issue 8) ----------------------------------------------------------
-# Small pre-aggregated tables rebuilt from the case tables by ``data_access.analytics``;
+# Small pre-aggregated tables rebuilt from the case tables by ``analytics.cubes``;
 # ``metrics`` answers month-aligned queries from them. They are CountryScoped, so the scope
 # listener filters them like the case tables they summarise.
 
@@ -329,7 +329,7 @@ class AnalyticsCell(CountryScoped, Base):
     """One cell of a pre-aggregated cube: counts and sums per breakdown values × month.
 
     ``cube`` names what is counted (``reg`` registrations, ``dlv`` deliveries, ``first``
-    first deliveries, …; see ``data_access.analytics.CUBES``); ``variant`` which
+    first deliveries, …; see ``analytics.cubes.CUBES``); ``variant`` which
     assistance/training breakdown the cube keeps (its cells are per beneficiary and that
     group); ``rollup`` which optional dimensions the cell keeps (bit 1 region, 2
     vulnerability, 4 sex and age group) — a dropped dimension holds ``'*'``. ``month`` is
@@ -370,7 +370,7 @@ class AnalyticsCell(CountryScoped, Base):
 
     __table_args__ = (
         # Readers ask for cube, variant, rollup and a month range; the incremental refresh
-        # finds a cell by its whole key (data_access.analytics_delta; migration 0005).
+        # finds a cell by its whole key (analytics.delta; migration 0005).
         Index("ix_analytics_cell_key", "cube", "variant", "rollup", "month", "country", "link",
               "days", "region", "sex", "age_group", "vulnerability", "return_type", "sector",
               "modality", "kind"),
@@ -380,7 +380,7 @@ class AnalyticsCell(CountryScoped, Base):
 class AnalyticsState(Base):
     """Whether the analytics tables match the case tables (one row, id 1).
 
-    Triggers on every case table set ``dirty`` on any write; ``data_access.analytics``
+    Triggers on every case table set ``dirty`` on any write; ``analytics.cubes``
     clears it when it rebuilds, in the same transaction. ``settings`` records the settings
     a cube depends on (FUP-4's weights and threshold) as they were at the build.
     ``version`` is the data version: the same triggers, and any update of this row,
@@ -402,7 +402,7 @@ class AnalyticsState(Base):
 class SignInAttempt(Base):
     """Sign-in attempts of one username in the current lockout window (issue 15).
 
-    One row per username (normalised by ``data_access.lockout.key``), counted atomically
+    One row per username (normalised by ``accounts.lockout.key``), counted atomically
     *before* the password is checked (``INSERT … ON CONFLICT DO UPDATE … RETURNING``), so
     that concurrent attempts cannot all pass the lock: the attempt numbered above
     LOCKOUT_ATTEMPTS in a window is refused without a password check.

@@ -90,7 +90,7 @@ class Scope:
 _CASE_TABLES = frozenset(
     mapper.local_table.name for mapper in Beneficiary.registry.mappers
     if issubclass(mapper.class_, CountryScoped) or mapper.class_ is Target)
-_PERSONAL_SQL = re.compile(r"\b(%s)\b" % "|".join(PERSONAL_COLUMNS), re.IGNORECASE)
+_PERSONAL_SQL = re.compile(r"\b({})\b".format("|".join(PERSONAL_COLUMNS)), re.IGNORECASE)
 _SAFE_LITERAL = re.compile(r"^[\w*.]*$")
 _TRANSACTION_SQL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 _APPLIED = "_rrd_scope_applied"

@@ -29,8 +29,8 @@ from i18n import LANGUAGES, SOURCE, po_path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The code whose strings people see; tests, migrations and benchmarks are not translated.
-SOURCES = ("app.py", "manage.py", "i18n", "ui", "pages", "metrics", "data_access",
-           "reports", "cli")
+SOURCES = ("app.py", "manage.py", "i18n", "ui", "views", "pages", "metrics", "analytics",
+           "importing", "demo", "accounts", "casework", "data_access", "reports", "cli")
 SKIP = ("data_access/migrations", "i18n/update.py")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 

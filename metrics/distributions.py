@@ -17,8 +17,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.analytics_figures import BAND_COUNT, BAND_WIDTH, amount_band
-from data_access.analytics_figures import NEGATIVE_BAND as NEGATIVE
+from analytics.figure_cubes import BAND_COUNT, BAND_WIDTH, amount_band
+from analytics.figure_cubes import NEGATIVE_BAND as NEGATIVE
 from data_access.models import Assistance, Beneficiary
 from data_access.vocab import AssistanceStatus
 from metrics.engine import beneficiary_dims, country_filter, frame, in_period, key_sum

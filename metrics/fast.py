@@ -1,4 +1,4 @@
-"""The fast path: indicators answered from the analytics tables (``data_access.analytics``).
+"""The fast path: indicators answered from the analytics tables (``analytics.cubes``).
 
 ``answer(code, session, filters, by)`` returns the same frame the indicator's case-table
 query returns (before ``_finish`` and disclosure), or None when it cannot answer exactly —
@@ -24,8 +24,8 @@ import pandas as pd
 from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from data_access import analytics
-from data_access.analytics import NO_NEXT, REGION, SEXAGE, VULNERABILITY
+from analytics import cubes
+from analytics.cubes import NO_NEXT, REGION, SEXAGE, VULNERABILITY
 from data_access.models import AnalyticsCell as C
 from metrics.filters import Filters
 
@@ -42,7 +42,7 @@ def month(day: dt.date) -> int:
 
 
 def enabled(session: Session) -> bool:
-    return session.info.get("analytics", True) and analytics.is_fresh(session) is not None
+    return session.info.get("analytics", True) and cubes.is_fresh(session) is not None
 
 
 def _rollup(by: tuple[str, ...]) -> int | None:
@@ -63,7 +63,7 @@ def _variant(cube: str, by: tuple[str, ...]) -> str | None:
     if cube == "trn" or cube == "att":
         groups = ("kind",) if "kind" in by else ()
     wanted = "smk" if len(groups) > 1 else (groups[0] if groups else "")
-    built = analytics.CUBES[cube]
+    built = cubes.CUBES[cube]
     if wanted in built:
         return wanted
     if cube in SUMMABLE:
@@ -235,7 +235,7 @@ def coop_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | 
                                 _drop_zero(assisted, by, "value"), by))
 
 
-# TRN-2, training uptake: its own cube "upt" (data_access.analytics), read like FUP-1's
+# TRN-2, training uptake: its own cube "upt" (analytics.cubes), read like FUP-1's
 # due list: everything up to the period's last month, one pair of reads per period.
 
 def _uptake(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
@@ -370,8 +370,8 @@ def fup_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
 
 
 def fup_4(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
-    weights, threshold = analytics.current_settings()
-    if analytics.is_fresh(session) != analytics.settings_key(weights, threshold):
+    weights, threshold = cubes.current_settings()
+    if cubes.is_fresh(session) != cubes.settings_key(weights, threshold):
         return None
     frame = cells(session, "f4", f, by, {"n": _count(), "e": func.sum(C.s1),
                                         "s": func.sum(C.s2), "p": func.sum(C.s3),

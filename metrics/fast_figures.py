@@ -1,6 +1,6 @@
 """The figures that are not catalogue indicators, read from their analytics cubes.
 
-``data_access.analytics_figures`` builds the cubes. Each function here returns the same raw
+``analytics.figure_cubes`` builds the cubes. Each function here returns the same raw
 figures the case-table query returns (before disclosure), or None when the cubes cannot
 answer exactly — stale or absent cubes, a range that is not whole months, a breakdown the
 cubes do not keep — and then the caller reads the case tables, as ``metrics.fast`` does for
@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from data_access.analytics_figures import STEPS
+from analytics.figure_cubes import STEPS
 from data_access.models import AnalyticsCell as C
 from metrics import fast
 from metrics.filters import Filters

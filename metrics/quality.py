@@ -129,7 +129,7 @@ CHECKS: tuple[Check, ...] = (
           "case", _overdue),
 )
 BY_CODE = {c.code: c for c in CHECKS}
-# The duplicate checks' analytics cubes (data_access.analytics_figures) and keys.
+# The duplicate checks' analytics cubes (analytics.figure_cubes) and keys.
 DUPLICATE_CUBES = {"duplicate_case_number": "dupc", "duplicate_person": "dupp"}
 DUPLICATE_KEYS = {"duplicate_case_number": _key_case_number, "duplicate_person": _key_person}
 

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access import audit
+from accounts import audit
 from i18n import _, bound, ngettext
 from i18n import formats as F
 from ui import data, filters, page

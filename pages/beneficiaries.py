@@ -6,8 +6,9 @@ import streamlit as st
 
 from i18n import _
 from metrics import catalogue
-from ui import charts, data, filters, kpi, page
-from ui.format import country_label, dimension_label
+from ui import data, filters, kpi, page
+from views import charts
+from views.format import country_label, dimension_label
 
 f = filters.current()
 page.header(_("Beneficiaries"), _("Who are the returnees, where do they return to, and where "

@@ -6,7 +6,8 @@ import streamlit as st
 
 from i18n import _
 from metrics import catalogue
-from ui import charts, data, filters, kpi, page
+from ui import data, filters, kpi, page
+from views import charts
 
 f = filters.current()
 page.header(_("Capacity building"), _("Which institutions did we sensitise, train or equip, "

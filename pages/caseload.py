@@ -8,14 +8,16 @@ import datetime as dt
 
 import streamlit as st
 
-from data_access import audit, caseload, db
+from accounts import audit
+from casework import caseload
+from data_access import db
 from i18n import N_, _, bound
 from i18n import formats as F
 from ui import caseload as caseload_rows
 from ui import data, filters, language, page
-from ui.format import country_label
 from ui.text import say
 from ui.viewer import current_scope, current_user
+from views.format import country_label
 
 # The view's values are stable keys (session state, the audit log); shown through ``_``.
 ALL, DUE = N_("All cases"), N_("Follow-ups due and overdue")

@@ -7,8 +7,9 @@ import streamlit as st
 
 from i18n import _
 from metrics import catalogue
-from ui import charts, data, filters, kpi, page
-from ui.format import country_label, date, dimension_label, is_missing, number, region_label
+from ui import data, filters, kpi, page
+from views import charts
+from views.format import country_label, date, dimension_label, is_missing, number, region_label
 
 f = filters.current()
 page.header(_("Cooperatives"), _("How many cooperatives of returnees were formed, in which "

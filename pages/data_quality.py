@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from i18n import _, ngettext
-from ui import charts, data, filters, kpi, page
-from ui.format import country_label, number, percent
+from ui import data, filters, kpi, page
 from ui.text import say
 from ui.viewer import current_role
+from views import charts
+from views.format import country_label, number, percent
 
 f = filters.current()
 page.header(_("Data quality"), _("Which records are incomplete, duplicated or impossible, and "

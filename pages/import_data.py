@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cli.importer import error_file_bytes, indicator_codes, problems_frame
 from data_access.db import DatabaseUnavailable
-from data_access.importing import Source, run_import
-from data_access.importing.limits import Limits
-from data_access.importing.template import write_workbook
 from i18n import _, pgettext
 from i18n import formats as F
+from importing import Source, run_import
+from importing.limits import Limits
+from importing.problems import error_file_bytes, indicator_codes, problems_frame
+from importing.template import write_workbook
 from ui import data, filters, page
 from ui.text import bold, bullets, md, say
 from ui.viewer import current_role, current_scope, current_user

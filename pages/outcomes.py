@@ -9,7 +9,8 @@ from data_access.settings import load_settings
 from i18n import _
 from i18n.formats import number
 from metrics import catalogue
-from ui import charts, data, filters, kpi, page
+from ui import data, filters, kpi, page
+from views import charts
 
 f = filters.current()
 page.header(_("Outcomes"), _("Do we follow returnees up, do their businesses survive after 6 "

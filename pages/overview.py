@@ -9,7 +9,8 @@ import streamlit as st
 from i18n import _
 from metrics import catalogue, targets
 from metrics.filters import PROGRAMME_START
-from ui import charts, data, filters, kpi, page
+from ui import data, filters, kpi, page
+from views import charts
 
 HEADLINE = ("BEN-1", "BEN-2", "BEN-3", "ASS-2", "COOP-1", "COOP-2", "TRN-1", "TRN-2")
 

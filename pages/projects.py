@@ -8,7 +8,8 @@ from i18n import _
 from i18n.formats import money
 from metrics import catalogue
 from metrics.distributions import BAND_COUNT, BAND_WIDTH, NEGATIVE
-from ui import charts, data, filters, kpi, page
+from ui import data, filters, kpi, page
+from views import charts
 
 f = filters.current()
 page.header(_("Reintegration projects"), _("What kinds of projects did we fund, in which "

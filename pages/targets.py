@@ -8,8 +8,9 @@ import streamlit as st
 from i18n import _
 from i18n.formats import number
 from metrics import catalogue, targets
-from ui import charts, data, filters, kpi, page
-from ui.format import by_kind, country_label, dimension_label, is_missing, month, percent
+from ui import data, filters, kpi, page
+from views import charts
+from views.format import by_kind, country_label, dimension_label, is_missing, month, percent
 
 f = filters.current()  # first: it sets the run's language
 ALL = _("All countries")

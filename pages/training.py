@@ -6,7 +6,8 @@ import streamlit as st
 
 from i18n import _
 from metrics import catalogue
-from ui import charts, data, filters, kpi, page
+from ui import data, filters, kpi, page
+from views import charts
 
 f = filters.current()
 page.header(_("Training and coaching"), _("How many returnees were trained or coached, in "

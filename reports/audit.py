@@ -17,8 +17,7 @@ def export_detail(kind: str, fmt: str, file: str, filters: Filters,
 
 def record_export(url: str, username: str | None, kind: str, fmt: str, file: str,
                   filters: Filters, scope: Scope) -> None:
-    """One ``export`` event (``data_access.audit``)."""
-    from data_access import audit
-
+    """One ``export`` event (``accounts.audit``)."""
+    from accounts import audit
     audit.record(url, username, audit.EXPORT,
                  **export_detail(kind, fmt, file, filters, scope))

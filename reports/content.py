@@ -7,7 +7,7 @@ command line and tests) or the page's ``ui.data`` module (the same figures, cach
 figure comes from anywhere else, so what an export shows is exactly what the viewer may
 see on screen: their countries only, small counts already hidden for donors.
 
-Charts are built with the same ``ui.charts`` builders the pages use.
+Charts are built with the same ``views.charts`` builders the pages use.
 
 Language: section, chart and indicator texts are English constants (``N_``); ``build``
 translates them into the current language (``i18n.language``), so a report built inside
@@ -37,8 +37,8 @@ from i18n.vocab import field_name
 from metrics import catalogue
 from metrics.filters import PROGRAMME_START, Filters
 from reports.files import Provenance, countries_words, hidden_count, period_words
-from ui import charts
-from ui.format import by_kind, dimension_label, is_missing, percent
+from views import charts
+from views.format import by_kind, dimension_label, is_missing, percent
 
 
 class FigureSource(Protocol):
@@ -83,7 +83,7 @@ class ChartSpec:
 
     def build(self, frame: pd.DataFrame, targets: pd.DataFrame | None = None, *,
               filters: Filters) -> alt.TopLevelMixin:
-        """The chart, with the same ``ui.charts`` builder the pages use (current language)."""
+        """The chart, with the same ``views.charts`` builder the pages use (current language)."""
         spec = catalogue.get(self.code)
         title, unit = _(self.title), _(spec.unit)
         if self.draw == "cumulative":

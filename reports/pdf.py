@@ -22,7 +22,7 @@ from i18n import _, ngettext
 from i18n.formats import date, datetime
 from reports.content import Report, Section, status_label
 from reports.images import fit, for_report
-from ui.palette import STATUS_COLOURS
+from views.palette import STATUS_COLOURS
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 NAVY = (31, 78, 121)

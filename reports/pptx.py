@@ -23,7 +23,7 @@ from i18n import _, ngettext
 from i18n.formats import date, datetime
 from reports.content import Report, Section, status_label
 from reports.images import fit, for_report
-from ui.palette import STATUS_COLOURS
+from views.palette import STATUS_COLOURS
 
 NAVY = RGBColor(0x1F, 0x4E, 0x79)
 GREY = RGBColor(0x55, 0x55, 0x55)

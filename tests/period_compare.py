@@ -1,4 +1,5 @@
-"""Test helper (no page uses it, so it left metrics/): an indicator for a period next to the previous period and the same period a year earlier.
+"""Test helper (no page uses it, so it left metrics/): an indicator for a period next to
+the previous period and the same period a year earlier.
 
 ``previous`` is the period of the same length ending the day before this one starts
 (``Filters.previous``); ``year_earlier`` is the same dates one year back

@@ -1,4 +1,4 @@
-"""The incremental refresh after an import (data_access.analytics_delta) is exact: after
+"""The incremental refresh after an import (analytics.delta) is exact: after
 importing files that add beneficiaries, change existing ones (sex, region, dates,
 vulnerabilities, country), add and change assistance, attendances and follow-ups, change a
 cooperative and move attendances to other session dates, the cells equal those of a full
@@ -19,9 +19,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
+import demo
+from analytics import cubes, delta, hooks
 from benchmarks import import_file
-from data_access import analytics, analytics_delta, db, demo
-from data_access import refresh as hooks
+from data_access import db
 from data_access.models import AnalyticsState, Base, Beneficiary
 from data_access.scope import Scope
 from tests.fixture_db import build_fixture
@@ -37,9 +38,9 @@ Cells = dict[tuple[Any, ...], tuple[float, ...]]
 def _read_cells(conn: Any) -> Cells:
     """analytics_cell as {key: measures}: NULL sums as 0 and cells whose measures are all
     zero left out (readers see no difference; see analytics_delta's docstring)."""
-    columns = [analytics.CELL.c[k] for k in (*analytics_delta.KEY, *analytics_delta.MEASURES)]
+    columns = [cubes.CELL.c[k] for k in (*delta.KEY, *delta.MEASURES)]
     cells: Cells = {}
-    width = len(analytics_delta.KEY)
+    width = len(delta.KEY)
     for row in conn.execute(select(*columns)):
         key, measures = tuple(row[:width]), tuple(float(v or 0) for v in row[width:])
         if all(abs(v) <= 1e-9 for v in measures):
@@ -56,9 +57,9 @@ def cells(url: str) -> Cells:
 
 def rebuilt_cells(url: str) -> Cells:
     """The cells a full rebuild gives now (rolled back: the database keeps its cells)."""
-    weights, threshold = analytics.current_settings()
+    weights, threshold = cubes.current_settings()
     with db.get_engine(url).connect() as conn, conn.begin() as transaction:
-        analytics.build(conn, weights, threshold)
+        cubes.build(conn, weights, threshold)
         rebuilt = _read_cells(conn)
         transaction.rollback()
     return rebuilt
@@ -235,9 +236,9 @@ def fixture_url(backend: str, make_database: Callable[[str, str], str],
                     conn.exec_driver_sql(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)")
-    analytics.refresh(url)
+    cubes.refresh(url)
     # The fixture has 18 returnees: any file is more than a third of them.
-    monkeypatch.setattr(analytics_delta, "SHARE", 1.0)
+    monkeypatch.setattr(delta, "SHARE", 1.0)
     return url
 
 
@@ -250,8 +251,8 @@ def test_incremental_refresh_equals_full_rebuild(fixture_url: str, paths: list[s
         assert_same_cells(cells(url), rebuilt_cells(url))
     assert len(paths) == len(FILES)
     # The key sums (issue 14) are among the measures compared, and the cells hold them.
-    assert set(analytics.KEY_SUMS) <= set(analytics_delta.MEASURES)
-    position = analytics_delta.MEASURES.index("k")
+    assert set(cubes.KEY_SUMS) <= set(delta.MEASURES)
+    position = delta.MEASURES.index("k")
     assert sum(1 for measures in cells(url).values() if measures[position]) > 100
     # Every figure through the cubes (which are the incremental ones) equals the case tables.
     assert compare_all(url, RANGES) > 300
@@ -281,7 +282,7 @@ def test_refused_file_leaves_the_cells(fixture_url: str, paths: list[str]) -> No
 
 def test_rolled_back_import_leaves_the_cells(fixture_url: str, paths: list[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import data_access.importing as importing
+    import importing as importing
 
     before, fresh = cells(fixture_url), state(fixture_url)
     real_apply = importing.apply
@@ -301,14 +302,14 @@ def test_rolled_back_import_leaves_the_cells(fixture_url: str, paths: list[str],
     def failing_whole(conn: Any) -> None:
         raise DBAPIError("INSERT …", {}, Exception("disk full"))
 
-    real_whole = analytics_delta.rebuild_whole_figures
-    monkeypatch.setattr(analytics_delta, "rebuild_whole_figures", failing_whole)
+    real_whole = delta.rebuild_whole_figures
+    monkeypatch.setattr(delta, "rebuild_whole_figures", failing_whole)
     assert not do_import(fixture_url, workbook_bytes(NEW_CASES)).ok
     assert paths == ["incremental", "incremental"]
     assert cells(fixture_url) == before and state(fixture_url) == fresh
 
     # Nothing is left over: the next import is incremental and exact.
-    monkeypatch.setattr(analytics_delta, "rebuild_whole_figures", real_whole)
+    monkeypatch.setattr(delta, "rebuild_whole_figures", real_whole)
     imported(fixture_url, NEW_CASES)
     assert paths[-1] == "incremental"
     assert_same_cells(cells(fixture_url), rebuilt_cells(fixture_url))
@@ -328,15 +329,15 @@ def test_stale_cells_fall_back_to_the_full_rebuild(fixture_url: str,
 
 def test_other_settings_fall_back_to_the_full_rebuild(fixture_url: str, paths: list[str],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analytics, "current_settings", lambda: ((2.0, 1.0, 1.0), 0.6))
+    monkeypatch.setattr(cubes, "current_settings", lambda: ((2.0, 1.0, 1.0), 0.6))
     imported(fixture_url, NEW_CASES)
     assert paths == ["full"]
-    assert state(fixture_url) == (0, analytics.settings_key((2.0, 1.0, 1.0), 0.6))
+    assert state(fixture_url) == (0, cubes.settings_key((2.0, 1.0, 1.0), 0.6))
 
 
 def test_a_large_file_falls_back_to_the_full_rebuild(fixture_url: str, paths: list[str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analytics_delta, "SHARE", 1 / 3)
+    monkeypatch.setattr(delta, "SHARE", 1 / 3)
     imported(fixture_url, _changed_cases(fixture_url))  # 5 of 18: incremental
     eight = current(fixture_url, [f"MA-{i:03d}" for i in range(1, 9)])
     eight["beneficiaries"][0]["sex"] = "F"

@@ -1,11 +1,16 @@
-"""Dependencies point down: pages → metrics → data_access.
+"""Dependencies point down, and every allowed arrow is written here.
 
-- ``data_access`` and ``metrics`` never import Streamlit (they run in the CLI, exports and
-  benchmarks too, and must not depend on a page being drawn).
-- ``data_access`` imports none of ``metrics``, ``ui``, ``pages``; ``metrics`` imports neither
-  ``ui`` nor ``pages``.
-- ``pages`` never import SQLAlchemy: they ask ``metrics`` (and ``ui`` helpers) for figures,
-  so every read goes through the scoped session and the indicator engine.
+Each of our packages (and the two top-level scripts) may import only the packages of
+ours named in ``ALLOWED``; an import of any other of ours is a violation, so a new arrow
+is a decision made in this file (and drawn in README.md's Architecture section), never
+an accident. Bottom to top:
+
+    i18n → data_access → analytics → metrics → views → reports → ui → pages → app.py
+                       ↘ accounts, casework      ↘ importing, demo → cli → manage.py
+
+Besides: nothing below ``ui`` imports Streamlit (the CLI, exports and benchmarks run the
+same code without a page); ``pages`` never import SQLAlchemy (they ask ``metrics``, through
+``ui``, for figures, so every read goes through the scoped session).
 
 The checker reads every ``.py`` file with ``ast`` (``import x``, ``import x as y``,
 ``from x import y``, relative imports, and ``importlib.import_module("x")`` /
@@ -21,23 +26,39 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# layer folder -> modules (and their sub-modules) it must not import, with the reason
-RULES: dict[str, dict[str, str]] = {
-    "data_access": {
-        "streamlit": "data_access must not depend on Streamlit",
-        "metrics": "data_access is the bottom layer: it must not import metrics",
-        "ui": "data_access is the bottom layer: it must not import ui",
-        "pages": "data_access is the bottom layer: it must not import pages",
-    },
-    "metrics": {
-        "streamlit": "metrics must not depend on Streamlit",
-        "ui": "metrics sits below ui: it must not import ui",
-        "pages": "metrics sits below pages: it must not import pages",
-    },
-    "pages": {
-        "sqlalchemy": "pages must not query the database: ask metrics for figures",
-    },
+# package (or top-level script) -> the packages of ours it may import. Keep README.md's
+# Architecture drawing in step.
+ALLOWED: dict[str, frozenset[str]] = {
+    "i18n": frozenset(),  # the bottom: translations and formats
+    "data_access": frozenset({"i18n"}),
+    "analytics": frozenset({"data_access", "i18n"}),
+    "accounts": frozenset({"data_access", "i18n"}),
+    "casework": frozenset({"analytics", "data_access", "i18n"}),
+    "metrics": frozenset({"analytics", "data_access", "i18n"}),
+    "importing": frozenset({"metrics", "analytics", "data_access", "i18n"}),
+    "demo": frozenset({"analytics", "data_access", "i18n"}),
+    "views": frozenset({"metrics", "i18n"}),
+    "reports": frozenset({"views", "metrics", "accounts", "data_access", "i18n"}),
+    "ui": frozenset({"reports", "views", "metrics", "importing", "casework", "accounts",
+                     "analytics", "data_access", "i18n"}),
+    "pages": frozenset({"ui", "reports", "views", "metrics", "importing", "casework",
+                        "accounts", "data_access", "i18n"}),
+    "cli": frozenset({"reports", "metrics", "importing", "demo", "accounts", "analytics",
+                      "data_access", "i18n"}),
+    "app.py": frozenset({"ui", "accounts", "data_access", "i18n"}),
+    "manage.py": frozenset({"cli"}),
 }
+OURS = frozenset(name.removesuffix(".py") for name in ALLOWED) | {"tests", "benchmarks",
+                                                                  "scripts"}
+# Third-party modules a package must not import, with the reason.
+BANNED: dict[str, dict[str, str]] = {
+    **{layer: {"streamlit": f"{layer} sits below ui: it must not depend on Streamlit"}
+       for layer in ("i18n", "data_access", "analytics", "accounts", "casework", "metrics",
+                     "importing", "demo", "views", "reports", "cli")},
+    "pages": {"sqlalchemy": "pages must not query the database: ask metrics for figures"},
+}
+# Kept for the planted-violation tests below: every layer folder.
+RULES = {layer: BANNED.get(layer, {}) for layer in ALLOWED if not layer.endswith(".py")}
 
 
 def _package_of(path: Path, root: Path) -> list[str]:
@@ -73,30 +94,47 @@ def imported_modules(path: Path, root: Path) -> list[tuple[int, str]]:
     return found
 
 
+def _files_of(root: Path, layer: str) -> list[Path]:
+    path = root / layer
+    if layer.endswith(".py"):
+        return [path] if path.is_file() else []
+    files = sorted(path.rglob("*.py")) if path.is_dir() else []
+    # Migrations are frozen history: they import what existed when they were written.
+    return [f for f in files if "migrations" not in f.relative_to(root).parts]
+
+
 def violations(root: Path) -> list[str]:
     """Every forbidden import under ``root``, as 'file:line: imports X (reason)'."""
     problems: list[str] = []
-    for layer, forbidden in RULES.items():
-        folder = root / layer
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*.py")):
+    for layer, allowed in ALLOWED.items():
+        own = layer.removesuffix(".py")
+        for path in _files_of(root, layer):
             for line, module in imported_modules(path, root):
-                for banned, reason in forbidden.items():
+                top = module.split(".")[0]
+                where = f"{path.relative_to(root)}:{line}: imports {module}"
+                if top in OURS and top != own and top not in allowed:
+                    problems.append(f"{where} ({own} may import only "
+                                    f"{', '.join(sorted(allowed)) or 'nothing of ours'})")
+                for banned, reason in BANNED.get(layer, {}).items():
                     if module == banned or module.startswith(banned + "."):
-                        problems.append(f"{path.relative_to(root)}:{line}: imports {module} "
-                                        f"({reason})")
+                        problems.append(f"{where} ({reason})")
     return sorted(set(problems))
 
 
 def checked_files(root: Path) -> list[Path]:
-    return [p for layer in RULES if (root / layer).is_dir() for p in (root / layer).rglob("*.py")]
+    return [p for layer in ALLOWED for p in _files_of(root, layer)]
 
 
 def test_the_tree_respects_the_layers() -> None:
     files = checked_files(ROOT)
     assert any("data_access" in p.parts for p in files), "the checker found no data_access"
     assert any("metrics" in p.parts for p in files), "the checker found no metrics"
+    for package in OURS - {"tests", "benchmarks", "scripts", "app", "manage"}:
+        assert (ROOT / package).is_dir(), f"ALLOWED names {package}, which does not exist"
+    for folder in ROOT.iterdir():
+        if (folder / "__init__.py").is_file() and folder.name not in OURS:
+            pytest.fail(f"package {folder.name} has no entry in ALLOWED: say what it may "
+                        "import")
     problems = violations(ROOT)
     assert not problems, "layering violations:\n" + "\n".join(problems)
 
@@ -108,7 +146,15 @@ def test_the_tree_respects_the_layers() -> None:
     ("data_access/bad.py", "import streamlit\n", "streamlit"),
     ("data_access/bad.py", "from metrics import compute\n", "metrics"),
     ("data_access/bad.py", "from ..metrics import engine\n", "metrics"),
+    ("data_access/bad.py", "import views.charts\n", "views.charts"),
     ("data_access/bad.py", "import ui.charts\n", "ui.charts"),
+    ("analytics/bad.py", "from metrics import fast\n", "metrics"),
+    ("metrics/bad.py", "from importing import run_import\n", "importing"),
+    ("views/bad.py", "from ui import data\n", "ui"),
+    ("views/bad.py", "import streamlit\n", "streamlit"),
+    ("reports/bad.py", "from ui.kpi import card\n", "ui.kpi"),
+    ("pages/bad.py", "from cli.importer import run\n", "cli.importer"),
+    ("importing/bad.py", "from ui import page\n", "ui"),
     ("data_access/bad.py", "from pages import overview\n", "pages"),
     ("data_access/bad.py", "import importlib\nimportlib.import_module('metrics.engine')\n",
      "metrics.engine"),
@@ -120,8 +166,8 @@ def test_the_tree_respects_the_layers() -> None:
 def test_a_planted_violation_is_caught(tmp_path: Path, relpath: str, source: str,
                                        banned: str) -> None:
     for layer in RULES:
-        (tmp_path / layer).mkdir()
-        (tmp_path / layer / "fine.py").write_text("import pandas\nfrom data_access import db\n")
+        (tmp_path / layer).mkdir(parents=True, exist_ok=True)
+        (tmp_path / layer / "fine.py").write_text("import pandas\nfrom i18n import _\n")
     bad = tmp_path / relpath
     bad.parent.mkdir(parents=True, exist_ok=True)
     bad.write_text(source)
@@ -136,7 +182,9 @@ def test_allowed_imports_pass(tmp_path: Path) -> None:
         "data_access/db.py": "import sqlalchemy\nfrom data_access.scope import Scope\n",
         "metrics/engine.py": "import pandas\nfrom data_access import disclosure\n"
                              "from sqlalchemy import select\n",
-        "pages/overview.py": "import streamlit as st\nimport metrics\nfrom ui import charts\n",
+        "pages/overview.py": "import streamlit as st\nimport metrics\nfrom ui import data\n",
+        "reports/deck.py": "from views import charts\nfrom metrics import compute\n",
+        "importing/codes.py": "from metrics import catalogue\n",
     }
     for relpath, source in files.items():
         (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from data_access import audit, lockout, login_sessions, users
+from accounts import audit, lockout, login_sessions, users
 from data_access.settings import DEMO_COOKIE_KEY, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,8 +28,8 @@ from pathlib import Path
 import jwt
 import pytest
 
+from accounts import audit, users
 from benchmarks.streamlit_ws import Run, Session
-from data_access import audit, users
 from data_access.settings import DEMO_COOKIE_KEY, load_settings
 from tests.browser.conftest import serving
 

@@ -1,4 +1,4 @@
-"""Chart builders remember what they built (``ui.charts.remembered``): the same figures,
+"""Chart builders remember what they built (``views.charts.remembered``): the same figures,
 arguments and language give the same chart back; anything else builds a new one."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from i18n import language
-from ui import charts
+from views import charts
 
 
 def _frame(values: list[float]) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 and in date order, whole-number count axes, 0–100 % rate axes, unpadded domains, long
 labels not cut, hidden (donor) cells marked "<5" rather than dropped.
 
-Unit tests on the ``ui.charts`` builders with hand-made frames, and one AppTest run of
+Unit tests on the ``views.charts`` builders with hand-made frames, and one AppTest run of
 every page on the demo database that reads each chart's Vega-Lite spec and data as the
 browser gets them.
 """
@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from metrics.filters import Filters
-from ui import charts
+from views import charts
 
 ROOT = Path(__file__).resolve().parent.parent
 YEARS = Filters(dt.date(2015, 1, 1), dt.date(2016, 12, 31))
@@ -183,8 +183,7 @@ def test_a_hidden_cell_is_marked_not_dropped_and_its_value_is_not_in_the_chart()
 
 @pytest.fixture(scope="module")
 def demo_db(make_database: Callable[[str, str], str]) -> str:
-    from data_access import demo
-
+    import demo
     url = make_database("sqlite", "charts_demo")
     demo.load(url, demo.generate(300, seed=7), progress=lambda _: None)
     return url

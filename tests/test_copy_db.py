@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+import demo
 from benchmarks import copy_db
-from data_access import db, demo
+from data_access import db
 from data_access.models import Base
 from tests.test_analytics_exactness import RANGES, compare_all
 from tests.test_analytics_incremental import assert_same_cells, cells, rebuilt_cells, state

@@ -9,8 +9,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import text
 
+import demo
 from cli import main
-from data_access import db, demo
+from data_access import db
 from data_access.scope import Scope
 from metrics import compute
 from metrics.filters import Filters
@@ -189,7 +190,7 @@ def test_distinct_days_ends_when_an_institution_has_used_every_day() -> None:
     # end. Here 3 days and 7 activities of one institution and kind, 2 of another.
     import numpy as np
 
-    from data_access.demo.facts import _distinct_days
+    from demo.facts import _distinct_days
 
     names = ["Ministère"] * 7 + ["Commune"] * 2
     activity = np.array(["training"] * 9, dtype=object)

@@ -55,7 +55,8 @@ from itertools import combinations
 import pandas as pd
 import pytest
 
-from data_access import db, demo
+import demo
+from data_access import db
 from data_access.scope import Scope
 from metrics import catalogue, compute, periods
 from metrics.cooperatives import assisted_by_route

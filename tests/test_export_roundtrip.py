@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from sqlalchemy import delete, func, select
 
-from data_access import db, demo
-from data_access.importing import Source, run_import
-from data_access.importing.export import export
+import demo
+from data_access import db
 from data_access.models import CapacityActivity
 from data_access.scope import Scope
+from importing import Source, run_import
+from importing.export import export
 from tests.test_import import figures, indicator_codes, snapshot
 
 

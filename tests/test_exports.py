@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from accounts import audit
 from cli import main as manage
-from data_access import audit, db
+from data_access import db
 from data_access.scope import Scope
 from metrics.filters import Filters
 from reports import content, files, narratives

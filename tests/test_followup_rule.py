@@ -18,7 +18,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import update
 
-from data_access import analytics, caseload, db
+from analytics import cubes
+from casework import caseload
+from data_access import db
 from data_access.models import Beneficiary
 from data_access.scope import Scope
 from data_access.vocab import CaseStatus
@@ -40,7 +42,7 @@ def url(request: pytest.FixtureRequest, make_database: Callable[[str, str], str]
     with db.session(url, Scope.everything()) as session:
         session.execute(update(Beneficiary).where(Beneficiary.id.in_([1, 16]))
                         .values(status=CaseStatus.CLOSED))
-    analytics.refresh(url, force=True)
+    cubes.refresh(url, force=True)
     return url
 
 

@@ -134,8 +134,7 @@ _urls: dict[str, str] = {}
 @pytest.fixture
 def demo_url(make_database: Callable[[str, str], str]) -> str:
     if "sqlite" not in _urls:
-        from data_access import demo
-
+        import demo
         url = make_database("sqlite", "i18n_demo")
         demo.load(url, demo.generate(200, seed=11), progress=lambda _: None)
         _urls["sqlite"] = url
@@ -224,8 +223,7 @@ def test_page_renders_in_both_languages(demo_url: str, monkeypatch: pytest.Monke
 
 def test_the_language_choice_is_kept_for_a_user_of_the_file(
         demo_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from data_access import users
-
+    from accounts import users
     path = tmp_path / "users.yaml"
     users.add(path, "amina", "a-long-password", "manager", name="Amina")
     monkeypatch.setenv("USERS_FILE", str(path))

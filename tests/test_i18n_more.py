@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cli.importer import indicator_codes, problems_frame
-from data_access.importing import ImportReport, Source, run_import
 from data_access.scope import Scope
 from i18n import _, language
+from importing import ImportReport, Source, run_import
+from importing.problems import indicator_codes, problems_frame
 from tests.test_i18n import _english_patterns, _open, _signed_in, demo_url, shown_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ __all__ = ["demo_url"]  # the shared demo database fixture
 def _leaks(at: AppTest) -> list[tuple[str, str]]:
     """English catalogue strings on the page; the template's sheet names ("cooperatives",
     "training") stay as the template names them, in any language."""
-    from data_access.importing.schema import SHEET_NAMES
+    from importing.schema import SHEET_NAMES
 
     patterns = [(english, pattern) for english, pattern in _english_patterns()
                 if english not in SHEET_NAMES]
@@ -115,8 +115,8 @@ def test_caseload_in_french(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def _case_id(url: str, case_number: str) -> int:
-    from data_access import caseload, db
-
+    from casework import caseload
+    from data_access import db
     with db.session(url, Scope.everything()) as session:
         found = caseload.cases(session, today=dt.date.today(), search=case_number, limit=5)
     return int(found.rows.loc[found.rows["case_number"] == case_number, "id"].iloc[0])

@@ -16,13 +16,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from cli.importer import indicator_codes
 from cli.indicators import collect
 from data_access import db
-from data_access.importing import ImportReport, Source, run_import
-from data_access.importing.schema import BY_NAME, SHEETS
 from data_access.models import Base
 from data_access.scope import Scope
+from importing import ImportReport, Source, run_import
+from importing.problems import indicator_codes
+from importing.schema import BY_NAME, SHEETS
 from metrics.filters import Filters
 
 TODAY = dt.date(2020, 1, 1)

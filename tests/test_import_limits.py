@@ -24,10 +24,10 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from data_access import db
-from data_access.importing.schema import SHEETS
 from data_access.models import ImportRun
 from data_access.scope import Scope
 from i18n import language
+from importing.schema import SHEETS
 from tests.test_import import CLEAN, do_import, snapshot, workbook_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,9 +37,9 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 CHILD = """
 import json, sys
 from pathlib import Path
-from data_access.importing import Source, run_import
+from importing import Source, run_import
 from data_access.scope import Scope
-from cli.importer import indicator_codes
+from importing.problems import indicator_codes
 url, path, dry = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "dry"
 report = run_import(url, Source(path.name, data=path.read_bytes()), Scope.everything(),
                     username="limits", dry_run=dry, indicator_codes=indicator_codes())
@@ -267,8 +267,8 @@ def test_a_cell_past_the_length_limit_is_refused(url: str) -> None:
 
 
 def test_limits_are_settings_with_their_defaults() -> None:
-    from data_access.importing.limits import Limits
     from data_access.settings import load_settings
+    from importing.limits import Limits
 
     settings = load_settings({})
     assert Limits.current() == Limits() == Limits(
@@ -388,7 +388,7 @@ def test_csv_lines_split_as_a_stringio_would() -> None:
     """The CSV reader's line splitter (no StringIO copy) cuts where ``newline=""`` does."""
     import random
 
-    from data_access.importing.reader import _lines
+    from importing.reader import _lines
 
     rng = random.Random(1)
     for _ in range(5000):

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from cli.importer import indicator_codes
 from data_access import db
-from data_access.importing import Source
-from data_access.importing.apply import apply, touched
-from data_access.importing.validate import validate
 from data_access.scope import Scope
+from importing import Source
+from importing.apply import apply, touched
+from importing.problems import indicator_codes
+from importing.validate import validate
 from tests.test_import import CLEAN, TODAY, do_import, workbook_bytes
 
 # the module (the package's ``validate`` is the function)
-VALIDATE = importlib.import_module("data_access.importing.validate")
+VALIDATE = importlib.import_module("importing.validate")
 BIG = ("beneficiary", "beneficiary_vulnerability", "assistance", "attendance", "follow_up")
 FROM_BIG = re.compile(r"\b(?:FROM|JOIN)\s+(?:" + "|".join(BIG) + r")\b", re.IGNORECASE)
 

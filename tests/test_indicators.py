@@ -21,8 +21,8 @@ from data_access.scope import Scope
 from metrics import Filters, catalogue, compute
 from metrics.engine import REGISTRY
 from tests import sql_checks
-from tests.period_compare import compare
 from tests.fixture_db import EXPECTED, EXPECTED_MEASURES, build_fixture
+from tests.period_compare import compare
 
 WHOLE = Filters()
 PERIOD_DIMS = ("quarter", "year")

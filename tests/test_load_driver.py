@@ -36,8 +36,7 @@ def run_async(coroutine):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def demo_url(make_database: Callable[[str, str], str]) -> str:
-    from data_access import demo
-
+    import demo
     url = make_database("sqlite", "load_driver_demo")
     demo.load(url, demo.generate(), progress=lambda _line: None)
     return url

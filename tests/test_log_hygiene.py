@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from data_access import caseload, db
+from casework import caseload
+from data_access import db
 from data_access.models import Beneficiary
 from data_access.scope import Scope
 from tests.test_import import CLEAN, TODAY, do_import, workbook_bytes

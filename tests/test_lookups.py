@@ -9,14 +9,24 @@ SN). Senegal: registered 2015-01-10 (b14) to 2017-01-02; Tunisia: registered 201
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
 from data_access import db, lookups
 from data_access.scope import Scope
-from tests.test_indicators import fixture_url  # noqa: F401 - the hand-worked database
+from tests.fixture_db import build_fixture
 
 D = dt.date
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fixture_url(request: pytest.FixtureRequest,
+                make_database: Callable[[str, str], str]) -> str:
+    """The hand-worked fixture database (tests/fixture_db.py), on both engines."""
+    url = make_database(request.param, "fixture_" + request.module.__name__)
+    build_fixture(url)
+    return url
 
 
 @pytest.mark.parametrize(("scope", "countries", "period"), [

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from data_access import db, demo
+import demo
+from data_access import db
 
 
 def _schema(path: Path) -> tuple[dict[str, int], set[tuple[str, str]]]:

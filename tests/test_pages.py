@@ -2,7 +2,7 @@
 filters, one country, an empty period and a one-day period — and shows the same figures
 as ``metrics`` computes on the same database.
 
-The database is the demo generator's (``data_access.demo``) at 300 beneficiaries, made
+The database is the demo generator's (``demo``) at 300 beneficiaries, made
 once per backend. Sign-in is set in session state (the keys streamlit-authenticator
 leaves, see docs/stack-notes.md); charts are unknown elements to AppTest, so figures are
 checked on the KPI cards and chart presence through the absence of exceptions.
@@ -18,12 +18,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_access import db, demo
+import demo
+from data_access import db
 from data_access.scope import Scope
 from metrics import catalogue, compute, quality
 from metrics.filters import Filters
-from ui.format import by_kind
 from ui.kpi import MEASURES
+from views.format import by_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date

@@ -245,11 +245,10 @@ def test_amount_bands_and_host_countries(tiny_url: str) -> None:
 @pytest.fixture
 def tiny_cubes_url(backend: str, make_database: Callable[[str, str], str]) -> str:
     """The tiny database with its analytics cubes built (the duplicate groups among them)."""
-    from data_access import analytics
-
+    from analytics import cubes
     url = make_database(backend, "tiny_cubes")
     fill(url)
-    analytics.refresh(url, force=True)
+    cubes.refresh(url, force=True)
     return url
 
 
@@ -301,8 +300,7 @@ def test_the_same_case_number_in_two_countries_is_no_duplicate(
         backend: str, make_database: Callable[[str, str], str]) -> None:
     # Issue 14: case numbers are unique per country, each field office numbering its own.
     # "X-1" in MA and "x-1 " in TN are two cases; "X-2" and "x-2" in MA are duplicates.
-    from data_access import analytics
-
+    from analytics import cubes
     url = make_database(backend, "dup_countries")
     day = D(2016, 3, 1)
     with db.session(url, Scope.everything()) as session:
@@ -318,5 +316,5 @@ def test_the_same_case_number_in_two_countries_is_no_duplicate(
         return checks["duplicate_case_number"], listed["case_number"].tolist()
 
     assert found() == (2, ["X-2", "x-2"])  # the case tables
-    analytics.refresh(url, force=True)
+    cubes.refresh(url, force=True)
     assert found() == (2, ["X-2", "x-2"])  # the duplicate cubes

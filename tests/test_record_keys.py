@@ -18,10 +18,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from data_access import analytics, db
-from data_access.importing.export import export
+from analytics import cubes as analytics_cubes
+from data_access import db
 from data_access.models import KEY_RANGE
 from data_access.scope import Scope
+from importing.export import export
 from metrics import catalogue, compute
 from metrics.engine import _RAW, _load_all
 from metrics.filters import Filters
@@ -175,7 +176,7 @@ CASES = {"BEN-1": [(), ("country",), ("sex",), ("period",), ("country", "period"
 def fixture_url(make_database: Callable[[str, str], str]) -> str:
     url = make_database("sqlite", "record_keys")
     build_fixture(url)
-    analytics.refresh(url)
+    analytics_cubes.refresh(url)
     return url
 
 
@@ -320,8 +321,8 @@ def test_no_export_holds_the_record_keys(make_database: Callable[[str, str], str
     buffer = io.BytesIO()
     export(url, Scope.everything(), buffer, indicator_codes=indicator_codes())
     keys = {str(k) for k in _keys(url).values() if k >= 1000}
-    from data_access.importing.schema import SHEETS
-    from data_access.importing.template import write_workbook
+    from importing.schema import SHEETS
+    from importing.template import write_workbook
 
     assert not [c.name for s in SHEETS for c in s.columns if "key" in c.name.lower()]
     template = io.BytesIO()

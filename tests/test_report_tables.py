@@ -30,8 +30,7 @@ SECTIONS = list(content.SECTION_KEYS)
 
 @pytest.fixture(scope="module")
 def demo_db(make_database: Callable[[str, str], str]) -> str:
-    from data_access import demo
-
+    import demo
     url = make_database("sqlite", "report_tables_demo")
     demo.load(url, demo.generate(300, seed=7), progress=lambda _: None)
     return url

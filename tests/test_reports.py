@@ -20,7 +20,7 @@ from metrics import catalogue
 from metrics.filters import Filters
 from reports import content
 from tests.report_data import SURNAMES, populate
-from ui.format import by_kind
+from views.format import by_kind
 
 ALL = list(content.SECTION_KEYS)
 DONOR = Scope(aggregates_only=True, suppression_threshold=5)

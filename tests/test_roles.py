@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from data_access import db, demo
+import demo
+from data_access import db
 from data_access.models import Base, Beneficiary
 from data_access.scope import Scope
 from ui.navigation import PAGES, pages_for

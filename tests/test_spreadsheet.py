@@ -56,7 +56,7 @@ def test_csv_cells_are_quoted() -> None:
 
 
 def test_exported_template_text_is_never_a_formula(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from data_access.importing.template import write_workbook
+    from importing.template import write_workbook
 
     path = tmp_path / "t.xlsx"
     write_workbook(path, {"cooperatives": [("=EVIL()", "MA", None, "trade", "@x", None,

@@ -29,8 +29,7 @@ FIGURE = re.compile(r"^[-\u2212]?[\d.,\u00a0\u202f ]*\d[\d.,\u00a0\u202f ]*(\s?%
 
 @pytest.fixture(scope="module")
 def demo_db(make_database: Callable[[str, str], str]) -> str:
-    from data_access import demo
-
+    import demo
     url = make_database("sqlite", "table_files_demo")
     demo.load(url, demo.generate(300, seed=7), progress=lambda _: None)
     return url

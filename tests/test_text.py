@@ -111,7 +111,8 @@ def _attack_db(make_database, name: str = "text_attack") -> tuple[str, str]:  # 
     """A small demo database whose first Senegal case has Markdown and HTML for names."""
     from sqlalchemy import select, update
 
-    from data_access import db, demo
+    import demo
+    from data_access import db
     from data_access.models import Beneficiary
     from data_access.scope import Scope
 
@@ -138,7 +139,8 @@ def _markdown_texts(at) -> list[str]:  # type: ignore[no-untyped-def]
 def test_the_case_detail_shows_markdown_names_as_text(make_database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from streamlit.testing.v1 import AppTest
 
-    from data_access import caseload, db
+    from casework import caseload
+    from data_access import db
     from data_access.scope import Scope
     from ui.text import md
 
@@ -171,7 +173,7 @@ def test_the_case_detail_shows_markdown_names_as_text(make_database, monkeypatch
 def test_a_users_name_in_the_sidebar_is_text(make_database, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from streamlit.testing.v1 import AppTest
 
-    from data_access import users
+    from accounts import users
     from ui.text import md
 
     path = tmp_path / "users.yaml"

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 import pandas as pd
 import pytest
 
-from data_access import analytics, db, demo
+import demo
+from analytics import cubes
+from data_access import db
 from data_access.scope import Scope
 from metrics import catalogue, compute
 from metrics.filters import Filters
@@ -27,7 +29,7 @@ COUNTRY_SETS = [(), ("MA",), ("TN",), ("SN",), ("MA", "SN")]
 def demo_url(make_database: Callable[[str, str], str]) -> Iterator[str]:
     url = make_database("sqlite", "uptake_demo")
     demo.load(url, demo.generate(2_000, 2016), progress=lambda _line: None)
-    analytics.refresh(url, force=True)
+    cubes.refresh(url, force=True)
     yield url
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_access import users
+from accounts import users
 from metrics.filters import Filters
 from tests.test_i18n import demo_url
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from accounts import users
 from cli import main
-from data_access import users
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,8 +135,7 @@ def test_set_password_disable_and_remove_end_every_session(
         capsys: pytest.CaptureFixture[str], empty_db_url: str) -> None:
     """Issue 15: each of them revokes the user's server-side sessions (their cookies stop
     signing in, open tabs are signed out at the next click)."""
-    from data_access import login_sessions
-
+    from accounts import login_sessions
     run(monkeypatch, capsys, "users", "add", "amina", "--role", "manager",
         "--password-stdin", stdin="first-password-123\n")
 

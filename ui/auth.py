@@ -4,11 +4,11 @@ server-side sessions.
 ``gate(settings)`` runs once per script run from ``app.py``. It returns the signed-in user,
 or draws the sign-in form and returns None. The form is drawn here (not by
 ``Authenticate.login``) because the brute-force lockout has to count the typed username
-before the password is checked (``data_access.lockout``), and say the same thing whether
+before the password is checked (``accounts.lockout``), and say the same thing whether
 the username exists or not. The password check and the session keys are the
 authenticator's (``authentication_controller.login`` / ``logout``).
 
-Every sign-in with a password creates a server-side session (``data_access.login_sessions``);
+Every sign-in with a password creates a server-side session (``accounts.login_sessions``);
 its random id is kept in this Streamlit session and put in the re-login cookie, a JWT
 signed with ``settings.cookie_secret()``. A cookie signs in only if its signature holds AND
 its session id names a session that is not revoked, not expired and issued under the
@@ -34,11 +34,11 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from data_access import audit, lockout, login_sessions
-from data_access import users as users_module
+from accounts import audit, lockout, login_sessions
+from accounts import users as users_module
+from accounts.users import DEMO_ACCOUNTS, User
 from data_access.db import DatabaseUnavailable
 from data_access.settings import Settings
-from data_access.users import DEMO_ACCOUNTS, User
 from i18n import N_, _, ngettext
 from ui import data
 from ui.text import say

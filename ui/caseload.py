@@ -1,7 +1,7 @@
 """The Caseload page's rows, cached per (database, scope, data version, filters, page).
 
 A page of the caseload is read through the run's snapshot in the viewer's scope
-(``ui.data.read``; ``data_access.caseload.cases``) and kept by ``st.cache_data`` on plain
+(``ui.data.read``; ``casework.caseload.cases``) and kept by ``st.cache_data`` on plain
 values, so a rerun with the same question (a widget elsewhere on the page, opening a case)
 reads nothing again. The data version is in the key: after any committed write (an import,
 ``manage.py``, another process) the next run reads the rows again, so a cached page is
@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from data_access import caseload
+from casework import caseload
 from data_access.scope import Scope
 from i18n import _
 from i18n import formats as F

@@ -29,8 +29,8 @@ from i18n.formats import month, quarter
 from metrics import periods
 from metrics.filters import GRANULARITIES, PROGRAMME_END, PROGRAMME_START, Filters
 from ui import data
-from ui.format import country_label
 from ui.viewer import current_scope
+from views.format import country_label
 
 # The period choices' values are stable keys (session state, tests); ``period_name`` says
 # them in the viewer's language.

@@ -29,7 +29,7 @@ from i18n.vocab import label
 from metrics import catalogue
 from metrics.filters import Filters
 from ui import data
-from ui.format import by_kind, is_missing
+from views.format import by_kind, is_missing
 
 # Secondary measures shown as cards of their own: code.measure -> (title, kind, help),
 # in English (translated when shown).

@@ -5,7 +5,7 @@ drawn: it sets ``i18n``'s current language from, in order, the language stored w
 user at sign-in (users file; it wins over the sign-in page's choice), the choice made in
 this session, and the DEFAULT_LANGUAGE setting. ``selector()`` draws the choice in the
 sidebar; a change is kept in the session and, for a user of the users file, written there
-(``data_access.users.set_language``: one field of the re-read file, written atomically).
+(``accounts.users.set_language``: one field of the re-read file, written atomically).
 Demo accounts are not in the file: their choice lives in the session only.
 
 Widgets show their value in the current language (issue 16). A selectbox, multiselect or
@@ -22,7 +22,7 @@ import contextlib
 
 import streamlit as st
 
-from data_access import users
+from accounts import users
 from data_access.settings import Settings, load_settings
 from i18n import LANGUAGES, NAMES, _, normalise, set_language
 

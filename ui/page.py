@@ -46,7 +46,7 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
 
     ``name`` is the stem of export file names (e.g. ``beneficiaries_by_sector``); the
     export helpers (issue 6) add PNG/SVG downloads here, for every chart at once.
-    ``key``: the chart was built with a click selection (``ui.charts.PICK``); clicking
+    ``key``: the chart was built with a click selection (``views.charts.PICK``); clicking
     reruns the page, and the values clicked (one dict per mark) are returned.
     """
     if not has_data(frame):
@@ -55,13 +55,13 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
     picked: list[dict[str, Any]] = []
     shown = chart.configure(locale=vega_locale())  # separators and month names
     # Streamlit turns the chart into Vega-Lite on every rerun; Altair's JSON-schema check
-    # of the whole spec is about 40 % of that. These charts come from ui.charts builders,
+    # of the whole spec is about 40 % of that. These charts come from views.charts builders,
     # whose specs the exports (and their tests) validate, so the page skips the check.
     object.__setattr__(shown, "to_dict", partial(type(shown).to_dict, shown, validate=False))
     if key is None:
         st.altair_chart(shown, width="stretch")
     else:
-        from ui.charts import PICK
+        from views.charts import PICK
 
         event = st.altair_chart(shown, width="stretch", on_select="rerun", key=key,
                                 selection_mode=PICK)
@@ -139,7 +139,7 @@ def formatted(frame: pd.DataFrame, dims: list[str], columns: dict[str, tuple[str
     """A figure table for people: each breakdown in words, each value as text by its unit
     kind (``columns``: column -> (heading, kind)); a hidden value shows its note ("<5")."""
     from i18n.vocab import field_name
-    from ui.format import by_kind, dimension_label
+    from views.format import by_kind, dimension_label
 
     out = pd.DataFrame(index=frame.index)
     for dim in dims:

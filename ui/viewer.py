@@ -19,10 +19,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from data_access import users as users_module
+from accounts import users as users_module
+from accounts.users import COUNTRIES, User
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
-from data_access.users import COUNTRIES, User
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

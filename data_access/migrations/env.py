@@ -1,6 +1,7 @@
 """Alembic environment: migrates the database named by the config's sqlalchemy.url."""
 
 from alembic import context
+
 from data_access.db import get_engine
 from data_access.models import Base
 from data_access.settings import load_settings

@@ -51,8 +51,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def demo_db_url(make_database: Callable[[str, str], str]) -> str:
-    from data_access import demo
-
+    import demo
     url = make_database("sqlite", "browser_demo")
     demo.load(url, demo.generate(), progress=lambda _line: None)
     return url

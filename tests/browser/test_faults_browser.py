@@ -114,8 +114,8 @@ def test_a_malformed_setting_stops_every_url_with_the_reason(tab, demo_db_url: s
 
 @pytest.fixture(scope="module")
 def pg_demo_url(pg_server) -> str:  # type: ignore[no-untyped-def]
-    from data_access import db, demo
-
+    import demo
+    from data_access import db
     url = pg_server.create_database("browser_faults")
     db.upgrade(url)
     demo.load(url, demo.generate(), progress=lambda _line: None)

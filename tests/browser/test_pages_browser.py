@@ -54,8 +54,8 @@ class Viewer:
     """A demo user's scope and default filters, and figures computed on the same DB."""
 
     def __init__(self, url: str, username: str) -> None:
+        from accounts.users import demo_users
         from data_access import db, lookups
-        from data_access.users import demo_users
         from metrics.filters import Filters
         from ui.filters import WHOLE, presets
         from ui.viewer import scope_for
@@ -79,7 +79,7 @@ class Viewer:
         """(card title, card text) of an indicator's KPI card."""
         import metrics
         from metrics import catalogue
-        from ui.format import by_kind
+        from views.format import by_kind
 
         spec = catalogue.get(code)
         with self.session() as session:
@@ -114,7 +114,7 @@ def expect_contains(locator, text: str) -> None:  # type: ignore[no-untyped-def]
 
 def check_known_figure(page, viewer: Viewer, path: str) -> None:  # type: ignore[no-untyped-def]
     """One figure of the page equals what the metrics compute for this viewer."""
-    from ui.format import number
+    from views.format import number
 
     if path in CARD_OF_PAGE:
         title, text = viewer.card(CARD_OF_PAGE[path])
@@ -128,8 +128,7 @@ def check_known_figure(page, viewer: Viewer, path: str) -> None:  # type: ignore
             problems = quality.checks(session, viewer.filters)["value"].sum()
         expect_text(metric_value(page, "Records with a problem"), number(problems))
     elif path == "pages/caseload.py":
-        from data_access import caseload
-
+        from casework import caseload
         with viewer.session() as session:
             total = caseload.cases(session, today=min(dt.date.today(), viewer.filters.end),
                                    search="", countries=viewer.filters.countries,
@@ -137,7 +136,7 @@ def check_known_figure(page, viewer: Viewer, path: str) -> None:  # type: ignore
         page.get_by_text(re.compile(rf"Cases 1–\d+ of {total:,}\b")).wait_for()
     elif path == "pages/administration.py":
         # The users table (its accessible copy in the DOM) lists every demo account.
-        from data_access.users import demo_users
+        from accounts.users import demo_users
 
         grid = page.locator('[data-testid="stDataFrame"] table').first
         for name in demo_users():

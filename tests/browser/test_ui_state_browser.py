@@ -91,7 +91,8 @@ def test_markdown_names_render_as_text(browser, make_database,  # type: ignore[n
                                        tmp_path_factory) -> None:
     from sqlalchemy import select, update
 
-    from data_access import db, demo
+    import demo
+    from data_access import db
     from data_access.models import Beneficiary
     from data_access.scope import Scope
 

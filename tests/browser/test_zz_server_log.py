@@ -22,11 +22,11 @@ pytestmark = pytest.mark.browser
 
 def test_the_server_log_holds_no_personal_data_or_secret(app_server_process,  # type: ignore[no-untyped-def]
                                                           demo_db_url: str) -> None:
+    from accounts.users import DEMO_ACCOUNTS
     from data_access import db
     from data_access.models import Beneficiary
     from data_access.scope import Scope
     from data_access.settings import DEMO_COOKIE_KEY
-    from data_access.users import DEMO_ACCOUNTS
 
     log = app_server_process.log.read_text(errors="replace")
     artifacts = ROOT / "test-artifacts"

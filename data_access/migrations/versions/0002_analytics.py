@@ -7,7 +7,7 @@ Create Date: 2026-11-23 11:43:43.279840
 from alembic import op
 import sqlalchemy as sa
 
-from data_access.analytics import drop_trigger_sql, trigger_sql
+from data_access.triggers import drop_trigger_sql, trigger_sql
 
 
 revision = '0002'

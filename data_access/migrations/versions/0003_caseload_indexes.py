@@ -4,7 +4,7 @@ Each sort of the Caseload page reads its page's ids in index order (sort key, id
 the country in the index so that the scope and country filters are checked without
 reading the table, instead of sorting every beneficiary; a page's first delivery and
 assistance summary look up assistance by beneficiary. ``SORT_NAME_SQL`` must stay the expression
-``data_access.caseload.sort_name`` compiles to, or the name sort stops using its index.
+``casework.caseload.sort_name`` compiles to, or the name sort stops using its index.
 
 Revision ID: 0003
 Revises: 0002

@@ -12,7 +12,7 @@ Create Date: 2026-11-23 14:40:00
 import sqlalchemy as sa
 from alembic import op
 
-from data_access.analytics import drop_trigger_sql, trigger_sql
+from data_access.triggers import drop_trigger_sql, trigger_sql
 
 revision = '0004'
 down_revision = '0003'

@@ -1,7 +1,7 @@
 """analytics cells indexed on their full key (issue 8): the incremental refresh
 
 An import merges the difference of the touched beneficiaries' cells into analytics_cell
-(``data_access.analytics_delta``): every difference row finds its cell by the whole key.
+(``analytics.delta``): every difference row finds its cell by the whole key.
 ``ix_analytics_cell_key`` keeps its first columns (cube, variant, rollup, month: what the
 readers ask for) and gains the rest of the key, so that lookup is one index probe instead
 of a scan of every cell (about 10 s at a million beneficiaries).

@@ -1,7 +1,7 @@
 """attendance by beneficiary: the import reads only its cases' attendance
 
 The import matches a file's training rows against the attendance of the file's cases
-(``WHERE beneficiary_id IN (...)``, data_access/importing/apply.py). The only index on
+(``WHERE beneficiary_id IN (...)``, importing/apply.py). The only index on
 ``attendance`` that holds ``beneficiary_id`` is the unique ``(session_id, beneficiary_id)``,
 which cannot be searched by beneficiary first: without this index the look-up walks every
 training session (SQLite's plan on the 100k demo) or every attendance row. The other fact

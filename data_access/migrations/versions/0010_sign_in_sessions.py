@@ -1,9 +1,9 @@
 """sign-in attempts and login sessions (issue 15)
 
 ``sign_in_attempt``: one row per username, counted atomically before a password is checked
-(data_access/lockout.py), so a burst of parallel attempts checks at most LOCKOUT_ATTEMPTS
+(accounts/lockout.py), so a burst of parallel attempts checks at most LOCKOUT_ATTEMPTS
 passwords. ``login_session``: the server-side record every re-login cookie points at
-(data_access/login_sessions.py), revoked by sign-out, password changes, disabling and
+(accounts/login_sessions.py), revoked by sign-out, password changes, disabling and
 removal; its expiry is fixed when it is issued.
 
 Revision ID: 0010

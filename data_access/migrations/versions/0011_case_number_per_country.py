@@ -32,7 +32,7 @@ SORT_NAME_SQL = "lower(coalesce(last_name, '') || ' ' || coalesce(first_name, ''
 
 
 def _sqlite_copy(drop: str, create: str, columns: list[str]) -> None:
-    from data_access.analytics import trigger_sql
+    from data_access.triggers import trigger_sql
 
     op.execute("COMMIT")  # PRAGMA foreign_keys is ignored inside a transaction
     op.execute("PRAGMA foreign_keys=OFF")

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from data_access.demo import facts
-from data_access.demo.columns import (
+from data_access.models import KEY_RANGE
+from demo import facts
+from demo.columns import (
     NULL_DAY,
     Dates,
     Table,
@@ -27,7 +28,7 @@ from data_access.demo.columns import (
     nullable,
     with_timestamps,
 )
-from data_access.demo.profile import (
+from demo.profile import (
     COOPERATIVE_STATUSES,
     COOPERATIVE_WORDS,
     DEFAULT_BENEFICIARIES,
@@ -41,7 +42,6 @@ from data_access.demo.profile import (
     region_name,
     regions,
 )
-from data_access.models import KEY_RANGE
 
 # Pipeline groups, in the order of the shares in a profile.
 INDIVIDUAL, COLLECTIVE, COMMUNITY, PLAN_APPROVED, COUNSELLED, REGISTERED = range(6)

@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access import db
-from data_access.importing.template import write_workbook
 from data_access.models import (
     Assistance,
     Attendance,
@@ -34,6 +33,7 @@ from data_access.models import (
     TrainingSession,
 )
 from data_access.scope import Scope, ScopeError
+from importing.template import write_workbook
 
 YIELD = 5_000
 

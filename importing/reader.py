@@ -3,7 +3,7 @@
 Accepted (the choice of containers is documented here):
 
 - ``.xlsx`` / ``.xlsm``: one workbook, a sheet per entity, streamed row by row
-  (``data_access.importing.xlsx``). Every template sheet must be there (an empty
+  (``importing.xlsx``). Every template sheet must be there (an empty
   sheet is fine); other sheets are ignored.
 - ``.zip``: the same sheets as CSV files named after the sheets (``beneficiaries.csv``,
   …), at any depth of the archive; every template sheet must be there.
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from data_access.importing.schema import SHEET_NAMES
 from i18n import _
+from importing.schema import SHEET_NAMES
 
 MAX_BYTES = 200 * 1024 * 1024
 csv.field_size_limit(10 * 1024 * 1024)
@@ -109,7 +109,7 @@ def open_sheets(source: Source) -> tuple[list[RawSheet], list[str]]:
     """The raw sheets of ``source`` and the template sheets it lacks."""
     if source.path is not None and not source.path.exists():
         raise FileProblem(_("{file}: no such file or folder").format(file=source.path))
-    from data_access.importing import limits
+    from importing import limits
 
     kind = _kind(source)
     if kind != "folder" and source.size() == 0:
@@ -138,7 +138,7 @@ def open_sheets(source: Source) -> tuple[list[RawSheet], list[str]]:
 # --- XLSX --------------------------------------------------------------------------------
 
 def _xlsx_sheets(source: Source) -> list[RawSheet]:
-    from data_access.importing.xlsx import Workbook, XlsxError
+    from importing.xlsx import Workbook, XlsxError
 
     handle = source.open_bytes()
     if handle.read(4) != b"PK\x03\x04":
@@ -164,7 +164,7 @@ def _xlsx_sheets(source: Source) -> list[RawSheet]:
 
 def _guarded(rows: Iterator[tuple[int, tuple[Any, ...]]], label: str
              ) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    from data_access.importing.xlsx import XlsxError
+    from importing.xlsx import XlsxError
 
     try:
         yield from rows

@@ -149,10 +149,10 @@ def _counted_in_cells(session: Session, countries: Sequence[str]) -> int | None:
     empty. Exact like the COUNT it replaces (``tests/test_caseload.py`` compares them),
     and a few index entries instead of a million: PostgreSQL has no cheap exact COUNT
     (~30 ms at 1M, twice SQLite's whole Caseload page)."""
-    from data_access import analytics
+    from analytics import cubes
     from data_access.models import AnalyticsCell as Cell
 
-    if not session.info.get("analytics", True) or analytics.is_fresh(session) is None:
+    if not session.info.get("analytics", True) or cubes.is_fresh(session) is None:
         return None
     stmt = select(func.coalesce(func.sum(Cell.n), 0)).where(
         Cell.cube == "cmp", Cell.variant == "ben", Cell.rollup == 0)

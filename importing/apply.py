@@ -31,8 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 
-from data_access.importing.validate import Table as Parsed
-from data_access.importing.validate import Validated, file_case_keys, file_cases, rows_in
+from analytics.hooks import Touched
 from data_access.models import (
     Assistance,
     Attendance,
@@ -44,9 +43,10 @@ from data_access.models import (
     Target,
     TrainingSession,
 )
-from data_access.refresh import Touched
 from data_access.vocab import CaseStatus, CooperativeStatus
 from i18n import _
+from importing.validate import Table as Parsed
+from importing.validate import Validated, file_case_keys, file_cases, rows_in
 
 CHUNK = 5_000
 Counts = dict[str, dict[str, int]]
@@ -395,7 +395,7 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
 
 def touched(conn: Connection, validated: Validated) -> Touched:
     """The beneficiaries whose analytics cells applying this file may change, as
-    ``data_access.refresh.before_import`` wants them (read before the file is applied):
+    ``analytics.hooks.before_import`` wants them (read before the file is applied):
     the case of every row of every sheet that names one (beneficiaries, assistance,
     training, follow-ups: a row changes only its own case's cells, including a country
     change copied to its fact rows, and a training row's session is found or created, never

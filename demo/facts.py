@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from data_access.demo.columns import NULL_DAY, Dates, Table, choose, with_timestamps
-from data_access.demo.profile import (
+from demo.columns import NULL_DAY, Dates, Table, choose, with_timestamps
+from demo.profile import (
     CAPACITY_ACTIVITIES,
     INSTITUTIONS,
     LAST_DAY,
@@ -25,7 +25,7 @@ from data_access.demo.profile import (
 )
 
 if TYPE_CHECKING:
-    from data_access.demo.generate import Generator
+    from demo.generate import Generator
 
 INDIVIDUAL, COLLECTIVE, COMMUNITY, PLAN_APPROVED, COUNSELLED = range(5)
 SESSION_SIZE = 12  # attendances per training session, roughly

@@ -21,14 +21,14 @@ from typing import Any
 from sqlalchemy import Column as SqlColumn
 from sqlalchemy import Connection, RowMapping, Select, select
 
-from data_access.importing import parsers as p
-from data_access.importing.limits import UNREADABLE, unreadable
-from data_access.importing.reader import FileProblem, Formula, RawSheet, Source, open_sheets
-from data_access.importing.schema import BY_NAME, SHEET_NAMES, Column, Sheet
 from data_access.models import Beneficiary, Cooperative
 from data_access.scope import Scope
 from data_access.vocab import AssistanceStatus
 from i18n import _
+from importing import parsers as p
+from importing.limits import UNREADABLE, unreadable
+from importing.reader import FileProblem, Formula, RawSheet, Source, open_sheets
+from importing.schema import BY_NAME, SHEET_NAMES, Column, Sheet
 
 MAX_PROBLEMS = 20_000
 IN_CHUNK = 500  # bound values per ``IN (...)``: well under SQLite's and psycopg's limits

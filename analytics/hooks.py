@@ -6,14 +6,14 @@ commits and the new ones after.
 
 - ``before_import(session, touched)``, after validation and before the first write: when
   the analytics tables are fresh, computes the cells of the beneficiaries the file touches
-  as they are (``data_access.analytics_delta.begin``); returns what ``after_import`` needs,
+  as they are (``analytics.delta.begin``); returns what ``after_import`` needs,
   or None.
 - ``after_import(session, pending)``, after every row has been written and before the
   commit: merges those beneficiaries' new cells minus their old ones into the analytics
-  tables (``analytics_delta.finish``) — seconds at a million beneficiaries, not the
+  tables (``delta.finish``) — seconds at a million beneficiaries, not the
   minute of a full rebuild. Without ``pending`` (the cells were stale, or the file touches
   more than a third of all beneficiaries) it rebuilds them in full
-  (``analytics.refresh``), as ``demo-data`` does.
+  (``cubes.refresh``), as ``demo-data`` does.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
-    from data_access.analytics_delta import Pending
+    from analytics.delta import Pending
 
 CASES = Table("an_cases", MetaData(), Column("case_number", String))
 COOPS = Table("an_coops", MetaData(), Column("id", Integer))
@@ -65,8 +65,7 @@ def _table(name: str) -> Table:
 def before_import(session: Session, touched: Touched) -> Pending | None:
     """Before the import's first write: the touched beneficiaries' cells as they are, or
     None when ``after_import`` must rebuild in full."""
-    from data_access import analytics_delta
-
+    from analytics import delta
     scope = session.info.get("scope")
     if scope is not None and scope.restricted:
         raise PermissionError("the analytics tables are refreshed through an unrestricted "
@@ -77,7 +76,7 @@ def before_import(session: Session, touched: Touched) -> Pending | None:
     asst = _table("assistance")
     members = select(asst.c.beneficiary_id).where(
         asst.c.cooperative_id.in_(select(COOPS.c.id)))
-    pending = analytics_delta.begin(conn, [_cases(session), members])
+    pending = delta.begin(conn, [_cases(session), members])
     if pending is None:
         _drop(session)
     return pending
@@ -86,13 +85,12 @@ def before_import(session: Session, touched: Touched) -> Pending | None:
 def after_import(session: Session, pending: Pending | None = None) -> None:
     """Refresh the analytics tables in the import's transaction: incrementally when
     ``before_import`` made ``pending``, else in full."""
-    from data_access import analytics, analytics_delta
-
+    from analytics import cubes, delta
     if pending is None:
-        analytics.refresh(session)
+        cubes.refresh(session)
         return
     # The cases the import created have ids now.
-    analytics_delta.finish(session.connection(), pending, [_cases(session)])
+    delta.finish(session.connection(), pending, [_cases(session)])
     _drop(session)
 
 

@@ -6,12 +6,12 @@ everything in one transaction, or nothing.
 
 ``run_import`` validates the whole file (``validate``), and only when it has no problem
 at all applies it (``apply``) in ONE transaction together with the ``ImportRun`` record
-and the ``data_access.refresh`` hooks (``before_import`` before the first write,
+and the ``analytics.hooks`` hooks (``before_import`` before the first write,
 ``after_import`` after the last: the analytics tables are refreshed incrementally, for the
 beneficiaries the file touches, or rebuilt in full). A dry run does the same work and rolls
 it back, so its counts are exact. Every run, rejected or dry, is recorded in ``import_run``
 (rejected and dry runs in a transaction of their own, which writes nothing else).
-See data_access/importing/reader.py for the accepted files.
+See importing/reader.py for the accepted files.
 """
 
 from __future__ import annotations
@@ -26,16 +26,17 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from data_access import db, refresh
+from analytics import hooks as refresh
+from data_access import db
 from data_access import scope as scope_module
-from data_access.importing.apply import Counts, apply, touched
-from data_access.importing.limits import UNREADABLE, unreadable
-from data_access.importing.reader import FileProblem, Source
-from data_access.importing.schema import SHEET_NAMES
-from data_access.importing.validate import Problem, Progress, validate
 from data_access.models import ImportRun
 from data_access.scope import Scope
 from i18n import _
+from importing.apply import Counts, apply, touched
+from importing.limits import UNREADABLE, unreadable
+from importing.reader import FileProblem, Source
+from importing.schema import SHEET_NAMES
+from importing.validate import Problem, Progress, validate
 
 __all__ = ["ImportReport", "Problem", "Source", "run_import", "problems_frame_rows"]
 

@@ -4,7 +4,7 @@
 transaction (DELETE + INSERT … SELECT … GROUP BY, set-based): readers see the old cells or
 the new ones, never a mix. ``metrics.fast`` answers month-aligned indicator queries from
 these cells; anything else goes to the case tables. An import refreshes them incrementally
-(``data_access.analytics_delta``: ``build`` restricted to the beneficiaries it touches,
+(``analytics.delta``: ``build`` restricted to the beneficiaries it touches,
 before and after its writes, and the difference merged), which stays exact only while every
 cube is built through ``build``'s ``put`` from sources joined to ``an_ben`` (see ``build``).
 
@@ -77,7 +77,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql.functions import FunctionElement
 
-from data_access import analytics_figures, followups
+from analytics import figure_cubes
+from data_access import followups
 from data_access.models import AnalyticsCell, AnalyticsState, Base
 from data_access.vocab import AssistanceStatus, Vulnerability
 
@@ -95,9 +96,6 @@ STAGING = -1
 ROLLUPS = (0, REGION, VULNERABILITY, SEXAGE, SEXAGE | REGION, SEXAGE | VULNERABILITY)
 AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
 SIX_MONTHS, TWELVE_MONTHS = followups.DUE_DAYS, 365
-# Case tables whose writes make the analytics stale.
-SOURCE_TABLES = ("beneficiary", "beneficiary_vulnerability", "assistance", "cooperative",
-                 "training_session", "attendance", "follow_up", "capacity_activity")
 CELL = AnalyticsCell.__table__
 STATE = AnalyticsState.__table__
 T = Base.metadata.tables
@@ -106,7 +104,7 @@ T = Base.metadata.tables
 CUBES: dict[str, tuple[str, ...]] = {
     "reg": ("",),                                       # BEN-1
     "dlv": ("", "smk"),                                 # ASS-1, ASS-2
-    # "first"/"coll" by sector, modality, kind: analytics_figures.FIRST_GROUPS
+    # "first"/"coll" by sector, modality, kind: figure_cubes.FIRST_GROUPS
     "first": ("", "sector", "modality", "kind"),        # BEN-2, BEN-3, COOP-2, TRN-2
     "coll": ("", "sector"),                             # COOP-2 members
     "wait": ("",),                                      # ASS-3 histogram
@@ -154,69 +152,6 @@ def month_of(column: Any) -> Any:
 
 # Whole days between two dates: the one copy in data_access.followups.
 _days = followups.days_between
-
-
-# --- triggers ----------------------------------------------------------------------------
-
-def trigger_sql(dialect: str, *, versioned: bool = True) -> list[str]:
-    """DDL of the triggers that mark the analytics stale on any case-table write.
-
-    ``versioned`` (migration 0004 on): they also advance ``analytics_state.version``, the
-    data version readers key their cached figures on (issue 9), and any other update of the
-    state row (a refresh) advances it too. SQLite triggers run per row: each row adds one
-    (as cheap as the old ``WHERE dirty = 0`` test). PostgreSQL triggers run per statement
-    and update the row once per transaction (``version_xact``): a transaction that wrote a
-    case table always commits a new version.
-    """
-    if not versioned:
-        mark = "UPDATE analytics_state SET dirty = 1 WHERE dirty = 0"
-    elif dialect == "sqlite":
-        mark = "UPDATE analytics_state SET dirty = 1, version = version + 1"
-    else:
-        mark = ("UPDATE analytics_state SET dirty = 1, version_xact = txid_current() "
-                "WHERE dirty = 0 OR version_xact IS DISTINCT FROM txid_current()")
-    statements: list[str] = []
-    if dialect == "sqlite":
-        for table in SOURCE_TABLES:
-            for op in ("INSERT", "UPDATE", "DELETE"):
-                statements.append(
-                    f"CREATE TRIGGER IF NOT EXISTS trg_analytics_{table}_{op.lower()} "
-                    f"AFTER {op} ON {table} BEGIN {mark}; END")
-        if versioned:
-            statements.append(
-                "CREATE TRIGGER IF NOT EXISTS trg_analytics_state_version AFTER UPDATE ON "
-                "analytics_state WHEN NEW.version = OLD.version BEGIN UPDATE analytics_state "
-                "SET version = OLD.version + 1 WHERE id = NEW.id; END")
-        return statements
-    statements.append(
-        "CREATE OR REPLACE FUNCTION analytics_mark_dirty() RETURNS trigger AS $$ "
-        f"BEGIN {mark}; RETURN NULL; END $$ LANGUAGE plpgsql")
-    for table in SOURCE_TABLES:
-        statements.append(f"DROP TRIGGER IF EXISTS trg_analytics_{table} ON {table}")
-        statements.append(
-            f"CREATE TRIGGER trg_analytics_{table} AFTER INSERT OR UPDATE OR DELETE OR "
-            f"TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_dirty()")
-    if versioned:
-        statements += [
-            "CREATE OR REPLACE FUNCTION analytics_bump_version() RETURNS trigger AS $$ BEGIN "
-            "IF NEW.version = OLD.version THEN NEW.version := OLD.version + 1; END IF; "
-            "RETURN NEW; END $$ LANGUAGE plpgsql",
-            "DROP TRIGGER IF EXISTS trg_analytics_state_version ON analytics_state",
-            "CREATE TRIGGER trg_analytics_state_version BEFORE UPDATE ON analytics_state "
-            "FOR EACH ROW EXECUTE FUNCTION analytics_bump_version()"]
-    return statements
-
-
-def drop_trigger_sql(dialect: str) -> list[str]:
-    if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS trg_analytics_{table}_{op}"
-                for table in SOURCE_TABLES for op in ("insert", "update", "delete")] + [
-            "DROP TRIGGER IF EXISTS trg_analytics_state_version"]
-    return ([f"DROP TRIGGER IF EXISTS trg_analytics_{table} ON {table}"
-             for table in SOURCE_TABLES]
-            + ["DROP TRIGGER IF EXISTS trg_analytics_state_version ON analytics_state",
-               "DROP FUNCTION IF EXISTS analytics_mark_dirty()",
-               "DROP FUNCTION IF EXISTS analytics_bump_version()"])
 
 
 # --- the build ---------------------------------------------------------------------------
@@ -391,9 +326,9 @@ def _rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
             "return_type": case((st.cube == "reg", d.return_type), else_=ALL),
             **{i: st[i] for i in items}}
     joined = stage.join(dims_table, d.dkey == st.dkey)
-    # The figure cubes read by country only (analytics_figures.COUNTRY_ONLY): rollup 0 alone,
+    # The figure cubes read by country only (figure_cubes.COUNTRY_ONLY): rollup 0 alone,
     # straight from the staging cells.
-    by_country = st.cube.in_(analytics_figures.COUNTRY_ONLY)
+    by_country = st.cube.in_(figure_cubes.COUNTRY_ONLY)
     put(0, {**base, "sex": literal(ALL), "age_group": literal(ALL), "region": literal(ALL),
             "vulnerability": literal(ALL)}, joined, by_country)
     put(SEXAGE | REGION, {**base, "region": d.region, "vulnerability": literal(ALL)}, joined,
@@ -445,7 +380,7 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
           only: Table | None = None, into: Table | None = None) -> None:
     """Rebuild every cube inside the caller's transaction on ``conn``.
 
-    Restricted build (the incremental refresh, ``data_access.analytics_delta``): with
+    Restricted build (the incremental refresh, ``analytics.delta``): with
     ``only`` (a table of beneficiary ids) ``an_ben`` holds those beneficiaries alone and
     the cells they contribute go to ``into`` (a table of analytics_cell's columns, see
     ``analytics_delta.cell_table``); analytics_cell is not touched. That is exact because
@@ -603,7 +538,7 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
         link=func.coalesce(month_of(events.c.next), NO_NEXT),
         sums=(events.c.e, events.c.s, events.c.p, events.c.ok), counts=(4,))
 
-    analytics_figures.build_figure_cubes(conn, put, ben, whole=only is None)
+    figure_cubes.build_figure_cubes(conn, put, ben, whole=only is None)
     _rollups(conn, stage, CELL if only is None else into)
     for name in ("an_stage", "an_ben", "an_dims", "an_fd_all", "an_fd_sector",
                  "an_fd_modality", "an_fdc_all"):
@@ -686,5 +621,4 @@ def is_fresh(session: Session) -> str | None:
     return key or None
 
 
-__all__ = ["ALL", "CUBES", "NO_NEXT", "NO_PREVIOUS", "ROLLUPS", "is_fresh", "refresh",
-           "trigger_sql"]
+__all__ = ["ALL", "CUBES", "NO_NEXT", "NO_PREVIOUS", "ROLLUPS", "is_fresh", "refresh"]

@@ -1,14 +1,14 @@
 """Incremental refresh of the analytics tables after an import (issue 8).
 
-A full rebuild (``analytics.refresh``) reads every case table: over a minute at a million
+A full rebuild (``cubes.refresh``) reads every case table: over a minute at a million
 beneficiaries. An import touches a few hundred or thousand beneficiaries, and every cell of
-``analytics_cell`` built through ``analytics.build``'s ``put`` is a sum of per-beneficiary
+``analytics_cell`` built through ``cubes.build``'s ``put`` is a sum of per-beneficiary
 contributions (every source joins ``an_ben``; windows are partitioned by beneficiary;
 medians are histograms). So, inside the import's transaction:
 
 1. ``begin`` (before the import writes): lock the state row; when the cells are fresh
    (``dirty = 0``, same settings key) and the touched beneficiaries B are at most
-   ``SHARE`` of all, compute the cells of B alone (``analytics.build`` restricted to B)
+   ``SHARE`` of all, compute the cells of B alone (``cubes.build`` restricted to B)
    into ``an_cells_before``. Otherwise return None: the caller rebuilds in full.
 2. The import writes.
 3. ``finish``: add the beneficiaries the import created to B, compute B's cells again
@@ -20,7 +20,7 @@ medians are histograms). So, inside the import's transaction:
 
 What B must hold (a superset is fine, a missing beneficiary is a wrong figure): every
 beneficiary whose rows, or whose breakdown values, the import may change. The importer
-says which (``data_access.importing.apply.touched``).
+says which (``importing.apply.touched``).
 
 Cells whose measures are all zero carry nothing (readers sum them): the merge drops them,
 where a full build may keep one whose signed contributions cancel out. A sum that is NULL
@@ -39,15 +39,15 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, func, insert, select, update
 
-from data_access import analytics
-from data_access.analytics import CELL, STATE, T
+from analytics import cubes
+from analytics.cubes import CELL, STATE, T
 
 # More touched beneficiaries than this share of all: rebuild in full (as fast, and simpler).
 SHARE = 1 / 3
 EPSILON = 1e-9
 # Integer measures (counts, key sums) are merged exactly; the float sums s1…s4 snapped.
-EXACT = ("n", *analytics.KEY_SUMS)
-MEASURES = ("n", "s1", "s2", "s3", "s4", *analytics.KEY_SUMS)
+EXACT = ("n", *cubes.KEY_SUMS)
+MEASURES = ("n", "s1", "s2", "s3", "s4", *cubes.KEY_SUMS)
 KEY = tuple(c.name for c in CELL.c if c.name not in ("id", *MEASURES))
 INTEGER_KEYS = frozenset(c.name for c in CELL.c
                          if c.name in KEY and isinstance(c.type, Integer))
@@ -109,8 +109,8 @@ def begin(conn: Connection, sources: Iterable[Any]) -> Pending | None:
     snapshot cannot write once another has committed since.
     """
     started = time.perf_counter()
-    weights, threshold = analytics.current_settings()
-    key = analytics.settings_key(weights, threshold)
+    weights, threshold = cubes.current_settings()
+    key = cubes.settings_key(weights, threshold)
     state = conn.execute(select(STATE.c.dirty, STATE.c.settings)
                          .where(STATE.c.id == 1).with_for_update()).first()
     if state is None or state.dirty != 0 or state.settings != key:
@@ -121,7 +121,7 @@ def begin(conn: Connection, sources: Iterable[Any]) -> Pending | None:
     if _too_many(conn, touched):
         _drop(conn, *TEMP_TABLES)
         return None
-    analytics.build(conn, weights, threshold, only=ONLY,
+    cubes.build(conn, weights, threshold, only=ONLY,
                     into=cell_table(conn, "an_cells_before"))
     return Pending(weights, threshold, key, time.perf_counter() - started, touched)
 
@@ -137,8 +137,8 @@ def finish(conn: Connection, pending: Pending, sources: Iterable[Any] = ()) -> f
     pending.touched = _add_ids(conn, sources)
     if _too_many(conn, pending.touched):
         _drop(conn, *TEMP_TABLES)
-        return pending.seconds + analytics.refresh(conn, force=True)
-    analytics.build(conn, pending.weights, pending.threshold, only=ONLY,
+        return pending.seconds + cubes.refresh(conn, force=True)
+    cubes.build(conn, pending.weights, pending.threshold, only=ONLY,
                     into=cell_table(conn, "an_cells_after"))
     merge(conn, "an_cells_before", "an_cells_after")
     rebuild_whole_figures(conn)
@@ -153,11 +153,10 @@ def finish(conn: Connection, pending: Pending, sources: Iterable[Any] = ()) -> f
 def rebuild_whole_figures(conn: Connection) -> None:
     """The figures that are NOT sums over beneficiaries (whether a returnee has a duplicate
     depends on the others), rebuilt whole from the case tables after the merge. Anything
-    written to analytics_cell other than through ``analytics.build``'s ``put`` must be
+    written to analytics_cell other than through ``cubes.build``'s ``put`` must be
     rebuilt here, or the incremental refresh leaves it stale."""
-    from data_access import analytics_figures
-
-    analytics_figures.rebuild_duplicate_cells(conn)
+    from analytics import figure_cubes
+    figure_cubes.rebuild_duplicate_cells(conn)
 
 
 def _stand_in(column: str) -> str:

@@ -29,8 +29,8 @@ from i18n.formats import number, percent
 from i18n.vocab import field_name
 from metrics import periods
 from metrics.filters import Filters
-from ui.format import dimension_label
-from ui.palette import MAIN, RULE, STATUS_COLOURS, scale_for
+from views.format import dimension_label
+from views.palette import MAIN, RULE, STATUS_COLOURS, scale_for
 
 # d3 formats of a catalogue unit kind (axes and tooltips).
 FORMATS = {"count": ",.0f", "rate": ".0%", "money": ",.0f", "days": ",.0f", "score": ".2f"}

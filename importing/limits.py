@@ -37,9 +37,9 @@ from typing import Any
 
 from lxml import etree
 
-from data_access.importing.reader import FileProblem, RawSheet, Source
 from i18n import _
 from i18n import formats as F
+from importing.reader import FileProblem, RawSheet, Source
 
 MB = 1024 * 1024
 RATIO_FLOOR = MB  # parts that unpack to less are never refused for their ratio

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from data_access.demo.profile import START
+from demo.profile import START
 
 NULL_DAY = -(10**6)  # a date column's NULL (dates are days since START, may be negative)
 _START = np.datetime64(START.isoformat(), "D")

@@ -111,7 +111,7 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
     """Every cube of this module, inside ``analytics.build`` (its ``put`` and ``an_ben``).
     ``whole``: a full build (else ``an_ben`` holds some beneficiaries only, and the
     duplicate cubes are left to ``rebuild_duplicate_cells``)."""
-    from data_access.analytics import NO_NEXT, T, _days, _temp, month_of, month_plus_days
+    from analytics.cubes import NO_NEXT, T, _days, _temp, month_of, month_plus_days
 
     b, asst, fu = T["beneficiary"], T["assistance"], T["follow_up"]
 
@@ -245,7 +245,7 @@ def _distributions(conn: Connection, put: Callable[..., None], ben: Any) -> None
     """metrics.distributions: returnees registered by host country (``kind``: the host
     country, 'unknown' when missing), delivered records with an amount by band of amount
     (``kind``: the band, by delivery month)."""
-    from data_access.analytics import UNKNOWN, T, month_of
+    from analytics.cubes import UNKNOWN, T, month_of
 
     b, asst = T["beneficiary"], T["assistance"]
     put("host", "", b.join(ben, ben.c.id == b.c.id), month=month_of(ben.c.registration_date),
@@ -266,7 +266,7 @@ FIRST_GROUPS = {"first": ("sector", "modality", "kind"), "coll": ("sector",)}
 
 def _first_by_group(conn: Connection, put: Callable[..., None], ben: Any,
                     mine: Callable[[Any], Any] | None) -> None:
-    from data_access.analytics import _first_deliveries, month_of
+    from analytics.cubes import _first_deliveries, month_of
 
     for cube, groups in FIRST_GROUPS.items():
         collective = cube == "coll"
@@ -298,7 +298,7 @@ def rebuild_duplicate_cells(conn: Connection) -> None:
     registration month × group of returnees sharing a key (``link``: the group's smallest
     id), counting the group's returnees there. The check for a cohort sums the groups with
     two or more of its returnees. Not per-beneficiary: call it after any refresh."""
-    from data_access.analytics import ALL, CELL, T, month_of
+    from analytics.cubes import ALL, CELL, T, month_of
 
     b = T["beneficiary"]
     conn.execute(delete(CELL).where(CELL.c.cube.in_(DUPLICATE_CUBES)))

@@ -5,10 +5,10 @@ is calibrated on the programme's published figures, see ``profile``); ``load(url
 bulk-inserts them into empty case tables; ``clear(url)`` empties the case tables.
 """
 
-from data_access.demo.columns import Table
-from data_access.demo.generate import generate
-from data_access.demo.load import CASE_TABLES, clear, existing_rows, load
-from data_access.demo.profile import DEFAULT_BENEFICIARIES
+from demo.columns import Table
+from demo.generate import generate
+from demo.load import CASE_TABLES, clear, existing_rows, load
+from demo.profile import DEFAULT_BENEFICIARIES
 
 __all__ = ["CASE_TABLES", "DEFAULT_BENEFICIARIES", "Table", "clear", "existing_rows",
            "generate", "load"]

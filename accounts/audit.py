@@ -6,8 +6,8 @@ reads them back (Administration page, ``manage.py audit``). Details say what was
 naming personal fields are refused, so a careless caller fails loudly instead of logging them.
 
 Times are UTC (naive, as stored). Sign-in rows name the username as typed, normalised by
-``data_access.lockout.key`` (the lockout itself counts attempts in its own table, before the
-password is checked: ``data_access.lockout``).
+``accounts.lockout.key`` (the lockout itself counts attempts in its own table, before the
+password is checked: ``accounts.lockout``).
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from data_access.importing.schema import SHEETS, Column
 from data_access.spreadsheet import append_row, text_cell
 from data_access.vocab import Sex
+from importing.schema import SHEETS, Column
 
 LAST_ROW = 100_000  # drop-down lists cover the rows a field office will fill
 HEADER_FONT = Font(bold=True)

@@ -36,7 +36,7 @@ from sqlalchemy import DateTime, and_, case, literal, null, or_, update
 from data_access import db
 from data_access.models import SignInAttempt
 
-MAX_USERNAME = 64  # data_access.users.USERNAME allows 2–64 characters
+MAX_USERNAME = 64  # accounts.users.USERNAME allows 2–64 characters
 _T = SignInAttempt.__table__
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 
 from data_access import db
-from data_access.demo.columns import Table
 from data_access.models import Base
+from demo.columns import Table
 
 Progress = Callable[[str], None]
 
@@ -58,9 +58,8 @@ def load(url: str, tables: Sequence[Table], progress: Progress = print) -> None:
         _load_sqlite(database, tables, progress)
     else:
         _load_postgresql(url, tables, progress)
-    from data_access import analytics
-
-    seconds = analytics.refresh(url, force=True)
+    from analytics import cubes
+    seconds = cubes.refresh(url, force=True)
     progress(f"  analytics tables refreshed in {seconds:.1f} s")
 
 
