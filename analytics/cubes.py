@@ -46,6 +46,8 @@ signed rows and the incremental merge keep them exact.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
 import time
 from typing import Any
@@ -77,7 +79,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql.functions import FunctionElement
 
-from analytics import figure_cubes
+from analytics import figure_cubes, shapes
 from data_access import followups
 from data_access.models import AnalyticsCell, AnalyticsState, Base
 from data_access.vocab import AssistanceStatus, Vulnerability
@@ -86,6 +88,7 @@ ALL = "*"
 UNKNOWN = "unknown"
 NONE = "none"
 NO_PREVIOUS = 0
+RETURN_TYPE_CUBE = "registered"  # the cube whose cells keep the return type
 NO_NEXT = 999999
 REGION, VULNERABILITY, SEXAGE = 1, 2, 4
 # The cells' key sums (issue 14): k behind n, k1…k4 behind s1…s4 where those are counts.
@@ -96,30 +99,15 @@ STAGING = -1
 ROLLUPS = (0, REGION, VULNERABILITY, SEXAGE, SEXAGE | REGION, SEXAGE | VULNERABILITY)
 AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
 SIX_MONTHS, TWELVE_MONTHS = followups.DUE_DAYS, 365
+SIX_MONTHS_DAYS, TWELVE_MONTHS_DAYS = SIX_MONTHS, TWELVE_MONTHS
 CELL = AnalyticsCell.__table__
 STATE = AnalyticsState.__table__
 T = Base.metadata.tables
 
-# cube -> the assistance/training groups it is built for ("" = none); see metrics.fast.
-CUBES: dict[str, tuple[str, ...]] = {
-    "reg": ("",),                                       # BEN-1
-    "dlv": ("", "smk"),                                 # ASS-1, ASS-2
-    # "first"/"coll" by sector, modality, kind: figure_cubes.FIRST_GROUPS
-    "first": ("", "sector", "modality", "kind"),        # BEN-2, BEN-3, COOP-2, TRN-2
-    "coll": ("", "sector"),                             # COOP-2 members
-    "wait": ("",),                                      # ASS-3 histogram
-    "due": ("",),                                       # FUP-1 denominator
-    "cov": ("",),                                       # FUP-1 numerator
-    "trn": ("", "kind"),                                # TRN-1
-    "upt": ("",),                                       # TRN-2 numerator
-    "att": ("kind",),                                   # TRN-3
-    "f2": ("", "sector", "modality"),                   # FUP-2 and FUP-2-12M
-    "f3": ("", "sector"),                               # FUP-3
-    "f4": ("",),                                        # FUP-4
-}
 DIMS = ("country", "region", "sex", "age_group", "return_type", "vulnerability")
+# A cube variant: the assistance or training breakdowns its cells keep.
 GROUPS = {"": (), "sector": ("sector",), "modality": ("modality",), "kind": ("kind",),
-          "smk": ("sector", "modality", "kind")}
+          "sector_modality_kind": ("sector", "modality", "kind")}
 
 
 # --- dialect helpers ---------------------------------------------------------------------
@@ -151,7 +139,7 @@ def month_of(column: Any) -> Any:
 
 
 # Whole days between two dates: the one copy in data_access.followups.
-_days = followups.days_between
+days_between_sql = _days = followups.days_between
 
 
 # --- the build ---------------------------------------------------------------------------
@@ -242,7 +230,7 @@ STAGE_COLUMNS = ("cube", "variant", "dkey", "sector", "modality", "kind", "month
 def _stage_table(conn: Connection) -> Table:
     conn.exec_driver_sql("DROP TABLE IF EXISTS an_stage")
     conn.exec_driver_sql(
-        "CREATE TEMPORARY TABLE an_stage (cube VARCHAR(8), variant VARCHAR(8), dkey INTEGER, "
+        "CREATE TEMPORARY TABLE an_stage (cube VARCHAR(32), variant VARCHAR(32), dkey INTEGER, "
         "sector VARCHAR(32), modality VARCHAR(32), kind VARCHAR(32), month INTEGER, "
         "link INTEGER, days INTEGER, n INTEGER, s1 FLOAT, s2 FLOAT, s3 FLOAT, s4 FLOAT, "
         + ", ".join(f"{k} BIGINT" for k in KEY_SUMS) + ")")
@@ -323,7 +311,8 @@ def _rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
 
     base = {"country": d.country, "cube": st.cube, "variant": st.variant,
             "sex": d.sex, "age_group": d.age_group,
-            "return_type": case((st.cube == "reg", d.return_type), else_=ALL),
+            # Only the registrations keep the return type (BEN-1's breakdown).
+            "return_type": case((st.cube == RETURN_TYPE_CUBE, d.return_type), else_=ALL),
             **{i: st[i] for i in items}}
     joined = stage.join(dims_table, d.dkey == st.dkey)
     # The figure cubes read by country only (figure_cubes.COUNTRY_ONLY): rollup 0 alone,
@@ -357,39 +346,57 @@ def _rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
         put(rollup, columns, target, c.rollup == origin)
 
 
-def _uptake_cube(put: Any, ben: Table, fd_all: Table, mine: Any) -> None:
-    """TRN-2's numerator, cube "upt": per assisted returnee with a completed session, one
-    count at the month from which both hold (the later of the first delivery and the first
-    completed session). Those trained and assisted by the end of month E are the cells of
-    months up to E; the cohort (assisted by then) is the "first" cube's cells up to E."""
-    att, ses = T["attendance"], T["training_session"]
-    trained = (select(att.c.beneficiary_id.label("bid"),
-                      func.min(ses.c.session_date).label("fs"))
-               .select_from(att.join(ses, ses.c.id == att.c.session_id))
-               .where(att.c.completed.is_(True), mine(att.c.beneficiary_id))
-               .group_by(att.c.beneficiary_id).subquery("fs"))
-    both = (select(fd_all.c.bid.label("bid"),
-                   case((fd_all.c.fd > trained.c.fs, fd_all.c.fd), else_=trained.c.fs)
-                   .label("day"))
-            .select_from(fd_all.join(trained, trained.c.bid == fd_all.c.bid))
-            .subquery("upt"))
-    put("upt", "", both.join(ben, ben.c.id == both.c.bid), month=month_of(both.c.day))
+class Build:
+    """What a cube's ``rows`` works with, during one build: ``ben`` (an_ben: the build's
+    beneficiaries and their breakdown values), ``mine(column)`` (restricts a source read to
+    them before the join: TRUE in a full build), the first deliveries (temporary tables
+    shared by the cubes that need them), and the FUP-4 weights and threshold."""
+
+    def __init__(self, conn: Connection, ben: Table, restricted: bool,
+                 weights: tuple[float, float, float], threshold: float) -> None:
+        self.conn, self.ben, self.restricted = conn, ben, restricted
+        self.weights, self.threshold = weights, threshold
+        self._firsts: dict[tuple[str, bool], Table] = {}
+
+    def mine(self, column: Any) -> Any:
+        return column.in_(select(self.ben.c.id)) if self.restricted else true()
+
+    def joined(self, rows: Any, bid: Any = None) -> Any:
+        """``rows`` (a subquery or table with a ``bid`` column) joined to an_ben."""
+        return rows.join(self.ben, self.ben.c.id == (rows.c.bid if bid is None else bid))
+
+    def first_deliveries(self, variant: str = "", *, collective: bool = False) -> Table:
+        """Per beneficiary (and ``variant``'s group values): the first delivered
+        assistance ``fd`` (``collective``: the first to a cooperative)."""
+        key = (variant, collective)
+        if key not in self._firsts:
+            self._firsts[key] = _first_deliveries(self.conn, variant, collective, self.mine)
+        return self._firsts[key]
+
+    def not_closed(self, fd: Table) -> Any:
+        return _not_closed(fd, self.mine)
+
+    def drop(self) -> None:
+        for table in self._firsts.values():
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
 
 
 def build(conn: Connection, weights: tuple[float, float, float], threshold: float, *,
           only: Table | None = None, into: Table | None = None) -> None:
-    """Rebuild every cube inside the caller's transaction on ``conn``.
+    """Rebuild every cube inside the caller's transaction on ``conn``: each declared cube
+    (``analytics.shapes.declared``: the catalogue's, declared beside their indicators) and
+    the figure cubes (``analytics.figure_cubes``).
 
-    Restricted build (the incremental refresh, ``analytics.delta``): with
-    ``only`` (a table of beneficiary ids) ``an_ben`` holds those beneficiaries alone and
-    the cells they contribute go to ``into`` (a table of analytics_cell's columns, see
-    ``analytics_delta.cell_table``); analytics_cell is not touched. That is exact because
-    every cell is a sum of per-beneficiary contributions: every source joins ``an_ben``
-    (through ``put``) and windows are partitioned by beneficiary. ``mine(column)``
-    restricts a source read before that join (window subqueries, first deliveries) to
-    an_ben's beneficiaries, which is what makes a restricted build fast; it is TRUE in a
-    full build.
+    Restricted build (the incremental refresh, ``analytics.delta``): with ``only`` (a
+    table of beneficiary ids) ``an_ben`` holds those beneficiaries alone and the cells they
+    contribute go to ``into`` (a table of analytics_cell's columns, see
+    ``delta.cell_table``); analytics_cell is not touched. That is exact because every cell
+    is a sum of per-beneficiary contributions: every cube's rows join ``an_ben`` and
+    windows are partitioned by beneficiary. ``Build.mine`` restricts a source read before
+    that join (window subqueries, first deliveries) to an_ben's beneficiaries, which is
+    what makes a restricted build fast.
     """
+    declared = shapes.declared()
     # (SQLite keeps the build's temporary tables in memory: temp_store is set when the
     # connection opens, data_access.db._sqlite_pragmas; it cannot change inside a transaction.)
     # SQLite: a full build drops the cells' index and makes it again after the inserts (a
@@ -405,157 +412,67 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
         assert into is not None, "a restricted build writes into a table of its own"
     ben = _beneficiaries(conn, only)
     stage = _stage_table(conn)
-
-    def mine(column: Any) -> Any:
-        return column.in_(select(ben.c.id)) if only is not None else true()
-
-    asst, att, ses, fu = T["assistance"], T["attendance"], T["training_session"], T["follow_up"]
-    delivered_code = AssistanceStatus.DELIVERED.value
+    context = Build(conn, ben, only is not None, weights, threshold)
+    for cube in declared:
+        for variant in cube.variants:
+            rows = cube.rows(context, variant)
+            if len(rows.sums) != len(cube.measures):
+                raise ValueError(f"cube {cube.name}: {len(rows.sums)} sums for measures "
+                                 f"{cube.measures}")
+            _insert(conn, stage, cube.name, variant, rows.source, ben, month=rows.month,
+                    items=dict(rows.items), link=rows.link, days=rows.days, sums=rows.sums,
+                    counts=cube.count_positions)
 
     def put(cube: str, variant: str, source: Any, **kw: Any) -> None:
         _insert(conn, stage, cube, variant, source, ben, **kw)
 
-    # BEN-1: registrations (the dimension key holds the return type).
-    put("reg", "", ben, month=month_of(ben.c.registration_date))
-
-    # ASS-1, ASS-2: delivered records (s1 amount, s2 records with an amount).
-    delivered = (select(asst.c.beneficiary_id, asst.c.sector, asst.c.modality, asst.c.kind,
-                        asst.c.amount_eur, asst.c.delivered_date)
-                 .where(asst.c.status == delivered_code, asst.c.delivered_date.is_not(None),
-                        mine(asst.c.beneficiary_id))
-                 .subquery("d"))
-    for variant in CUBES["dlv"]:
-        put("dlv", variant, delivered.join(ben, ben.c.id == delivered.c.beneficiary_id),
-            month=month_of(delivered.c.delivered_date),
-            items={d: func.coalesce(cast(delivered.c[d], String), UNKNOWN)
-                   for d in GROUPS[variant]},
-            sums=(delivered.c.amount_eur,
-                  case((delivered.c.amount_eur.is_(None), 0), else_=1)), counts=(2,))
-
-    # First deliveries: BEN-2 (s1 = vulnerable, for BEN-3), ASS-3's histogram, FUP-1's due
-    # list (keyed by the month of first delivery + 182 days), COOP-2's members.
-    fd_all = _first_deliveries(conn, "", collective=False, mine=mine)
-    joined = fd_all.join(ben, ben.c.id == fd_all.c.bid)
-    put("first", "", joined, month=month_of(fd_all.c.fd),
-        sums=(case((ben.c.vulnerability == "", 0), else_=1),), counts=(1,))
-    put("wait", "", joined, month=month_of(fd_all.c.fd),
-        days=_days(ben.c.return_date, fd_all.c.fd))
-    # FUP-1's due list and covered visits follow the one follow-up rule
-    # (data_access.followups): closed cases are not due.
-    due_fd = _not_closed(fd_all, mine)
-    put("due", "", due_fd.join(ben, ben.c.id == due_fd.c.bid),
-        month=month_plus_days(due_fd.c.fd, literal(SIX_MONTHS, Integer)))
-    fd_coll = _first_deliveries(conn, "", collective=True, mine=mine)
-    put("coll", "", fd_coll.join(ben, ben.c.id == fd_coll.c.bid), month=month_of(fd_coll.c.fd))
-
-    # TRN-1: completed attendances, each with the month of the same beneficiary's (and
-    # kind's) previous completed attendance. TRN-3: every attendance (s1 completed).
-    kind = cast(ses.c.kind, String)
-    for variant in CUBES["trn"]:
-        partition = [att.c.beneficiary_id] + ([kind] if variant else [])
-        events = (select(att.c.beneficiary_id.label("bid"), kind.label("kind"),
-                         ses.c.session_date.label("day"),
-                         func.lag(ses.c.session_date).over(
-                             partition_by=partition,
-                             order_by=[ses.c.session_date, att.c.id]).label("prev"))
-                  .select_from(att.join(ses, ses.c.id == att.c.session_id))
-                  .where(att.c.completed.is_(True), mine(att.c.beneficiary_id))
-                  .subquery("e"))
-        put("trn", variant, events.join(ben, ben.c.id == events.c.bid),
-            month=month_of(events.c.day), items={"kind": events.c.kind} if variant else {},
-            link=func.coalesce(month_of(events.c.prev), NO_PREVIOUS))
-    _uptake_cube(put, ben, fd_all, mine)
-    put("att", "kind", att.join(ses, ses.c.id == att.c.session_id).join(
-        ben, ben.c.id == att.c.beneficiary_id), month=month_of(ses.c.session_date),
-        items={"kind": kind}, sums=(case((att.c.completed.is_(True), 1), else_=0),),
-        counts=(1,))
-
-    # FUP-1 covered: visits at least 182 days after the first delivery, each with the
-    # month of the previous such visit.
-    events = (select(fu.c.beneficiary_id.label("bid"), fu.c.visit_date.label("day"),
-                     func.lag(fu.c.visit_date).over(
-                         partition_by=fu.c.beneficiary_id,
-                         order_by=fu.c.visit_date).label("prev"))
-              .select_from(fu.join(due_fd, due_fd.c.bid == fu.c.beneficiary_id))
-              .where(_days(due_fd.c.fd, fu.c.visit_date) >= SIX_MONTHS,
-                     mine(fu.c.beneficiary_id)).subquery("e"))
-    put("cov", "", events.join(ben, ben.c.id == events.c.bid), month=month_of(events.c.day),
-        link=func.coalesce(month_of(events.c.prev), NO_PREVIOUS))
-
-    # FUP-2 and FUP-2-12M in one chain: visits recording whether the business operates,
-    # at least 182 days after the (group's) first delivery, each with the month of the
-    # next such visit. Visits at least 365 days after are a suffix of that chain, so their
-    # next visit is the same. n, s1 operating (6 months); s2 visits, s3 operating (12).
-    # FUP-3: visits recording jobs (assisted beneficiaries), next such visit; s1 jobs.
-    firsts = {"": fd_all}
-    for cube in ("f2", "f3"):
-        for variant in CUBES[cube]:
-            if variant not in firsts:
-                firsts[variant] = _first_deliveries(conn, variant, collective=False,
-                                                    mine=mine)
-            fd = firsts[variant]
-            keys = [fd.c[d] for d in GROUPS[variant]]
-            gap = _days(fd.c.fd, fu.c.visit_date)
-            if cube == "f2":
-                conditions = [fu.c.business_operating.is_not(None), gap >= SIX_MONTHS]
-                operating = case((fu.c.business_operating.is_(True), 1), else_=0)
-                late = case((gap >= TWELVE_MONTHS, 1), else_=0)
-                measures = [operating.label("m1"), late.label("m2"),
-                            (operating * late).label("m3")]
-            else:
-                conditions = [fu.c.jobs_created.is_not(None)]
-                measures = [fu.c.jobs_created.label("m1")]
-            events = (select(fu.c.beneficiary_id.label("bid"), *keys,
-                             fu.c.visit_date.label("day"), *measures,
-                             func.lead(fu.c.visit_date).over(
-                                 partition_by=[fu.c.beneficiary_id, *keys],
-                                 order_by=fu.c.visit_date).label("next"))
-                      .select_from(fu.join(fd, fd.c.bid == fu.c.beneficiary_id))
-                      .where(*conditions, mine(fu.c.beneficiary_id)).subquery("e"))
-            put(cube, variant, events.join(ben, ben.c.id == events.c.bid),
-                month=month_of(events.c.day),
-                items={d: events.c[d] for d in GROUPS[variant]},
-                link=func.coalesce(month_of(events.c.next), NO_NEXT),
-                sums=tuple(events.c[m.name] for m in measures),
-                counts=(1, 2, 3) if cube == "f2" else ())
-
-    # FUP-4: visits with all three scores, next such visit; s1–s3 the scores, s4 whether
-    # the composite reaches the threshold (with the weights and threshold of this build).
-    total = float(sum(weights))
-    weighted = (weights[0] * fu.c.score_economic + weights[1] * fu.c.score_social
-                + weights[2] * fu.c.score_psychosocial)
-    events = (select(fu.c.beneficiary_id.label("bid"), fu.c.visit_date.label("day"),
-                     fu.c.score_economic.label("e"), fu.c.score_social.label("s"),
-                     fu.c.score_psychosocial.label("p"),
-                     case((weighted >= threshold * total, 1), else_=0).label("ok"),
-                     func.lead(fu.c.visit_date).over(
-                         partition_by=fu.c.beneficiary_id,
-                         order_by=fu.c.visit_date).label("next"))
-              .where(fu.c.score_economic.is_not(None), fu.c.score_social.is_not(None),
-                     fu.c.score_psychosocial.is_not(None), mine(fu.c.beneficiary_id))
-              .subquery("e"))
-    put("f4", "", events.join(ben, ben.c.id == events.c.bid), month=month_of(events.c.day),
-        link=func.coalesce(month_of(events.c.next), NO_NEXT),
-        sums=(events.c.e, events.c.s, events.c.p, events.c.ok), counts=(4,))
-
     figure_cubes.build_figure_cubes(conn, put, ben, whole=only is None)
     _rollups(conn, stage, CELL if only is None else into)
-    for name in ("an_stage", "an_ben", "an_dims", "an_fd_all", "an_fd_sector",
-                 "an_fd_modality", "an_fdc_all"):
+    context.drop()
+    for name in ("an_stage", "an_ben", "an_dims"):
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     if remake_index:
         for index in CELL.indexes:
             conn.execute(CreateIndex(index))
 
 
-# Bumped whenever the cubes' layout changes: cells of another layout are never read.
-# 5: the key sums k, k1…k4 (issue 14); TRN-2's cube "upt", FUP-1's due/cov without
-# closed cases (issue 16). 6: both together. 7: k4 behind FUP-4's sustainable count.
-LAYOUT = 7
+# The cubes' layout is a hash of the SQL the build sends (``layout``), never a number to
+# bump by hand: change a cube, a constant it binds or the rollups, and cells built by the
+# old code are no longer read (is_fresh) nor merged into (analytics.delta), until rebuilt.
+# (Issue 17: the hand-bumped LAYOUT was forgotten once, f8e1731 then e0a3dfc.)
+_LAYOUT_WEIGHTS, _LAYOUT_THRESHOLD = (1.0, 1.0, 1.0), 0.5
+
+
+@functools.cache
+def layout() -> str:
+    """sha256 of every statement (with its parameters) a full build sends, recorded by
+    running the build once on an empty in-memory SQLite database (about a quarter of a
+    second, once per process). The score weights and threshold are fixed here: they are in
+    the settings key on their own. The PostgreSQL spelling of the dialect helpers is not
+    hashed (this records SQLite's); they change with the code that is."""
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    digest = hashlib.sha256()
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+               executemany: bool) -> None:
+        digest.update(statement.encode())
+        digest.update(repr(parameters).encode())
+
+    with engine.begin() as conn:
+        event.listen(conn, "before_cursor_execute", record)
+        build(conn, _LAYOUT_WEIGHTS, _LAYOUT_THRESHOLD)
+        event.remove(conn, "before_cursor_execute", record)
+    engine.dispose()
+    for column in CELL.c:  # the cells' own shape (a new measure column, a wider key)
+        digest.update(f"{column.name}:{column.type}".encode())
+    return digest.hexdigest()[:16]
 
 
 def settings_key(weights: tuple[float, float, float], threshold: float) -> str:
-    return json.dumps({"layout": LAYOUT, "weights": list(weights), "threshold": threshold})
+    return json.dumps({"layout": layout(), "weights": list(weights), "threshold": threshold})
 
 
 def current_settings() -> tuple[tuple[float, float, float], float]:
@@ -603,6 +520,13 @@ def refresh(target: Session | Connection | str, *, force: bool = False) -> float
     return seconds
 
 
+def _layout_of(key: str) -> object:
+    try:
+        return json.loads(key).get("layout")
+    except (ValueError, AttributeError):
+        return None
+
+
 def is_fresh(session: Session) -> str | None:
     """The settings key of a fresh build, or None when the analytics are stale/absent."""
     cached = session.info.get("_analytics_fresh")
@@ -615,10 +539,10 @@ def is_fresh(session: Session) -> str | None:
         session.rollback()
         row = None
     key = row.settings if row is not None and row.dirty == 0 else ""
-    if key and f'"layout": {LAYOUT},' not in key:
-        key = ""  # built by another version: read the case tables until refreshed
+    if key and _layout_of(key) != layout():
+        key = ""  # built by other code: read the case tables until refreshed
     session.info["_analytics_fresh"] = key or ""
     return key or None
 
 
-__all__ = ["ALL", "CUBES", "NO_NEXT", "NO_PREVIOUS", "ROLLUPS", "is_fresh", "refresh"]
+__all__ = ["ALL", "NO_NEXT", "NO_PREVIOUS", "ROLLUPS", "is_fresh", "refresh"]

@@ -37,8 +37,6 @@ Cubes (``variant`` in brackets; all but ``route`` keep rollup 0 only, ``COUNTRY_
 - ``band`` ['']: delivered records with an amount by delivery month, ``kind`` the band.
 - ``dupc`` / ``dupp`` (rollup 0 only): duplicate case numbers / persons.
 
-It also adds the catalogue cubes ``first`` and ``coll`` by sector/modality/kind
-(``FIRST_GROUPS``): BEN-2 and COOP-2 by an assistance breakdown (the donor report's).
 """
 
 from __future__ import annotations
@@ -236,7 +234,6 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
     put("route", "", routed_join, month=month_of(routed.c.fd), link=m(routed.c.fc))
     conn.exec_driver_sql("DROP TABLE IF EXISTS an_fig")
     _distributions(conn, put, ben)
-    _first_by_group(conn, put, ben, None if whole else mine)
     if whole:
         rebuild_duplicate_cells(conn)
 
@@ -256,28 +253,6 @@ def _distributions(conn: Connection, put: Callable[..., None], ben: Any) -> None
                       asst.c.delivered_date.is_not(None)).subquery("bands"))
     put("band", "", records.join(ben, ben.c.id == records.c.bid),
         month=month_of(records.c.day), items={"kind": records.c.band})
-
-
-# Variants of the catalogue cubes "first" (BEN-2) and "coll" (COOP-2's members) by an
-# assistance breakdown: a returnee counts once per sector/modality/kind, at their first
-# delivery in it (metrics.indicators.beneficiaries.first_delivery). analytics.CUBES lists them.
-FIRST_GROUPS = {"first": ("sector", "modality", "kind"), "coll": ("sector",)}
-
-
-def _first_by_group(conn: Connection, put: Callable[..., None], ben: Any,
-                    mine: Callable[[Any], Any] | None) -> None:
-    from analytics.cubes import _first_deliveries, month_of
-
-    for cube, groups in FIRST_GROUPS.items():
-        collective = cube == "coll"
-        for group in groups:
-            restrict = {} if mine is None else {"mine": mine}
-            fd = _first_deliveries(conn, group, collective=collective, **restrict)
-            joined = fd.join(ben, ben.c.id == fd.c.bid)
-            sums = (case((ben.c.vulnerability == "", 0), else_=1),) if cube == "first" else ()
-            put(cube, group, joined, month=month_of(fd.c.fd), items={group: fd.c[group]},
-                sums=sums, counts=(1,) if sums else ())
-            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {fd.name}")
 
 
 def _case_number_key(b: Any) -> tuple[list[Any], list[Any]]:

@@ -28,6 +28,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+import metrics  # noqa: F401 - declares the cubes whose freshness is_fresh checks
+from analytics import cubes
 from data_access import followups
 from data_access.models import (
     Assistance,
@@ -149,7 +151,6 @@ def _counted_in_cells(session: Session, countries: Sequence[str]) -> int | None:
     empty. Exact like the COUNT it replaces (``tests/test_caseload.py`` compares them),
     and a few index entries instead of a million: PostgreSQL has no cheap exact COUNT
     (~30 ms at 1M, twice SQLite's whole Caseload page)."""
-    from analytics import cubes
     from data_access.models import AnalyticsCell as Cell
 
     if not session.info.get("analytics", True) or cubes.is_fresh(session) is None:

@@ -328,8 +328,8 @@ class ReportNarrative(Timestamped, Base):
 class AnalyticsCell(CountryScoped, Base):
     """One cell of a pre-aggregated cube: counts and sums per breakdown values × month.
 
-    ``cube`` names what is counted (``reg`` registrations, ``dlv`` deliveries, ``first``
-    first deliveries, …; see ``analytics.cubes.CUBES``); ``variant`` which
+    ``cube`` names what is counted (``registered``, ``delivered``, ``first_delivery``, …:
+    declared beside their indicators, ``analytics.shapes``); ``variant`` which
     assistance/training breakdown the cube keeps (its cells are per beneficiary and that
     group); ``rollup`` which optional dimensions the cell keeps (bit 1 region, 2
     vulnerability, 4 sex and age group) — a dropped dimension holds ``'*'``. ``month`` is
@@ -341,8 +341,8 @@ class AnalyticsCell(CountryScoped, Base):
     __tablename__ = "analytics_cell"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cube: Mapped[str] = mapped_column(String(8))
-    variant: Mapped[str] = mapped_column(String(8))
+    cube: Mapped[str] = mapped_column(String(32))
+    variant: Mapped[str] = mapped_column(String(32))
     rollup: Mapped[int] = mapped_column(Integer)
     region: Mapped[str | None] = mapped_column(String(8))
     sex: Mapped[str | None] = mapped_column(String(16))

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 
+import metrics  # noqa: F401 - declares the cubes the refresh builds
+from analytics import cubes
 from data_access import db
 from data_access.models import Base
 from demo.columns import Table
@@ -58,7 +60,6 @@ def load(url: str, tables: Sequence[Table], progress: Progress = print) -> None:
         _load_sqlite(database, tables, progress)
     else:
         _load_postgresql(url, tables, progress)
-    from analytics import cubes
     seconds = cubes.refresh(url, force=True)
     progress(f"  analytics tables refreshed in {seconds:.1f} s")
 

@@ -21,12 +21,18 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from analytics import cubes as analytics_cubes
+from analytics import shapes
+from analytics.shapes import Cube
 from data_access import disclosure
 from data_access.models import BeneficiaryVulnerability
 from metrics import catalogue, periods
 from metrics.filters import Filters
 
 IndicatorFn = Callable[[Session, Filters, tuple[str, ...]], pd.DataFrame]
+Reader = Callable[[Session, Filters, tuple[str, ...]], "pd.DataFrame | None"]
+# code -> its reader from the analytics cubes (``indicator(..., fast=...)``).
+FAST: dict[str, Reader] = {}
 REGISTRY: dict[str, Callable[..., pd.DataFrame]] = {}
 # The same functions before disclosure, for building derived figures (cumulation) that
 # are disclosed once at the end. Never hand their results to a viewer.
@@ -41,8 +47,16 @@ UNKNOWN = "unknown"
 NONE = "none"
 
 
-def indicator(code: str) -> Callable[[IndicatorFn], Callable[..., pd.DataFrame]]:
+def indicator(code: str, *, cubes: Sequence[Cube] = (), fast: Reader | None = None
+              ) -> Callable[[IndicatorFn], Callable[..., pd.DataFrame]]:
+    """Register an indicator: ``fn`` its case-table query; ``cubes`` the analytics cubes
+    it is read from (declared beside it: ``analytics.shapes``), ``fast`` the reader that
+    answers from them (``metrics.fast``), tried first on whole-month ranges."""
     spec = catalogue.get(code)
+    for cube in cubes:
+        shapes.declare(cube)
+    if fast is not None:
+        FAST[code] = fast
 
     def wrap(fn: IndicatorFn) -> Callable[..., pd.DataFrame]:
         def raw(session: Session, filters: Filters, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -51,9 +65,7 @@ def indicator(code: str) -> Callable[[IndicatorFn], Callable[..., pd.DataFrame]]
             if unknown:
                 raise ValueError(f"{code} has no breakdown {', '.join(unknown)}; "
                                  f"it has {', '.join(spec.breakdowns)}")
-            from metrics import fast
-
-            result = fast.answer(code, session, filters, by)
+            result = from_cubes(code, session, filters, by)
             if result is None:
                 result = fn(session, filters, by)
             return _finish(result, by, filters)
@@ -68,6 +80,19 @@ def indicator(code: str) -> Callable[[IndicatorFn], Callable[..., pd.DataFrame]]
         return run
 
     return wrap
+
+
+def from_cubes(code: str, session: Session, filters: Filters, by: tuple[str, ...]
+               ) -> pd.DataFrame | None:
+    """The indicator read from the analytics cubes, or None (then read the case tables):
+    when it has a reader, the range is whole months (cells are monthly), the session may
+    use the cubes and they are fresh (no case-table write since the last build)."""
+    reader = FAST.get(code)
+    if reader is None or not periods.whole_months(filters.start, filters.end):
+        return None
+    if not session.info.get("analytics", True) or analytics_cubes.is_fresh(session) is None:
+        return None
+    return reader(session, filters, by)
 
 
 def compute(code: str, session: Session, filters: Filters, by: Sequence[str] = (),

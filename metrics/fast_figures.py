@@ -152,12 +152,13 @@ def route(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     if not usable(session, f) or not set(by) <= ROUTE_BREAKDOWNS:
         return None
     frame = fast.cells(session, "route", f, by, {"cooperative": _by_end(f),
-                                                  "_n": fast._count(),
+                                                  "_n": func.coalesce(func.sum(C.n), 0),
                                                   "cooperative_key": _by_end_key(f),
-                                                  "_k": fast._ksum(C.k)}, variant="")
+                                                  "_k": func.coalesce(func.sum(C.k), 0)},
+                       variant="")
     if frame is None:
         return None
-    frame = fast._drop_zero(frame, by, "_n")
+    frame = fast.drop_zero(frame, by, "_n")
     total = pd.to_numeric(frame.pop("_n")).round().astype("int64")
     total_key = pd.to_numeric(frame.pop("_k")).round().astype("int64")
     frame["cooperative"] = pd.to_numeric(frame["cooperative"]).round().astype("int64")

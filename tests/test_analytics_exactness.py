@@ -21,7 +21,7 @@ from analytics import cubes
 from data_access import db
 from data_access.models import AnalyticsState, Beneficiary
 from data_access.scope import Scope
-from metrics import catalogue, fast
+from metrics import catalogue, engine, fast
 from metrics.engine import _RAW, _load_all
 from metrics.filters import Filters
 from tests.fixture_db import build_fixture
@@ -55,7 +55,7 @@ def compare_all(url: str, ranges: list[tuple[dt.date, dt.date]],
     answered = 0
     with db.session(url, Scope.everything()) as session:
         assert cubes.is_fresh(session), "the analytics tables are not fresh"
-        for code in codes or tuple(fast.ANSWERS):
+        for code in codes or tuple(engine.FAST):
             for by in breakdowns(code):
                 for granularity in (("month", "quarter", "year") if "period" in by
                                     else ("quarter",)):

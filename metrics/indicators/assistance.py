@@ -1,16 +1,23 @@
-"""ASS-1, ASS-2 (reintegration projects and grants), COOP-1, COOP-2 (cooperatives)."""
+"""ASS-1, ASS-2 (reintegration projects and grants), COOP-1, COOP-2 (cooperatives), and
+their cubes: ``delivered`` (ASS-1, ASS-2: delivered records by delivery month; measures
+``amount`` and ``with_amount``) and ``first_collective`` (COOP-2's members: one event per
+returnee at their first delivery to a cooperative). COOP-2's denominator is BEN-2's cube.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from analytics.cubes import GROUPS, Build, T, month_of
+from analytics.shapes import EVENTS, Cube, Rows
 from data_access.models import Assistance, Beneficiary, Cooperative
 from data_access.vocab import AssistanceStatus
+from metrics import fast
 from metrics.engine import (
     UNKNOWN,
     beneficiary_dims,
@@ -23,7 +30,7 @@ from metrics.engine import (
     merge_ratio,
 )
 from metrics.filters import Filters
-from metrics.indicators.beneficiaries import assisted_select
+from metrics.indicators.beneficiaries import FIRST_DELIVERY, assisted_select
 
 
 def delivered_select(f: Filters, by: tuple[str, ...], *measures: Any) -> Select[Any]:
@@ -39,14 +46,72 @@ def delivered_select(f: Filters, by: tuple[str, ...], *measures: Any) -> Select[
         *country_filter(asst, f)).group_by(*dims)
 
 
-@indicator("ASS-1")
+def _delivered_rows(build: Build, variant: str) -> Rows:
+    asst = T["assistance"]
+    delivered = (select(asst.c.beneficiary_id, asst.c.sector, asst.c.modality, asst.c.kind,
+                        asst.c.amount_eur, asst.c.delivered_date)
+                 .where(asst.c.status == AssistanceStatus.DELIVERED.value,
+                        asst.c.delivered_date.is_not(None),
+                        build.mine(asst.c.beneficiary_id))
+                 .subquery("d"))
+    return Rows(build.joined(delivered, delivered.c.beneficiary_id),
+                month=month_of(delivered.c.delivered_date),
+                items={d: func.coalesce(cast(delivered.c[d], String), UNKNOWN)
+                       for d in GROUPS[variant]},
+                sums=(delivered.c.amount_eur,
+                      case((delivered.c.amount_eur.is_(None), 0), else_=1)))
+
+
+DELIVERED = Cube("delivered", EVENTS, _delivered_rows,
+                 variants=("", "sector_modality_kind"),
+                 measures=("amount", "with_amount"), counts=("with_amount",),
+                 about="delivered assistance records by delivery month")
+
+
+def _first_collective_rows(build: Build, variant: str) -> Rows:
+    fd = build.first_deliveries(variant, collective=True)
+    return Rows(build.joined(fd), month=month_of(fd.c.fd),
+                items={d: fd.c[d] for d in GROUPS[variant]})
+
+
+FIRST_COLLECTIVE = Cube("first_collective", EVENTS, _first_collective_rows,
+                        variants=("", "sector"),
+                        about="returnees by the month of their first delivery to a "
+                              "cooperative (in the group)")
+
+
+def _ass_2_cells(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
+    cube = DELIVERED
+    frame = fast.cells(session, cube, f, by, {
+        "value": fast.measure(cube, "amount"), "records": fast.measure(cube, "with_amount"),
+        "_n": fast.measure(cube), "records_key": fast.key_of(cube, "with_amount")})
+    if frame is None:
+        return None
+    frame = fast.drop_zero(frame, by, "_n").drop(columns="_n")
+    total = pd.to_numeric(frame["value"]).astype(float)
+    records = pd.to_numeric(frame["records"]).astype(float)
+    frame["value"] = total.round(2)
+    frame["mean"] = (total / records.where(records > 0)).astype(float).round(2)
+    frame["records"] = frame["records"].astype(int)
+    return fast.key_ints(frame[[*fast.keys(by), "value", "mean", "records", "records_key"]])
+
+
+def _coop_2_cells(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
+    members = fast.count(FIRST_COLLECTIVE)(session, f, by)
+    assisted = fast.count(FIRST_DELIVERY)(session, f, by)
+    if members is None or assisted is None:
+        return None
+    return members_share(merge_ratio(members, assisted, by))
+
+
+@indicator("ASS-1", cubes=[DELIVERED], fast=fast.count(DELIVERED))
 def ass_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     # A record adds the key of its beneficiary (each record is one row of its group).
     return frame(session, delivered_select(f, by, func.count(Assistance.id).label("value"),
                                            key_sum(Beneficiary.record_key).label("value_key")))
 
 
-@indicator("ASS-2")
+@indicator("ASS-2", cubes=[DELIVERED], fast=_ass_2_cells)
 def ass_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     amount = Assistance.amount_eur
     result = frame(session, delivered_select(
@@ -70,7 +135,7 @@ def coop_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     return frame(session, stmt)
 
 
-@indicator("COOP-2")
+@indicator("COOP-2", cubes=[FIRST_COLLECTIVE, FIRST_DELIVERY], fast=_coop_2_cells)
 def coop_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     """Members: distinct beneficiaries whose delivered assistance points to a cooperative.
 

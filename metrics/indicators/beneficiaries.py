@@ -1,16 +1,25 @@
-"""BEN-1, BEN-2, BEN-3: returnees registered and assisted."""
+"""BEN-1, BEN-2, BEN-3: returnees registered and assisted, and their cubes.
+
+Cubes (``analytics.shapes``): ``registered`` (BEN-1: one event per returnee, by
+registration month) and ``first_delivery`` (BEN-2, BEN-3; also TRN-2's cohort and COOP-2's
+denominator: one event per returnee and assistance group, by first-delivery month; measure
+``vulnerable``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, cast, exists, func, select
+from sqlalchemy import String, case, cast, exists, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from analytics.cubes import GROUPS, Build, month_of
+from analytics.shapes import EVENTS, Cube, Rows
 from data_access.models import Assistance, Beneficiary, BeneficiaryVulnerability
 from data_access.vocab import AssistanceStatus
+from metrics import fast
 from metrics.engine import (
     beneficiary_dims,
     country_filter,
@@ -24,7 +33,30 @@ from metrics.filters import Filters
 ASSISTANCE_BREAKDOWNS = ("sector", "modality", "kind")
 
 
-@indicator("BEN-1")
+def _registered(build: Build, variant: str) -> Rows:
+    ben = build.ben
+    return Rows(ben, month=month_of(ben.c.registration_date))
+
+
+REGISTERED = Cube("registered", EVENTS, _registered,
+                  about="returnees by registration month (the dimension key holds the return "
+                        "type)")
+
+
+def _first_delivery_rows(build: Build, variant: str) -> Rows:
+    fd, ben = build.first_deliveries(variant), build.ben
+    return Rows(build.joined(fd), month=month_of(fd.c.fd),
+                items={d: fd.c[d] for d in GROUPS[variant]},
+                sums=(case((ben.c.vulnerability == "", 0), else_=1),))
+
+
+FIRST_DELIVERY = Cube("first_delivery", EVENTS, _first_delivery_rows,
+                      variants=("", "sector", "modality", "kind"),
+                      measures=("vulnerable",), counts=("vulnerable",),
+                      about="returnees by the month of their first delivery (in the group)")
+
+
+@indicator("BEN-1", cubes=[REGISTERED], fast=fast.count(REGISTERED))
 def ben_1(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     ben = Beneficiary
     stmt = select().select_from(ben)
@@ -64,7 +96,7 @@ def assisted_select(f: Filters, by: tuple[str, ...], *measures: Any,
         in_period(first.c.first_delivery, f), *country_filter(ben, f)).group_by(*dims)
 
 
-@indicator("BEN-2")
+@indicator("BEN-2", cubes=[FIRST_DELIVERY], fast=fast.count(FIRST_DELIVERY))
 def ben_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     # One row per beneficiary and breakdown group (first_delivery is per beneficiary and
     # group; a vulnerability breakdown puts each flag in its own group): keys summed once.
@@ -73,7 +105,8 @@ def ben_2(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
         key_sum(Beneficiary.record_key).label("value_key")))
 
 
-@indicator("BEN-3")
+@indicator("BEN-3", cubes=[FIRST_DELIVERY],
+           fast=fast.share(FIRST_DELIVERY, "vulnerable"))
 def ben_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     vulnerable = exists().where(BeneficiaryVulnerability.beneficiary_id == Beneficiary.id)
     stmt = assisted_select(

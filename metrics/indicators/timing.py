@@ -14,7 +14,10 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Beneficiary
+from analytics.cubes import Build, days_between_sql, month_of
+from analytics.shapes import HISTOGRAM, Cube, Rows
+from data_access.models import AnalyticsCell, Beneficiary
+from metrics import fast
 from metrics.dates import days_between
 from metrics.engine import beneficiary_dims, country_filter, frame, in_period, indicator
 from metrics.filters import Filters
@@ -35,7 +38,26 @@ def median_of_histogram(values: pd.Series, counts: pd.Series) -> float:
     return float((low + high) / 2)
 
 
-@indicator("ASS-3")
+def _wait_rows(build: Build, variant: str) -> Rows:
+    fd, ben = build.first_deliveries(), build.ben
+    return Rows(build.joined(fd), month=month_of(fd.c.fd),
+                days=days_between_sql(ben.c.return_date, fd.c.fd))
+
+
+WAIT = Cube("wait_days", HISTOGRAM, _wait_rows,
+            about="returnees by first-delivery month and days from return to it")
+
+
+def _ass_3_cells(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | None:
+    histogram = fast.cells(session, WAIT, f, by, {"n": fast.measure(WAIT),
+                                                  "k": fast.key_of(WAIT)},
+                           extra_keys=(AnalyticsCell.days,))
+    if histogram is None:
+        return None
+    return medians(histogram[histogram["n"] > 0], fast.keys(by))
+
+
+@indicator("ASS-3", cubes=[WAIT], fast=_ass_3_cells)
 def ass_3(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     """Median of (first delivery − return date) in days, over beneficiaries whose first
     delivery falls in the period. A delivery recorded before the return (a data-quality
