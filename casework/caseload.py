@@ -17,7 +17,6 @@ closed cases are never due.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +29,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 import metrics  # noqa: F401 - declares the cubes whose freshness is_fresh checks
 from analytics import cubes
-from data_access import followups
+from data_access import followups, spreadsheet
 from data_access.models import (
     Assistance,
     Attendance,
@@ -347,49 +346,9 @@ def case_detail(session: Session, beneficiary_id: int) -> dict[str, Any] | None:
 
 # --- Excel -----------------------------------------------------------------------------
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def to_xlsx(frame: pd.DataFrame, sheet: str = "Caseload",
             note: str | None = None) -> bytes:
-    """The table as an XLSX workbook; text starting like a formula stays text."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    ws = book.active
-    ws.title = sheet[:31]
-    row = 1
-    if note:
-        _text_cell(ws.cell(row=1, column=1), note)
-        row = 3
-    for col, heading in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=row, column=col)
-        _text_cell(cell, str(heading))
-        cell.font = Font(bold=True)
-    for values in frame.itertuples(index=False):
-        row += 1
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col)
-            if value is None or (not isinstance(value, str) and pd.isna(value)):
-                continue
-            if isinstance(value, str):
-                _text_cell(cell, value)
-            else:
-                cell.value = value
-                if isinstance(value, (dt.date, dt.datetime)):
-                    cell.number_format = "yyyy-mm-dd"
-    for col, heading in enumerate(frame.columns, start=1):
-        width = max([len(str(heading))] + [len(str(v)) for v in frame.iloc[:, col - 1]])
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = min(60,
-                                                                                   width + 2)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _text_cell(cell: Any, value: str) -> None:
-    cell.value = value
-    cell.data_type = "s"  # never a formula, whatever the first character
-    if value.startswith(FORMULA_START):
-        cell.quotePrefix = True
+    """The table as an XLSX workbook (``note`` on row 1, the table from row 3), written by
+    ``data_access.spreadsheet``: text starting like a formula stays text, dates and
+    numbers stay dates and numbers."""
+    return spreadsheet.frame_to_xlsx_bytes({sheet: frame}, note=note, fit=True)

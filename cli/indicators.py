@@ -10,7 +10,6 @@ indicators that have that breakdown. Suppressed figures (donor scope) print as n
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import math
@@ -20,6 +19,7 @@ from typing import Any
 from data_access import db
 from data_access.scope import Scope
 from data_access.settings import load_settings
+from data_access.spreadsheet import write_csv
 from metrics import catalogue, compute
 from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
 
@@ -107,7 +107,5 @@ def run(args: argparse.Namespace) -> int:
     columns: list[str] = []
     for row in rows:
         columns += [c for c in row if c not in columns]
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
+    write_csv(sys.stdout, columns, ([row.get(c) for c in columns] for row in rows))
     return 0

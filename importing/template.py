@@ -5,7 +5,7 @@ italic description row under it (row 2: the importer recognises and skips it, so
 starts on row 3), and drop-down lists (openpyxl ``DataValidation``) on the closed
 vocabularies, yes/no columns, sex and indicator codes. The lists warn rather than refuse,
 so the accepted French words can still be typed. Every cell is written safely
-(``data_access.spreadsheet``): no text can become a formula.
+(``data_access.spreadsheet``, the one writer): no text can become a formula.
 """
 
 from __future__ import annotations
@@ -14,17 +14,15 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from data_access.spreadsheet import append_row, text_cell
+from data_access.spreadsheet import HEADER_FONT, append_row, text_cell, workbook
 from data_access.vocab import Sex
 from importing.schema import SHEETS, Column
 
 LAST_ROW = 100_000  # drop-down lists cover the rows a field office will fill
-HEADER_FONT = Font(bold=True)
 DESCRIPTION_FONT = Font(italic=True, color="555555")
 DESCRIPTION_FILL = PatternFill("solid", fgColor="EEEEEE")
 
@@ -46,7 +44,7 @@ def write_workbook(target: str | Path | IO[bytes],
                    indicator_codes: Collection[str] | None = None,
                    progress: Callable[[str], None] | None = None) -> None:
     """Write the template to ``target``; ``rows`` (sheet → row values) fills it."""
-    wb = Workbook(write_only=True)
+    wb = workbook()
     for sheet in SHEETS:
         ws = wb.create_sheet(sheet.name)
         for index, column in enumerate(sheet.columns, start=1):

@@ -11,13 +11,11 @@ aggregate-only (donor) viewer — the suppression rule. Where it goes:
 - CSV: the header on the first line, then the data, nothing else (Excel, pandas and R
   read it as it is). Its provenance is its file name: what, countries, period
   (``file_name``); the source lines, "data as of" and the suppression rule are in the
-  XLSX of the same table. Data cells never start with ``#`` (see ``safe_text``).
+  XLSX of the same table. Data cells never start with ``#`` (see below).
 
-Spreadsheet hygiene: a text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab/CR) is
-written as text: in CSV prefixed with ``'`` (OWASP CSV injection advice; ``#`` too, so no
-data row looks like a comment), in XLSX stored as a string cell, which is never a formula.
-``data_access.spreadsheet.safe_cell`` (being written elsewhere) is applied first when it
-exists; until then ``safe_text`` here is the helper.
+Spreadsheet hygiene is ``data_access.spreadsheet``'s, the one writer of every XLSX and
+CSV: a text that starts like a formula (or a CSV comment) is kept as text, the same way
+in every file the dashboard writes (its docstring says which texts and how).
 
 File names say what and when: ``<stem>_<countries>_<period>.<ext>``, e.g.
 ``beneficiaries_by_sector_MA_2016Q3.xlsx``; the period is ``2016Q3``, ``2016``, ``2016-03``
@@ -27,24 +25,21 @@ or ``2015-2016`` when the range is exactly a quarter, year(s) or month, else
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
 import pandas as pd
+from openpyxl.styles import Font
 
-from data_access.spreadsheet import safe_cell
+from data_access import spreadsheet
 from i18n import _, ngettext
 from i18n.formats import date, datetime, month, quarter, vega_locale
 from metrics.filters import Filters, country_name
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "#")
 EXPORT_WIDTH = 640  # px; charts on pages stretch to their column, exports need a size
 
 
@@ -238,39 +233,12 @@ def _vl_version() -> str:
 
 # --- tables --------------------------------------------------------------------------
 
-def safe_text(value: Any) -> Any:
-    """A value safe to put in a spreadsheet cell: text that would start a formula is
-    prefixed with an apostrophe; numbers, dates and other text pass unchanged."""
-    value = safe_cell(value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _plain(value: Any) -> Any:
-    """pandas/numpy scalars → Python values; missing → empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if value is pd.NaT:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
-
-
 def table_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV (with BOM, so spreadsheets read the accents): the header row on the first
     line, then the data. Where it comes from is in the file name (what, countries, period:
     ``file_name``); the XLSX download of the same table has the full source on a sheet of
     its own."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([safe_text(str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        writer.writerow(["" if (v := _plain(x)) is None else safe_text(v) for x in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheet.frame_to_csv_bytes(frame)
 
 
 # --- figures written as text by the pages, back to numbers ---------------------------------
@@ -333,56 +301,23 @@ def typed(value: Any) -> tuple[Any, str | None]:
     return number, f"#,##0{places}"
 
 
+TITLE_FONT = Font(bold=True, size=13)
+SOURCE_FONT = Font(italic=True, color="555555")
+
+
 def table_xlsx(frame: pd.DataFrame, lines: list[str] | None = None,
                title: str = "", sheet: str = "Data") -> bytes:
     """Two sheets: the table (its header on the first row, figures as numbers with
     number formats, text as text) and "Source" (the title and where the table comes
     from)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    ws = book.active
-    ws.title = re.sub(r"[\[\]:*?/\\]", " ", sheet)[:31] or "Data"
-    for col, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(1, col)
-        cell.value = str(name)
-        cell.data_type = "s"
-        cell.font = Font(bold=True)
-    for r, values in enumerate(frame.itertuples(index=False), start=2):
-        for col, raw in enumerate(values, start=1):
-            value, number_format = typed(_plain(raw))
-            cell = ws.cell(r, col)
-            if isinstance(value, str):
-                cell.value = value
-                cell.data_type = "s"  # never a formula, whatever it starts with
-            else:
-                cell.value = value
-                if number_format:
-                    cell.number_format = number_format
-    ws.freeze_panes = ws.cell(2, 1)
-    for col, name in enumerate(frame.columns, start=1):
-        longest = max([len(str(name))] + [len(str(v)) for v in frame.iloc[:200, col - 1]])
-        ws.column_dimensions[get_column_letter(col)].width = min(60, max(10, longest + 2))
-    source = book.create_sheet(_("Source"))
-    row = 1
-    if title:
-        _text(source.cell(row, 1), title).font = Font(bold=True, size=13)
-        row += 1
-    for line in lines or []:
-        _text(source.cell(row, 1), line).font = Font(italic=True, color="555555")
-        row += 1
-    source.column_dimensions["A"].width = 100
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _text(cell: Any, value: str) -> Any:
-    cell.value = value
-    cell.data_type = "s"
-    return cell
+    book = spreadsheet.workbook()
+    spreadsheet.write_frame(book, frame, sheet or "Data", typed=typed, freeze=True,
+                            fit=True)
+    heading = [(title, TITLE_FONT)] if title else []
+    spreadsheet.write_lines(book, _("Source"),
+                            heading + [(line, SOURCE_FONT) for line in lines or []],
+                            width=100)
+    return spreadsheet.workbook_bytes(book)
 
 
 MIME = {
