@@ -258,19 +258,15 @@ def _target_columns(progress: pd.DataFrame | None, code: str,
     the figure since the programme start to the period end against the target due then."""
     from metrics import targets
 
-    if progress is None or progress.empty or "indicator" not in progress:
-        return "", "", ""
     row = targets.comparison(progress, code, filters.countries, filters.end)
     if row is None:
-        return "", "", ""  # no target (or several countries' targets: see the logframe)
+        return "", "", ""  # no target applies (or the actual is hidden)
     spec = catalogue.get(code)
     target = _("{actual} of {due} due by {date}, since the programme start").format(
         actual=by_kind(row["actual"], spec.kind), due=by_kind(row["prorated_target"],
                                                               spec.kind),
         date=month(pd.Timestamp(row["as_of"])))
-    achieved = row.get("due_achieved")
-    achieved_text = "" if is_missing(achieved) else percent(achieved, digits=0)
-    return target, achieved_text, str(row.get("status") or "")
+    return target, percent(row["due_achieved"], digits=0), str(row["status"])
 
 
 # Column → heading (English, translated by ``logframe_table``). The status column keeps
@@ -349,8 +345,6 @@ def _target_points(progress: pd.DataFrame | None, code: str,
     ending in the period and the one due at its end (``metrics.targets.target_points``)."""
     from metrics import targets
 
-    if progress is None or progress.empty or "indicator" not in progress:
-        return None
     return targets.target_points(progress, code, filters.countries, filters.start,
                                  filters.end)
 
