@@ -24,12 +24,9 @@ from typing import Any, Protocol
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import metrics
-from data_access import models
-from data_access.lookups import countries_present
 from data_access.scope import Scope
 from i18n import N_, _
 from i18n.formats import month
@@ -381,32 +378,3 @@ def build(source: FigureSource, filters: Filters, sections: Sequence[str], *,
                              narratives.get(key, "")))
     return Report(programme, filters, scope, data_as_of, built,
                   logframe_table(progress) if "headline" in sections else None)
-
-
-# --- "data as of" ----------------------------------------------------------------------
-
-TIMESTAMPED = (models.Beneficiary, models.Assistance, models.Cooperative,
-               models.TrainingSession, models.Attendance, models.FollowUp,
-               models.CapacityActivity)
-
-
-def data_as_of(session: Session) -> dt.datetime:
-    """The latest ``updated_at`` the viewer's scope can see (now, for an empty database).
-
-    Each table's maximum is read from its ``(country, updated_at)`` index (migration 0006)
-    with one probe per country (``max(updated_at) WHERE country = c``: a seek to the end
-    of that country's part of the index, on SQLite and PostgreSQL alike), the countries
-    found by ``lookups.countries_present`` on the same index (one seek each; the scope
-    limits them like any query). A single query over every country reads the whole index
-    on PostgreSQL (~0.2 s per table at 1M).
-    """
-    latest: list[dt.datetime] = []
-    for model in TIMESTAMPED:
-        for country in countries_present(session, model):
-            value = session.execute(select(func.max(model.updated_at))
-                                    .where(model.country == country)).scalar()
-            if isinstance(value, str):  # SQLite may hand back text
-                value = dt.datetime.fromisoformat(value)
-            if value is not None:
-                latest.append(value)
-    return max(latest) if latest else dt.datetime.now().replace(microsecond=0)
