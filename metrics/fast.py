@@ -34,7 +34,7 @@ SUMMABLE = {"reg", "dlv", "att"}  # plain event counts: a finer variant may be s
 
 
 def aligned(f: Filters) -> bool:
-    return f.start.day == 1 and (f.end + dt.timedelta(days=1)).day == 1
+    return f.whole_months is not None  # the one whole-month test (metrics.filters)
 
 
 def month(day: dt.date) -> int:
