@@ -9,7 +9,9 @@ scoped even while the analytics cubes are stale): every query is an index seek o
 - the data period: ``MIN``/``MAX`` of the date per country, each answered from the end of
   that country's stretch of the index;
 - the data's "as of" (reports, exports, the charts' last month): the latest
-  ``updated_at`` per table and country, on the ``(country, updated_at)`` indexes.
+  ``updated_at`` per table and country, on the ``(country, updated_at)`` indexes;
+- a donor report's saved narrative rows (``reports.narratives``): the one of a section,
+  scope key and period, or the latest earlier non-empty one.
 
 The scope listener adds ``country IN (…)`` to each of these statements like to any other,
 so a focal point's look-ups see their countries only.
@@ -29,6 +31,7 @@ from data_access.models import (
     CapacityActivity,
     Cooperative,
     FollowUp,
+    ReportNarrative,
     TrainingSession,
 )
 
@@ -95,6 +98,27 @@ def data_as_of(session: Session) -> dt.datetime:
             if value is not None:
                 latest.append(value)
     return max(latest) if latest else dt.datetime.now().replace(microsecond=0)
+
+
+def saved_narrative(session: Session, section: str, key: str, start: dt.date,
+                    end: dt.date) -> ReportNarrative | None:
+    """The narrative row of ``section`` saved for exactly [start, end] and scope ``key``."""
+    return session.execute(select(ReportNarrative).where(
+        ReportNarrative.section == section, ReportNarrative.scope_key == key,
+        ReportNarrative.period_start == start,
+        ReportNarrative.period_end == end)).scalar_one_or_none()
+
+
+def earlier_narrative(session: Session, section: str, key: str,
+                      end: dt.date) -> ReportNarrative | None:
+    """The latest non-empty narrative row of ``section`` and scope ``key`` for a period
+    ending before ``end`` (the text a new period starts from)."""
+    return session.execute(
+        select(ReportNarrative).where(
+            ReportNarrative.section == section, ReportNarrative.scope_key == key,
+            ReportNarrative.period_end < end, ReportNarrative.text != "")
+        .order_by(ReportNarrative.period_end.desc(), ReportNarrative.id.desc())
+        .limit(1)).scalar_one_or_none()
 
 
 def _as_date(value: object) -> dt.date:
