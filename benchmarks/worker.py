@@ -108,10 +108,12 @@ def _timed(at) -> float:  # type: ignore[no-untyped-def]
 
 def pages(runs: int, selected: str) -> dict:
 
+    from data_access.settings import load_settings
     from ui import filters
 
     os.environ.setdefault("DEMO_MODE", "true")
     os.environ["USERS_FILE"] = str(Path(tempfile.mkdtemp()) / "users.yaml")
+    load_settings.cache_clear()  # read once per process: forget any read before these
     paths = _pages(selected)
     # The period presets of the data, for filter changes never seen before.
     names = [n for n in filters.presets(*_span())]

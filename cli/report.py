@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from data_access import db
+from data_access import db, lookups
 from data_access.scope import Scope
 from data_access.settings import load_settings
 from i18n import LANGUAGES, language
@@ -57,7 +57,7 @@ def build_file(url: str, scope: Scope, filters: Filters, sections: list[str], fm
                                                        key).items()}
         report = content.build(content.SessionSource(session), filters, sections,
                                scope=scope, programme=programme,
-                               data_as_of=content.data_as_of(session), narratives=texts)
+                               data_as_of=lookups.data_as_of(session), narratives=texts)
         return pptx.build(report) if fmt == "pptx" else pdf.build(report)
 
 

@@ -7,6 +7,7 @@ analytics cubes behind the last two all read it here.
   **overdue** at an as-of date when the due date is on or before it and no such visit is
   dated on or before it.
 - **Closed** cases are not due (neither due nor overdue, and not in FUP-1's due list).
+- Twelve months (FUP-2 at twelve months) is ``TWELVE_MONTH_DAYS`` (365) days.
 
 Days, not calendar months: 31 August + 6 months is ambiguous, 182 days is not, and it is
 the same on SQLite and PostgreSQL.
@@ -26,6 +27,9 @@ from data_access.vocab import AssistanceStatus, CaseStatus
 
 DUE_DAYS = 182
 DUE = dt.timedelta(days=DUE_DAYS)
+# FUP-2 at twelve months: visits at least this many days after the first delivery (the
+# same days-not-months reading).
+TWELVE_MONTH_DAYS = 365
 CLOSED = CaseStatus.CLOSED  # a str too: compares with ORM enums and text columns
 
 

@@ -1,8 +1,10 @@
 """Every setting of the dashboard, in one typed place.
 
 Values come from the environment, or from a TOML file named by ``RRD_SETTINGS_FILE``
-(environment wins). Each setting is declared once in ``SETTINGS`` with its default and a
-one-line help text; the README table is checked against this list by a test.
+(environment wins). Each setting is declared once, as a field of ``Settings``: its name
+(the environment variable in capitals), type, default, parser and README wording;
+``SETTINGS`` and README.md's table are made from those fields (a test checks the README).
+``load_settings()`` reads them once per process.
 
 A malformed value raises ``SettingsError`` with a one-line reason and the fix, so the app
 and ``manage.py`` can refuse to start with a readable message instead of a stack trace.
@@ -16,7 +18,7 @@ import secrets
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -84,82 +86,82 @@ def _language(raw: str) -> str:
     return raw
 
 
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: str | None
-    help: str
-    convert: Callable[[str], Any] = str
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("DATABASE_URL", DEFAULT_DATABASE_URL,
-            "SQLAlchemy URL of the case database (SQLite file, or postgresql+psycopg://…)",
-            _database_url),
-    Setting("DEMO_MODE", None,
-            "true: demo accounts and the demo cookie key are allowed. Default: true when "
-            "DATABASE_URL is the embedded SQLite file, false otherwise", _bool),
-    Setting("USERS_FILE", str(PROJECT_ROOT / "data" / "users.yaml"),
-            "YAML file with the dashboard's users (bcrypt hashes, roles, countries)"),
-    Setting("COOKIE_KEY", None,
-            "secret that signs the login cookie (32+ random characters, about 128 bits or "
-            "more); required outside demo mode. Demo mode without it: a random key made "
-            "once per installation, beside the database"),
-    Setting("COOKIE_EXPIRY_DAYS", "1",
-            "days a login cookie stays valid, fixed when it is issued (lowering it shortens "
-            "existing cookies, raising it lengthens none; 0: no re-login cookie)", float),
-    Setting("SUPPRESSION_THRESHOLD", "5",
-            "donor views: counts from 1 to this − 1 are shown as '<N'", _positive_int),
-    Setting("DISCLOSURE_ROUNDING_BASE", "5",
-            "donor views: every other count is randomly rounded to a multiple of this "
-            "(1: no rounding); see docs/disclosure.md", _positive_int),
-    Setting("SUSTAINABILITY_THRESHOLD", "0.5",
-            "FUP-4: composite reintegration score counted as sustainable", _fraction),
-    Setting("SCORE_WEIGHTS", "1,1,1",
-            "FUP-4: weights of the economic, social and psychosocial scores", _weights),
-    Setting("PROGRAMME_NAME", "MoTuSe – Improved reintegration in Morocco, Tunisia and Senegal",
-            "programme name printed on reports and exports"),
-    Setting("DEFAULT_LANGUAGE", "en", "interface language when a user has chosen none (en, fr)",
-            _language),
-    Setting("LOCKOUT_ATTEMPTS", "5",
-            "sign-in attempts per username whose password is checked within LOCKOUT_MINUTES; "
-            "the last of them locks it", _positive_int),
-    Setting("LOCKOUT_MINUTES", "15",
-            "the window of those attempts, and minutes a locked username stays locked",
-            _positive_int),
-    Setting("IMPORT_MAX_FILE_MB", "20", "import: largest file accepted, in MB (the upload "
-            "box refuses bigger ones)", _positive_int),
-    Setting("IMPORT_MAX_EXPANDED_MB", "50", "import: largest total unpacked size of an .xlsx "
-            "or .zip (or of a folder's CSV files), in MB", _positive_int),
-    Setting("IMPORT_MAX_RATIO", "100", "import: largest compression ratio of a part of an "
-            ".xlsx or .zip (unpacked size / packed size)", _positive_int),
-    Setting("IMPORT_MAX_ROWS", "50000", "import: most rows in one sheet (header included)",
-            _positive_int),
-    Setting("IMPORT_MAX_CELL_CHARS", "32767", "import: most characters in one cell (Excel's "
-            "own limit)", _positive_int),
-)
+def _setting(default: str | None, help: str, parse: Callable[[str], Any] = str, *,
+             shown: str | None = None) -> Any:
+    """One setting's declaration, as a field of ``Settings``: its default as written in the
+    environment (None: unset), its README wording (Markdown), the parser of the text
+    into the field's type, and the README's default column when it is not the default
+    itself. The environment variable is the field's name in capitals."""
+    return field(metadata={"setting": (default, help, parse, shown)})
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
-    demo_mode: bool
-    users_file: Path
-    cookie_key: str | None
-    cookie_expiry_days: float
-    suppression_threshold: int
-    sustainability_threshold: float
-    score_weights: tuple[float, float, float]
-    programme_name: str
-    default_language: str
-    lockout_attempts: int
-    lockout_minutes: int
-    import_max_file_mb: int
-    import_max_expanded_mb: int
-    import_max_ratio: int
-    import_max_rows: int
-    import_max_cell_chars: int
-    disclosure_rounding_base: int = 5
+    """Every setting, each declared once here (see ``_setting``); ``SETTINGS`` and the
+    README table (``readme_table``) are made from these fields."""
+
+    database_url: str = _setting(
+        DEFAULT_DATABASE_URL,
+        "SQLAlchemy URL of the case database (SQLite file, or "
+        "`postgresql+psycopg://user:password@host/db`)",
+        _database_url, shown="`sqlite:///data/reintegration.db`")
+    demo_mode: bool = _setting(
+        None, "demo accounts and the demo cookie key are allowed only in demo mode", _bool,
+        shown="true on the embedded SQLite file, false otherwise")
+    users_file: Path = _setting(
+        str(PROJECT_ROOT / "data" / "users.yaml"),
+        "YAML file with the dashboard's users (bcrypt hashes, roles, countries)", Path,
+        shown="`data/users.yaml`")
+    cookie_key: str | None = _setting(
+        None,
+        "secret that signs the login cookie (32+ random characters, about 128 bits or "
+        "more; one repeated character is refused); required outside demo mode",
+        shown="demo mode: a random key made once per installation, beside the database")
+    cookie_expiry_days: float = _setting(
+        "1",
+        "days a login cookie stays valid, fixed when it is issued (lowering the setting "
+        "shortens existing cookies, raising it lengthens none; `0`: no re-login cookie)",
+        float)
+    suppression_threshold: int = _setting(
+        "5",
+        'donor views: counts below this (0 included) are shown as "<5"; rates, averages '
+        "and medians need this many behind them", _positive_int)
+    disclosure_rounding_base: int = _setting(
+        "5",
+        "donor views: every other count is randomly rounded, by the secret keys of the "
+        "records behind it, to a multiple of this (`1`: no rounding); see "
+        "[docs/disclosure.md](docs/disclosure.md)", _positive_int)
+    sustainability_threshold: float = _setting(
+        "0.5", "FUP-4: composite reintegration score counted as sustainable", _fraction)
+    score_weights: tuple[float, float, float] = _setting(
+        "1,1,1", "FUP-4: weights of the economic, social and psychosocial scores", _weights)
+    programme_name: str = _setting(
+        "MoTuSe – Improved reintegration in Morocco, Tunisia and Senegal",
+        "programme name printed on reports and exports")
+    default_language: str = _setting(
+        "en", "interface language when a user has chosen none (`en`, `fr`)", _language)
+    lockout_attempts: int = _setting(
+        "5",
+        "sign-in attempts per username whose password is checked within `LOCKOUT_MINUTES`; "
+        "the last of them locks it", _positive_int)
+    lockout_minutes: int = _setting(
+        "15", "the window of those attempts, and minutes a locked username stays locked",
+        _positive_int)
+    import_max_file_mb: int = _setting(
+        "20", "import: largest file accepted, in MB (the upload box refuses bigger ones)",
+        _positive_int)
+    import_max_expanded_mb: int = _setting(
+        "50",
+        "import: largest total unpacked size of an .xlsx or .zip (or of a folder's CSV "
+        "files), in MB", _positive_int)
+    import_max_ratio: int = _setting(
+        "100",
+        "import: largest compression ratio (unpacked / packed size) of a part of an .xlsx "
+        "or .zip over 1 MiB", _positive_int)
+    import_max_rows: int = _setting(
+        "50000", "import: most rows in one sheet (header included)", _positive_int)
+    import_max_cell_chars: int = _setting(
+        "32767", "import: most characters in one cell (Excel's own limit)", _positive_int)
 
     @property
     def is_sqlite(self) -> bool:
@@ -204,6 +206,34 @@ class Settings:
             raise SettingsError(f"COOKIE_KEY has too little randomness (about {bits:.0f} bits "
                                 f"estimated, {MIN_KEY_BITS} needed; repeated or patterned "
                                 f"characters count once): use a random secret ({KEY_HINT})")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting as declared on ``Settings`` (read from its field)."""
+
+    name: str  # the environment variable and settings-file key
+    field: str  # the attribute of Settings
+    default: str | None
+    help: str
+    parse: Callable[[str], Any]
+    shown: str | None  # the README's default column, when not the default itself
+
+    @property
+    def default_words(self) -> str:
+        return self.shown if self.shown is not None else f"`{self.default}`"
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f.name.upper(), f.name, *f.metadata["setting"]) for f in fields(Settings))
+
+
+def readme_table() -> str:
+    """README.md's configuration table, made from the declarations (a test checks that
+    the README holds exactly this; ``python -m data_access.settings`` prints it)."""
+    rows = ["| setting | default | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{s.name}` | {s.default_words} | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)
 
 
 def estimated_bits(key: str) -> float:
@@ -295,43 +325,49 @@ def _raw_values(environ: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read and check every setting; raise SettingsError naming the bad one."""
-    env = os.environ if environ is None else environ
-    raw = _raw_values(env)
+def read_settings(environ: Mapping[str, str]) -> Settings:
+    """Read and check every setting from ``environ`` (and the settings file it names);
+    raise SettingsError naming the bad one."""
+    raw = _raw_values(environ)
     parsed: dict[str, Any] = {}
     for setting in SETTINGS:
         value = raw.get(setting.name, setting.default)
         if value is None:
-            parsed[setting.name] = None
+            parsed[setting.field] = None
             continue
         try:
-            parsed[setting.name] = setting.convert(value)
+            parsed[setting.field] = setting.parse(value)
         except ValueError as exc:
             raise SettingsError(f"setting {setting.name}={value!r} is invalid: {exc}. "
                                 f"Fix it in the environment or the settings file.") from exc
-    url = parsed["DATABASE_URL"]
-    demo = parsed["DEMO_MODE"]
-    if demo is None:
-        demo = url == DEFAULT_DATABASE_URL
-    cookie_key = parsed["COOKIE_KEY"]
-    return Settings(
-        database_url=url,
-        demo_mode=demo,
-        users_file=Path(parsed["USERS_FILE"]),
-        cookie_key=cookie_key,
-        cookie_expiry_days=parsed["COOKIE_EXPIRY_DAYS"],
-        suppression_threshold=parsed["SUPPRESSION_THRESHOLD"],
-        sustainability_threshold=parsed["SUSTAINABILITY_THRESHOLD"],
-        score_weights=parsed["SCORE_WEIGHTS"],
-        programme_name=parsed["PROGRAMME_NAME"],
-        default_language=parsed["DEFAULT_LANGUAGE"],
-        lockout_attempts=parsed["LOCKOUT_ATTEMPTS"],
-        lockout_minutes=parsed["LOCKOUT_MINUTES"],
-        import_max_file_mb=parsed["IMPORT_MAX_FILE_MB"],
-        import_max_expanded_mb=parsed["IMPORT_MAX_EXPANDED_MB"],
-        import_max_ratio=parsed["IMPORT_MAX_RATIO"],
-        import_max_rows=parsed["IMPORT_MAX_ROWS"],
-        import_max_cell_chars=parsed["IMPORT_MAX_CELL_CHARS"],
-        disclosure_rounding_base=parsed["DISCLOSURE_ROUNDING_BASE"],
-    )
+    if parsed["demo_mode"] is None:
+        parsed["demo_mode"] = parsed["database_url"] == DEFAULT_DATABASE_URL
+    return Settings(**parsed)
+
+
+class _ProcessSettings:
+    """``load_settings()``: the process's settings, read from ``os.environ`` once and kept
+    (every figure asks for them); ``load_settings(environ)`` reads ``environ`` afresh and
+    keeps nothing. ``load_settings.cache_clear()`` forgets the kept ones, for code that
+    changes the environment afterwards (the tests' ``monkeypatch.setenv``, through
+    tests/conftest.py). A malformed setting is not kept: the next call raises again."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+
+    def __call__(self, environ: Mapping[str, str] | None = None) -> Settings:
+        if environ is not None:
+            return read_settings(environ)
+        if self._settings is None:
+            self._settings = read_settings(os.environ)
+        return self._settings
+
+    def cache_clear(self) -> None:
+        self._settings = None
+
+
+load_settings = _ProcessSettings()
+
+
+if __name__ == "__main__":
+    print(readme_table())

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from data_access import followups
 from demo.columns import NULL_DAY, Dates, Table, choose, with_timestamps
 from demo.profile import (
     CAPACITY_ACTIVITIES,
@@ -115,8 +116,10 @@ def follow_ups(g: Generator) -> Table:
     rng = g.rng
     cases = np.flatnonzero(g.group <= COMMUNITY)
     m = len(cases)
-    offsets = np.stack([90 + rng.integers(-10, 11, m), 182 + rng.integers(-14, 15, m),
-                        365 + rng.integers(-21, 22, m)], axis=1)
+    # The 6- and 12-month visits straddle the follow-up rule's days (some early, not met).
+    offsets = np.stack([90 + rng.integers(-10, 11, m),
+                        followups.DUE_DAYS + rng.integers(-14, 15, m),
+                        followups.TWELVE_MONTH_DAYS + rng.integers(-21, 22, m)], axis=1)
     visit = g.delivery_day[cases][:, None] + offsets
     done = (visit <= LAST_DAY) & (rng.random((m, 3)) >= 0.08)
     coop = g.coop_of[cases]

@@ -17,11 +17,11 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from data_access import followups
 
-# "Six months" in the follow-up indicators: 182 days (half of 364), the same on every
-# backend and for every start day; calendar months would make 31 August + 6 months ambiguous.
-# The follow-up rule's own constant (data_access.followups): the two are one.
-SIX_MONTHS = dt.timedelta(days=followups.DUE_DAYS)
-TWELVE_MONTHS = dt.timedelta(days=365)
+# "Six months" and "twelve months" in the follow-up indicators: 182 and 365 days, the same
+# on every backend and for every start day; calendar months would make 31 August + 6 months
+# ambiguous. The follow-up rule's own constants (data_access.followups): the two are one.
+SIX_MONTHS = followups.DUE
+TWELVE_MONTHS = dt.timedelta(days=followups.TWELVE_MONTH_DAYS)
 
 
 class days_between(FunctionElement[int]):  # noqa: N801 - reads like a SQL function

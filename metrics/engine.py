@@ -88,7 +88,7 @@ def from_cubes(code: str, session: Session, filters: Filters, by: tuple[str, ...
     when it has a reader, the range is whole months (cells are monthly), the session may
     use the cubes and they are fresh (no case-table write since the last build)."""
     reader = FAST.get(code)
-    if reader is None or not periods.whole_months(filters.start, filters.end):
+    if reader is None or filters.whole_months is None:
         return None
     if not session.info.get("analytics", True) or analytics_cubes.is_fresh(session) is None:
         return None

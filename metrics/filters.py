@@ -22,6 +22,15 @@ def country_name(code: str) -> str:
     return _country_name(code)
 
 
+def whole_months(start: dt.date, end: dt.date) -> int | None:
+    """How many calendar months [start, end] spans when it runs from the first day of a
+    month to the last day of a month (every sidebar preset does; the analytics cubes
+    answer only such ranges); else None. The one whole-month test."""
+    if start.day != 1 or (end + dt.timedelta(days=1)).day != 1:
+        return None
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the viewer asked for. Countries narrow the scope, never widen it."""
@@ -47,11 +56,9 @@ class Filters:
 
     @property
     def whole_months(self) -> int | None:
-        """How many calendar months the period spans when it runs from the first day of a
-        month to the last day of a month (every sidebar preset does); else None."""
-        if self.start.day != 1 or (self.end + dt.timedelta(days=1)).day != 1:
-            return None
-        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        """How many calendar months the period spans when it is whole months; else None
+        (``whole_months``)."""
+        return whole_months(self.start, self.end)
 
     def previous(self) -> Filters:
         """The period just before this one, of the same length.

@@ -69,9 +69,3 @@ def keys_between(start: dt.date, end: dt.date, granularity: Granularity) -> list
         keys.append(key)
         day = bounds(key, granularity)[1] + dt.timedelta(days=1)
     return keys
-
-
-def whole_months(start: dt.date, end: dt.date) -> bool:
-    """Whether [start, end] runs from the first day of a month to the last day of a month
-    (every sidebar preset does; the analytics cells are monthly)."""
-    return start.day == 1 and (end + dt.timedelta(days=1)).day == 1

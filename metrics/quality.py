@@ -124,8 +124,9 @@ CHECKS: tuple[Check, ...] = (
           N_("Birth date (or birth year) later than the return date"), "case",
           _birth_after_return),
     Check("followup_overdue", N_("Follow-up overdue"),
-          N_("Assisted at least 6 months (182 days) before the period end, no visit at "
-             "least 182 days after the first delivery by then, and the case not closed"),
+          # {days}: data_access.followups.DUE_DAYS, filled in where it is shown.
+          N_("Assisted at least 6 months ({days} days) before the period end, no visit at "
+             "least {days} days after the first delivery by then, and the case not closed"),
           "case", _overdue),
 )
 BY_CODE = {c.code: c for c in CHECKS}

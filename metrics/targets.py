@@ -23,8 +23,11 @@ The comparison every page shows (``in_force``, ``comparison``): per indicator an
 the target in force at the period end (the first ending on or after it, else the last),
 its actual cumulated from the programme start to the period end (or the target's end if
 earlier), against the target due then (pro-rated), as ``due_achieved`` and ``status``.
-The KPI cards and the Targets page both read it, so they show the same actual, target and
-percentage; a period's own figure is never set against a programme-to-date target.
+The KPI cards, the donor report and the Targets page all read it, so they show the same
+actual, target and percentage; a period's own figure is never set against a
+programme-to-date target. Which targets apply to a figure (``applicable``): the
+programme-wide one with no country chosen, that country's with one, and with several the
+sum of theirs when every one has one and the figure adds up across countries.
 
 Targets are read through the ORM, so a scoped viewer sees only their countries' targets
 (never the programme-wide rows). A country filter shows that country's targets only.
@@ -156,32 +159,77 @@ def in_force(progress_rows: pd.DataFrame, end: dt.date) -> pd.DataFrame:
     return pd.concat(picked).drop(columns="_open").reset_index(drop=True)
 
 
-def comparison(progress_rows: pd.DataFrame, code: str, countries: Sequence[str],
-               end: dt.date) -> pd.Series | None:
-    """The in-force target row of ``code`` for a card: the programme-wide target with no
-    country chosen, that country's with one; None where there is no such target (or with
-    several countries chosen, which no single target covers)."""
-    if progress_rows is None or progress_rows.empty or len(countries) > 1:
-        return None
+# Unit kinds whose figure for several countries is the sum of the countries' figures:
+# every beneficiary, cooperative, institution and activity belongs to one country, and
+# amounts add up. Rates, means, days and scores do not (nor do their targets).
+SUMMABLE = frozenset({"count", "money"})
+
+
+def applicable(progress_rows: pd.DataFrame | None, code: str,
+               countries: Sequence[str]) -> pd.DataFrame:
+    """The rows of the targets that apply to a figure of ``code`` for ``countries`` (the
+    one rule the cards, the donor report and the cumulative charts follow):
+
+    - no country chosen: the programme-wide targets (blank country);
+    - one country: that country's targets;
+    - several: every chosen country's targets, when every one of them has one and the
+      indicator adds up across countries (``SUMMABLE``); none otherwise, since a target
+      covering only some of the chosen countries set against all of their figure would
+      mislead (and a sum of rate targets means nothing).
+
+    Empty where none applies."""
+    if progress_rows is None or progress_rows.empty or "indicator" not in progress_rows:
+        return pd.DataFrame(columns=list(COLUMNS))
     rows = progress_rows[progress_rows["indicator"] == code.upper()]
-    rows = (rows[rows["country"] == countries[0]] if countries
-            else rows[rows["country"].isna()])
-    now = in_force(rows, end)
-    return None if now.empty else now.iloc[0]
+    if not countries:
+        return rows[rows["country"].isna()]
+    rows = rows[rows["country"].isin(countries)]
+    if len(countries) > 1 and (
+            code.upper() not in catalogue.BY_CODE
+            or catalogue.get(code).kind not in SUMMABLE
+            or set(rows["country"]) != set(countries)):
+        return rows.iloc[0:0]
+    return rows
+
+
+def comparison(progress_rows: pd.DataFrame | None, code: str, countries: Sequence[str],
+               end: dt.date) -> pd.Series | None:
+    """The one comparison a figure of ``code`` for ``countries`` is given (a KPI card's
+    target line, a donor report's headline figure): the in-force row (``in_force``) of the
+    target that applies (``applicable``); with several countries, one row summing theirs
+    (baseline, target, target due, actual; the shares and status recomputed from the
+    sums), provided they are all read at the same day. None where no target applies or
+    where the actual is hidden (nothing to set the target against)."""
+    now = in_force(applicable(progress_rows, code, countries), end)
+    if now.empty:
+        return None
+    if len(now) == 1:
+        row = now.iloc[0]
+    elif now["as_of"].nunique() != 1:
+        return None
+    else:
+        baseline = float(now["baseline"].fillna(0).sum())
+        target, prorated = float(now["target"].sum()), float(now["prorated_target"].sum())
+        actual = float(now["actual"].sum(skipna=False))
+        row = pd.Series({
+            "indicator": now["indicator"].iloc[0], "title": now["title"].iloc[0],
+            "country": None, "period_end": max(now["period_end"]), "baseline": baseline,
+            "target": target, "prorated_target": prorated, "actual": actual,
+            "achieved": achievement(actual, baseline, target),
+            "status": status(achievement(actual, baseline, prorated)),
+            "as_of": now["as_of"].iloc[0],
+            "due_achieved": achievement(actual, baseline, prorated)})[list(COLUMNS)]
+    return None if pd.isna(row["due_achieved"]) else row
 
 
 def target_points(progress_rows: pd.DataFrame | None, code: str, countries: Sequence[str],
                   start: dt.date, end: dt.date) -> pd.DataFrame | None:
     """The targets of ``code`` to draw on a cumulative chart of [start, end]: each target
     whose end lies in the period, and the target due at the period end (pro-rated, the
-    one the cards compare with), summed over the chosen countries' targets (the
-    programme-wide ones with no country chosen). Columns period_start (the date), value;
-    None when there is none."""
-    if progress_rows is None or progress_rows.empty:
-        return None
-    rows = progress_rows[progress_rows["indicator"] == code.upper()]
-    rows = (rows[rows["country"].isin(countries)] if countries
-            else rows[rows["country"].isna()])
+    one the cards compare with), of the targets that apply (``applicable``: summed over
+    the chosen countries when several are chosen). Columns period_start (the date),
+    value; None when there is none."""
+    rows = applicable(progress_rows, code, countries)
     if rows.empty:
         return None
     ends = pd.to_datetime(rows["period_end"]).dt.date

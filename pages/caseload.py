@@ -10,7 +10,7 @@ import streamlit as st
 
 from accounts import audit
 from casework import caseload
-from data_access import db
+from data_access import db, followups
 from i18n import N_, _, bound
 from i18n import formats as F
 from ui import caseload as caseload_rows
@@ -49,9 +49,10 @@ if len(search) >= caseload.SEARCH_MAX_CHARS:  # Streamlit cuts the value at max_
 today = min(dt.date.today(), f.end)
 as_of = top[2].date_input(_("Follow-ups as of"), value=today, key="cl_as_of",
                           format=_("YYYY-MM-DD"),
-                          help=_("A visit is due 182 days after the first delivered "
-                                 "assistance, and overdue from then until a visit at least "
-                                 "that late; closed cases are not due."))
+                          help=say(_("A visit is due {days} days after the first delivered "
+                                     "assistance, and overdue from then until a visit at "
+                                     "least that late; closed cases are not due."),
+                                   days=followups.DUE_DAYS))
 controls = st.columns([2, 1, 1, 1])
 default_sort = "next_due" if view == DUE else "case_number"
 sort = controls[0].selectbox(_("Sort by"), list(SORT_LABELS),

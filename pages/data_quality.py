@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_access import followups
 from i18n import _, ngettext
 from ui import data, filters, kpi, page
 from ui.text import say
@@ -17,9 +18,11 @@ page.header(_("Data quality"), _("Which records are incomplete, duplicated or im
 st.caption(_("Checked: the records of returnees registered in the period (and their "
              "assistance and visits)."))
 checks = data.derived("quality_checks", f)
-# The check titles and descriptions are English constants of metrics.quality (N_).
+# The check titles and descriptions are English constants of metrics.quality (N_); {days}
+# in a description is the follow-up rule's due delay.
 checks = checks.assign(title=[_(t) for t in checks["title"]],
-                       description=[_(d) for d in checks["description"]])
+                       description=[_(d).format(days=followups.DUE_DAYS)
+                                    for d in checks["description"]])
 long = data.derived("completeness", f)
 long = long.assign(label=[_(label) for label in long["label"]])
 filled, expected = int(long["filled"].sum()), int(long["expected"].sum())

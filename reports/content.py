@@ -24,12 +24,9 @@ from typing import Any, Protocol
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import metrics
-from data_access import models
-from data_access.lookups import countries_present
 from data_access.scope import Scope
 from i18n import N_, _
 from i18n.formats import month
@@ -258,19 +255,15 @@ def _target_columns(progress: pd.DataFrame | None, code: str,
     the figure since the programme start to the period end against the target due then."""
     from metrics import targets
 
-    if progress is None or progress.empty or "indicator" not in progress:
-        return "", "", ""
     row = targets.comparison(progress, code, filters.countries, filters.end)
     if row is None:
-        return "", "", ""  # no target (or several countries' targets: see the logframe)
+        return "", "", ""  # no target applies (or the actual is hidden)
     spec = catalogue.get(code)
     target = _("{actual} of {due} due by {date}, since the programme start").format(
         actual=by_kind(row["actual"], spec.kind), due=by_kind(row["prorated_target"],
                                                               spec.kind),
         date=month(pd.Timestamp(row["as_of"])))
-    achieved = row.get("due_achieved")
-    achieved_text = "" if is_missing(achieved) else percent(achieved, digits=0)
-    return target, achieved_text, str(row.get("status") or "")
+    return target, percent(row["due_achieved"], digits=0), str(row["status"])
 
 
 # Column → heading (English, translated by ``logframe_table``). The status column keeps
@@ -349,8 +342,6 @@ def _target_points(progress: pd.DataFrame | None, code: str,
     ending in the period and the one due at its end (``metrics.targets.target_points``)."""
     from metrics import targets
 
-    if progress is None or progress.empty or "indicator" not in progress:
-        return None
     return targets.target_points(progress, code, filters.countries, filters.start,
                                  filters.end)
 
@@ -387,32 +378,3 @@ def build(source: FigureSource, filters: Filters, sections: Sequence[str], *,
                              narratives.get(key, "")))
     return Report(programme, filters, scope, data_as_of, built,
                   logframe_table(progress) if "headline" in sections else None)
-
-
-# --- "data as of" ----------------------------------------------------------------------
-
-TIMESTAMPED = (models.Beneficiary, models.Assistance, models.Cooperative,
-               models.TrainingSession, models.Attendance, models.FollowUp,
-               models.CapacityActivity)
-
-
-def data_as_of(session: Session) -> dt.datetime:
-    """The latest ``updated_at`` the viewer's scope can see (now, for an empty database).
-
-    Each table's maximum is read from its ``(country, updated_at)`` index (migration 0006)
-    with one probe per country (``max(updated_at) WHERE country = c``: a seek to the end
-    of that country's part of the index, on SQLite and PostgreSQL alike), the countries
-    found by ``lookups.countries_present`` on the same index (one seek each; the scope
-    limits them like any query). A single query over every country reads the whole index
-    on PostgreSQL (~0.2 s per table at 1M).
-    """
-    latest: list[dt.datetime] = []
-    for model in TIMESTAMPED:
-        for country in countries_present(session, model):
-            value = session.execute(select(func.max(model.updated_at))
-                                    .where(model.country == country)).scalar()
-            if isinstance(value, str):  # SQLite may hand back text
-                value = dt.datetime.fromisoformat(value)
-            if value is not None:
-                latest.append(value)
-    return max(latest) if latest else dt.datetime.now().replace(microsecond=0)

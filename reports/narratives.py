@@ -14,9 +14,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data_access import lookups
 from data_access.models import ReportNarrative
 from data_access.scope import Scope
 from metrics.filters import Filters
@@ -43,19 +43,11 @@ def load(session: Session, filters: Filters, sections: Sequence[str],
     """Every section's text for this period, or the latest earlier one's."""
     found: dict[str, Narrative] = {}
     for section in sections:
-        exact = session.execute(select(ReportNarrative).where(
-            ReportNarrative.section == section, ReportNarrative.scope_key == key,
-            ReportNarrative.period_start == filters.start,
-            ReportNarrative.period_end == filters.end)).scalar_one_or_none()
+        exact = lookups.saved_narrative(session, section, key, filters.start, filters.end)
         if exact is not None:
             found[section] = Narrative(section, exact.text, True, author=exact.author)
             continue
-        earlier = session.execute(
-            select(ReportNarrative).where(
-                ReportNarrative.section == section, ReportNarrative.scope_key == key,
-                ReportNarrative.period_end < filters.end, ReportNarrative.text != "")
-            .order_by(ReportNarrative.period_end.desc(), ReportNarrative.id.desc())
-            .limit(1)).scalar_one_or_none()
+        earlier = lookups.earlier_narrative(session, section, key, filters.end)
         if earlier is not None:
             found[section] = Narrative(section, earlier.text, False,
                                        (earlier.period_start, earlier.period_end),
@@ -68,10 +60,7 @@ def load(session: Session, filters: Filters, sections: Sequence[str],
 def save(session: Session, filters: Filters, section: str, key: str, text: str,
          author: str | None) -> None:
     """Insert or replace the text of one section for this period and scope."""
-    row = session.execute(select(ReportNarrative).where(
-        ReportNarrative.section == section, ReportNarrative.scope_key == key,
-        ReportNarrative.period_start == filters.start,
-        ReportNarrative.period_end == filters.end)).scalar_one_or_none()
+    row = lookups.saved_narrative(session, section, key, filters.start, filters.end)
     if row is None:
         session.add(ReportNarrative(section=section, period_start=filters.start,
                                     period_end=filters.end, scope_key=key, text=text,

@@ -12,7 +12,10 @@
 - After every test: Streamlit's caches are cleared and the engines of the databases made by
   ``make_database`` are disposed (connections closed; the next use reconnects).
 - Settings come from the defaults: the settings environment variables of whoever runs the
-  tests are removed for the session (tests set their own with ``monkeypatch``).
+  tests are removed for the session (tests set their own with ``monkeypatch``). The
+  process's settings are read once (``load_settings``); they are forgotten
+  (``load_settings.cache_clear()``) before and after every test and whenever a test's
+  ``monkeypatch.setenv``/``delenv`` changes the environment, so the next read sees it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,36 @@ def _clean_settings_environment() -> Iterator[None]:
         mp.delenv(name, raising=False)
     yield
     mp.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _settings_follow_the_environment() -> Iterator[None]:
+    """Every ``monkeypatch.setenv``/``delenv`` forgets the process's kept settings."""
+    from data_access.settings import load_settings
+
+    mp = pytest.MonkeyPatch()
+    for name in ("setenv", "delenv"):
+        original = getattr(pytest.MonkeyPatch, name)
+
+        def changed(self: pytest.MonkeyPatch, *args: object, _original: Callable[..., None]
+                    = original, **kwargs: object) -> None:
+            _original(self, *args, **kwargs)
+            load_settings.cache_clear()
+
+        mp.setattr(pytest.MonkeyPatch, name, changed)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Each test starts and ends with settings read afresh (after its monkeypatch undo,
+    which tears down before this)."""
+    from data_access.settings import load_settings
+
+    load_settings.cache_clear()
+    yield
+    load_settings.cache_clear()
 
 
 # --- PostgreSQL ------------------------------------------------------------------------

@@ -81,3 +81,36 @@ def test_closed_cases_are_never_due(url: str) -> None:
         assert sorted(listed.rows["case_number"]) == ["MA-005", "SN-015"]
         coverage = compute("FUP-1", session, Filters()).iloc[0]
         assert (coverage["numerator"], coverage["denominator"]) == (10, 12)
+
+
+def test_the_rule_s_days_are_written_once() -> None:
+    """The due delay (182 days) and the twelve-month delay (365 days) are constants of
+    data_access.followups: the indicators' SIX_MONTHS/TWELVE_MONTHS are those, the
+    Caseload's help and Data quality's description say them, and no other module of the
+    dashboard spells 182 as a number (analytics/ keeps its own 365 until its owner
+    switches; its six months already read DUE_DAYS)."""
+    import ast
+    from pathlib import Path
+
+    from data_access import followups
+    from i18n import _
+    from metrics import dates
+
+    assert dates.SIX_MONTHS == followups.DUE and followups.DUE.days == followups.DUE_DAYS
+    assert dates.TWELVE_MONTHS.days == followups.TWELVE_MONTH_DAYS == 365
+    overdue = quality.BY_CODE["followup_overdue"].description
+    assert _(overdue).format(days=followups.DUE_DAYS).count(f"{followups.DUE_DAYS} days") == 2
+    root = Path(__file__).resolve().parent.parent
+    spelled = []
+    packages = [d for d in root.iterdir() if d.is_dir() and any(d.glob("*.py"))
+                and d.name not in {"tests", "benchmarks"}]
+    for path in sorted(p for d in packages for p in d.rglob("*.py")):
+        if path.name == "followups.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        spelled += [f"{path.relative_to(root)}:{node.lineno}" for node in ast.walk(tree)
+                    if isinstance(node, ast.Constant) and node.value == followups.DUE_DAYS
+                    and type(node.value) is int]
+    assert not spelled, f"182 spelled outside data_access/followups.py: {spelled}"
+    page = (root / "pages" / "caseload.py").read_text(encoding="utf-8")
+    assert "182" not in page and "days=followups.DUE_DAYS" in page

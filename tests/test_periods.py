@@ -71,6 +71,22 @@ def test_whole_months() -> None:
     assert Filters(D(2016, 2, 2), D(2016, 2, 29)).whole_months is None
 
 
+@pytest.mark.parametrize(("start", "end", "months"), [
+    (D(2015, 1, 1), D(2016, 12, 31), 24), (D(2016, 2, 1), D(2016, 2, 29), 1),
+    (D(2015, 12, 1), D(2016, 1, 31), 2), (D(2016, 2, 1), D(2016, 2, 28), None),
+    (D(2016, 1, 2), D(2016, 1, 31), None), (D(2016, 1, 1), D(2016, 1, 1), None)])
+def test_one_whole_month_test_for_the_filters_and_the_cubes(
+        start: dt.date, end: dt.date, months: int | None) -> None:
+    """The KPI cards' previous period (Filters.whole_months) and the cubes' fast path
+    (metrics.fast.aligned) read the same test (metrics.filters.whole_months)."""
+    from metrics import fast
+    from metrics.filters import whole_months
+
+    f = Filters(start, end)
+    assert whole_months(start, end) == f.whole_months == months
+    assert fast.aligned(f) is (months is not None)
+
+
 @given(st.dates(D(2000, 1, 1), D(2040, 12, 31)), st.dates(D(2000, 1, 1), D(2040, 12, 31)))
 def test_previous_period_ends_the_day_before(a: dt.date, b: dt.date) -> None:
     f = Filters(min(a, b), max(a, b))

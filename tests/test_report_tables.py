@@ -19,7 +19,7 @@ import pytest
 from pptx import Presentation
 from pypdf import PdfReader
 
-from data_access import db
+from data_access import db, lookups
 from data_access.scope import Scope
 from metrics.filters import Filters
 from reports import content, pdf, pptx
@@ -40,7 +40,7 @@ def report_for(url: str, scope: Scope) -> content.Report:
     with db.session(url, scope) as session:
         return content.build(content.SessionSource(session), Filters(), SECTIONS,
                              scope=scope, programme="Demo",
-                             data_as_of=content.data_as_of(session))
+                             data_as_of=lookups.data_as_of(session))
 
 
 def page_logframe(report: content.Report) -> list[list[str]]:

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from cli.indicators import collect
 from cli.report import build_file
-from data_access import db
+from data_access import db, lookups
 from data_access.scope import Scope
 from metrics import catalogue
 from metrics.filters import Filters
@@ -178,7 +178,7 @@ def test_unknown_section_is_refused(report_db: str) -> None:
             pytest.raises(ValueError, match="unknown section"):
         content.build(content.SessionSource(session), FILTERS, ["nope"],
                       scope=Scope.everything(), programme=PROGRAMME,
-                      data_as_of=content.data_as_of(session))
+                      data_as_of=lookups.data_as_of(session))
 
 
 def test_data_as_of_is_the_latest_update_the_scope_can_see(empty_db_url: str) -> None:
@@ -213,7 +213,7 @@ def test_data_as_of_is_the_latest_update_the_scope_can_see(empty_db_url: str) ->
                 Scope.for_countries(["SN", "MA"]): stamp(2026, 6, 15, 8, 0)}
     for scope, moment in expected.items():
         with db.session(empty_db_url, scope) as session:
-            assert content.data_as_of(session) == moment, scope
+            assert lookups.data_as_of(session) == moment, scope
     before = dt.datetime.now().replace(microsecond=0)
     with db.session(empty_db_url, Scope.for_countries(["ML"])) as session:
-        assert content.data_as_of(session) >= before  # nothing visible: now
+        assert lookups.data_as_of(session) >= before  # nothing visible: now

@@ -13,6 +13,7 @@ from data_access.settings import (
     SETTINGS,
     SettingsError,
     load_settings,
+    readme_table,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,16 +21,35 @@ PG_URL = "postgresql+psycopg://rrd@db.example.org/rrd"
 GOOD_KEY = "Zq3v8N0pQe_r1L7xYc2uKfWm5sHbTj9aGd4oVn6iEyXw"  # random, test only
 
 
-def test_every_setting_is_documented_in_the_readme_table() -> None:
-    readme = ROOT / "README.md"
-    assert readme.is_file(), "README.md does not exist: it must document every setting " \
-                             "in a table (one row per setting)"
-    rows = [line for line in readme.read_text(encoding="utf-8").splitlines()
-            if line.lstrip().startswith("|")]
-    missing = [s.name for s in SETTINGS
-               if not any(re.search(rf"(?<![A-Z0-9_]){s.name}(?![A-Z0-9_])", row)
-                          for row in rows)]
-    assert not missing, f"README.md has no table row for: {', '.join(missing)}"
+def test_the_readme_table_is_the_declaration() -> None:
+    """README.md's configuration table is exactly the one made from the declarations."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = readme.index("| setting | default | meaning |")
+    end = next(i for i in range(start, len(readme)) if not readme[i].startswith("|"))
+    assert "\n".join(readme[start:end]) == readme_table(), \
+        "README.md's configuration table differs from data_access/settings.py: paste " \
+        "the output of `python -m data_access.settings` over it"
+    for s in SETTINGS:
+        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", s.name) and s.name == s.field.upper()
+
+
+def test_the_process_settings_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_settings() keeps the process's settings (every figure asks for them) until
+    cache_clear(); an explicit environment is read afresh every time."""
+    import os
+
+    first = load_settings()
+    assert load_settings() is first
+    os.environ["SUPPRESSION_THRESHOLD"] = "11"  # behind monkeypatch's back: not seen
+    try:
+        assert load_settings() is first and first.suppression_threshold == 5
+        load_settings.cache_clear()
+        assert load_settings().suppression_threshold == 11
+    finally:
+        del os.environ["SUPPRESSION_THRESHOLD"]
+    monkeypatch.setenv("SUPPRESSION_THRESHOLD", "12")  # the fixtures forget on setenv
+    assert load_settings().suppression_threshold == 12
+    assert load_settings({}) is not load_settings({})
 
 
 def test_defaults_load(tmp_path: Path) -> None:

@@ -153,3 +153,62 @@ def test_the_comparison_is_to_date_against_the_target_due_then(fixture_url: str)
     # The Targets page's rows in force are the same rows.
     now = in_force(logframe, Q3_2016.end)
     assert now[(now["indicator"] == "COOP-1")].iloc[0].equals(coop)
+
+
+@pytest.fixture(scope="module")
+def two_country_url(make_database: Callable[[str, str], str]) -> str:
+    """The fixture plus a Tunisian BEN-2 target (6 by the end of 2016, baseline 1), so
+    Morocco and Tunisia both have one."""
+    from data_access.models import Target
+
+    url = make_database("sqlite", "fixture_two_country_targets")
+    build_fixture(url)
+    with db.session(url, Scope.everything()) as session:
+        session.add(Target(indicator="BEN-2", country="TN", period_end=dt.date(2016, 12, 31),
+                           baseline=1, target=6))
+    return url
+
+
+def test_two_countries_get_one_target_on_the_card_and_in_the_report(
+        two_country_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One rule (metrics.targets.applicable) for the KPI card and the donor report: with
+    Morocco and Tunisia chosen, BEN-2 is set against the sum of their targets (every chosen
+    country has one and BEN-2 counts people, who belong to one country each).
+
+    Hand-worked for Q3 2016 (to 30 September 2016, 639 of 731 days from the programme
+    start): Morocco 7 × 639/731 = 6.12 due, Tunisia 1 + 5 × 639/731 = 5.37 due, together
+    11.49 ≈ 11; actual: Morocco's 7 + Tunisia's assisted by then. Before this rule the card
+    and the headline figure had no target with two countries while the report's
+    cumulative chart drew the sum."""
+    from metrics.targets import comparison, target_points
+    from reports import content
+    from ui import data, kpi
+
+    both = Filters(Q3_2016.start, Q3_2016.end, ("MA", "TN"))
+    with db.session(two_country_url, Scope.everything()) as session:
+        logframe = progress(session, both)
+        tunisia = compute("BEN-2", session, Filters(dt.date(2015, 1, 1), Q3_2016.end,
+                                                    ("TN",)))["value"].iloc[0]
+        report = content.build(content.SessionSource(session), both, ["headline"],
+                               scope=Scope.everything(), programme="Test",
+                               data_as_of=dt.datetime(2017, 1, 1))
+        monkeypatch.setattr(data, "progress",
+                            lambda f, codes=None: progress(session, f, codes))
+        card = kpi.target_note("BEN-2", both)
+    due = 7 * 639 / 731 + 1 + 5 * 639 / 731
+    row = comparison(logframe, "BEN-2", both.countries, both.end)
+    assert row is not None
+    assert math.isclose(row["prorated_target"], due) and row["target"] == 13
+    assert row["actual"] == 7 + tunisia and row["baseline"] == 1
+    assert math.isclose(row["due_achieved"], (7 + tunisia - 1) / (due - 1))
+    figure = next(f for s in report.sections for f in s.figures if f.code == "BEN-2")
+    assert figure.target == f"{7 + tunisia} of 11 due by Sep 2016, since the programme start"
+    assert card is not None and f": {7 + tunisia} of 11 due then (" in card
+    assert figure.achieved in card and figure.status in card
+    # The cumulative chart draws the same target due at the period end.
+    points = target_points(logframe, "BEN-2", both.countries, both.start, both.end)
+    assert points is not None and math.isclose(points["value"].iloc[-1], due)
+    # Not every chosen country has a target (Senegal none): nothing, on the chart too.
+    three = ("MA", "SN", "TN")
+    assert comparison(logframe, "BEN-2", three, both.end) is None
+    assert target_points(logframe, "BEN-2", three, both.start, both.end) is None

@@ -27,7 +27,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 import metrics
-from data_access import db
+from data_access import db, lookups
 from data_access.db import DatabaseUnavailable
 from data_access.scope import Scope
 from data_access.settings import load_settings
@@ -254,9 +254,7 @@ def derived_later(name: str, filters: Filters, *args: object) -> Callable[[], pd
 
 @st.cache_data(show_spinner=False, hash_funcs=KEYS, ttl=900)
 def _data_as_of(url: str, scope: Scope, version: int, _session: Session) -> object:
-    from reports.content import data_as_of as latest
-
-    return latest(_session)
+    return lookups.data_as_of(_session)
 
 
 def data_as_of():  # -> datetime.datetime

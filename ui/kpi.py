@@ -143,18 +143,15 @@ def _rows(items: Sequence, per_row: int) -> list[Sequence]:  # type: ignore[type
 def target_note(code: str, filters: Filters,
                 codes: Sequence[str] | None = None) -> str | None:
     """The logframe comparison of ``code`` (``metrics.targets.comparison``, the one the
-    Targets page shows): the figure cumulated from the programme start to the period end
-    against the target due then, in words; None where no target applies. ``codes``: the
-    cards of the page, whose targets are read together (not the whole logframe)."""
+    Targets page and the donor report show): the figure cumulated from the programme
+    start to the period end against the target due then, in words; None where no target
+    applies. ``codes``: the cards of the page, whose targets are read together (not the
+    whole logframe)."""
     from metrics.targets import comparison
 
     progress = data.progress(filters, [c for c in (codes or [code]) if "." not in c])
-    row = comparison(progress, code, filters.countries, filters.end) \
-        if progress is not None else None
-    if row is None or is_missing(row.get("due_achieved")):
-        return None
-    kind = catalogue.get(code).kind
-    return target_words(row, kind)
+    row = comparison(progress, code, filters.countries, filters.end)
+    return None if row is None else target_words(row, catalogue.get(code).kind)
 
 
 def target_words(row: Any, kind: str) -> str:
