@@ -98,8 +98,6 @@ STAGING = -1
 # vulnerability together are not kept (such a query reads the case tables).
 ROLLUPS = (0, REGION, VULNERABILITY, SEXAGE, SEXAGE | REGION, SEXAGE | VULNERABILITY)
 AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
-SIX_MONTHS, TWELVE_MONTHS = followups.DUE_DAYS, 365
-SIX_MONTHS_DAYS, TWELVE_MONTHS_DAYS = SIX_MONTHS, TWELVE_MONTHS
 CELL = AnalyticsCell.__table__
 STATE = AnalyticsState.__table__
 T = Base.metadata.tables

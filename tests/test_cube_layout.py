@@ -35,7 +35,7 @@ def test_the_layout_is_the_same_for_the_same_code(fresh_layout: None) -> None:
 
 @pytest.mark.parametrize(("name", "value"), [
     ("NO_NEXT", 999998),           # a constant the build binds as a parameter
-    ("SIX_MONTHS", 183),           # the follow-up rule's days, in two cubes
+    ("ALL", "**"),                 # the value of a dropped breakdown in every cell
     ("AGE_GROUPS", ("<18", "18–24", "25–34", "35–49", "50+ years")),  # a breakdown label
     ("UNKNOWN", "n/a"),            # the label of a missing breakdown value
 ])

@@ -31,8 +31,6 @@ from analytics.cubes import (
     GROUPS,
     NO_NEXT,
     NO_PREVIOUS,
-    SIX_MONTHS_DAYS,
-    TWELVE_MONTHS_DAYS,
     Build,
     T,
     days_between_sql,
@@ -76,7 +74,7 @@ from metrics.indicators.beneficiaries import ASSISTANCE_BREAKDOWNS, first_delive
 def _due_rows(build: Build, variant: str) -> Rows:
     due = build.not_closed(build.first_deliveries())
     return Rows(build.joined(due),
-                month=month_plus_days(due.c.fd, literal(SIX_MONTHS_DAYS, Integer)))
+                month=month_plus_days(due.c.fd, literal(followups.DUE_DAYS, Integer)))
 
 
 DUE = Cube("followup_due", UP_TO_END, _due_rows,
@@ -89,7 +87,7 @@ def _covered_rows(build: Build, variant: str) -> Rows:
                      previous_event(fu.c.visit_date, [fu.c.beneficiary_id],
                                     [fu.c.visit_date]).label("prev"))
               .select_from(fu.join(due, due.c.bid == fu.c.beneficiary_id))
-              .where(days_between_sql(due.c.fd, fu.c.visit_date) >= SIX_MONTHS_DAYS,
+              .where(days_between_sql(due.c.fd, fu.c.visit_date) >= followups.DUE_DAYS,
                      build.mine(fu.c.beneficiary_id)).subquery("e"))
     return Rows(build.joined(events), month=month_of(events.c.day),
                 link=func.coalesce(month_of(events.c.prev), NO_PREVIOUS))
@@ -124,9 +122,9 @@ def _business_rows(build: Build, variant: str) -> Rows:
     fu, fd = T["follow_up"], build.first_deliveries(variant)
     gap = days_between_sql(fd.c.fd, fu.c.visit_date)
     operating = case((fu.c.business_operating.is_(True), 1), else_=0)
-    late = case((gap >= TWELVE_MONTHS_DAYS, 1), else_=0)
+    late = case((gap >= followups.TWELVE_MONTH_DAYS, 1), else_=0)
     return _visits(build, variant,
-                   [fu.c.business_operating.is_not(None), gap >= SIX_MONTHS_DAYS],
+                   [fu.c.business_operating.is_not(None), gap >= followups.DUE_DAYS],
                    [operating.label("m1"), late.label("m2"), (operating * late).label("m3")])
 
 
