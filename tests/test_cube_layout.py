@@ -7,6 +7,7 @@ layout, and cells built under another layout are neither read nor merged into.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -64,7 +65,7 @@ def test_a_changed_declared_cube_changes_the_layout(
         return Rows(rows.source, rows.month, rows.items, rows.link, rows.days,
                     tuple(s * 2 for s in rows.sums))
 
-    monkeypatch.setattr(cube, "rows", doubled)
+    monkeypatch.setitem(shapes._DECLARED, cube.name, dataclasses.replace(cube, rows=doubled))
     cubes.layout.cache_clear()
     assert cubes.layout() != before
 
