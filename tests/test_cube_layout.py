@@ -76,7 +76,7 @@ def test_a_changed_measure_changes_the_layout(fresh_layout: None,
     real = cubes._insert
 
     def one_more(conn, stage, cube, variant, source, ben, **kw):  # type: ignore[no-untyped-def]
-        if cube == "pipe":  # a figure cube; pretend one of its measures doubles
+        if cube == "cmp":  # a figure cube (completeness); pretend its measures double
             kw["sums"] = tuple(s * 2 for s in kw.get("sums", ()))
         return real(conn, stage, cube, variant, source, ben, **kw)
 
