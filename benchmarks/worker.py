@@ -134,7 +134,7 @@ def pages(runs: int, selected: str) -> dict:
 def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:  # type: ignore[no-untyped-def]
     import streamlit as st
 
-    from views import charts
+    from views import chart_memo
     if True:
         cold, warm, change = [], [], []
         for _ in range(runs):
@@ -142,7 +142,7 @@ def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:  # type:
             at.run()
             st.cache_data.clear()
             st.cache_resource.clear()
-            charts._built.clear()  # the built charts too: a cold run builds every chart
+            chart_memo._built.clear()  # the built charts too: a cold run builds every chart
             started = time.perf_counter()
             at.switch_page(path).run()
             cold.append((time.perf_counter() - started) * 1000)

@@ -34,9 +34,10 @@ from data_access.scope import Scope
 from i18n import _
 from importing.apply import Counts, apply, touched
 from importing.limits import UNREADABLE, unreadable
+from importing.parsed import Problem
 from importing.reader import FileProblem, Source
 from importing.schema import SHEET_NAMES
-from importing.validate import Problem, Progress, validate
+from importing.validate import Progress, validate
 
 __all__ = ["ImportReport", "Problem", "Source", "run_import", "problems_frame_rows"]
 

@@ -1,4 +1,4 @@
-"""Chart builders remember what they built (``views.charts.remembered``): the same figures,
+"""Chart builders remember what they built (``views.chart_memo.remembered``): the same figures,
 arguments and language give the same chart back; anything else builds a new one."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from i18n import language
-from views import charts
+from views import chart_memo, charts
 
 
 def _frame(values: list[float]) -> pd.DataFrame:
@@ -51,6 +51,6 @@ def test_a_hidden_value_is_part_of_the_key() -> None:
 
 
 def test_old_charts_are_let_go() -> None:
-    for i in range(charts.BUILT_MAX + 10):
+    for i in range(chart_memo.BUILT_MAX + 10):
         charts.bars(_frame([float(i), 1.0]), "sector", title="T", unit="u")
-    assert len(charts._built) <= charts.BUILT_MAX
+    assert len(chart_memo._built) <= chart_memo.BUILT_MAX

@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 from metrics.filters import Filters
-from views import charts
+from views import chart_parts, charts
+from views.time_axis import time_axis
 
 ROOT = Path(__file__).resolve().parent.parent
 YEARS = Filters(dt.date(2015, 1, 1), dt.date(2016, 12, 31))
@@ -54,7 +55,7 @@ def test_time_axis_has_every_period_in_date_order_with_zeros() -> None:
     frame = pd.DataFrame({"country": ["MA", "MA", "TN", "TN"],
                           "period": ["2015Q1", "2016Q4", "2015Q3", "2016Q4"],
                           "value": [2.0, 7.0, 3.0, 1.0], "value_note": ""})
-    axis = charts.time_axis(frame, YEARS, groups=("country",))
+    axis = time_axis(frame, YEARS, groups=("country",))
     assert list(dict.fromkeys(axis["period_label"])) == QUARTERS
     assert len(axis) == 8 * 2  # every period for both countries
     ma = axis[axis["country"] == "MA"].set_index("period")["value"]
@@ -71,7 +72,7 @@ def test_time_axis_by_month_is_in_date_order() -> None:
     months = Filters(dt.date(2015, 3, 1), dt.date(2016, 12, 31), granularity="month")
     frame = pd.DataFrame({"country": ["MA", "SN"], "period": ["2016-12", "2015-03"],
                           "value": [1.0, 4.0], "value_note": ""})
-    axis = charts.time_axis(frame, months, groups=("country",))
+    axis = time_axis(frame, months, groups=("country",))
     starts = list(dict.fromkeys(axis["period_start"]))
     assert len(starts) == 22 and starts == sorted(starts)
     assert starts[0] == dt.date(2015, 3, 1) and starts[-1] == dt.date(2016, 12, 1)
@@ -79,13 +80,13 @@ def test_time_axis_by_month_is_in_date_order() -> None:
 
 def test_time_axis_empty_periods_of_a_rate_are_empty_and_beyond_the_data_no_data() -> None:
     frame = pd.DataFrame({"period": ["2016Q1"], "value": [12.0], "value_note": ""})
-    axis = charts.time_axis(frame, YEARS, kind="days", through=dt.date(2016, 8, 1))
+    axis = time_axis(frame, YEARS, kind="days", through=dt.date(2016, 8, 1))
     by = axis.set_index("period")
     assert by.loc["2016Q1", "value"] == 12
     assert by.loc["2015Q1", "value"] != by.loc["2015Q1", "value"]  # NaN: no median, not 0
     assert by.loc["2015Q1", "axis_note"] == ""
     assert by.loc["2016Q4", "axis_note"] == "no data"  # starts after the data's date
-    counts = charts.time_axis(frame, YEARS, through=dt.date(2016, 8, 1)).set_index("period")
+    counts = time_axis(frame, YEARS, through=dt.date(2016, 8, 1)).set_index("period")
     assert counts.loc["2015Q1", "value"] == 0 and counts.loc["2016Q4", "axis_note"]
 
 
@@ -149,7 +150,7 @@ def test_long_category_labels_wrap_instead_of_being_cut() -> None:
     axis = encodings(chart, "y")[0]["axis"]
     assert axis["labelLimit"] == 0  # never cut with "…" by Vega
     assert "['Assisted voluntary return', 'and reintegration']" in axis["labelExpr"]
-    assert charts.wrap("Assisted voluntary return and reintegration") == [
+    assert chart_parts.wrap("Assisted voluntary return and reintegration") == [
         "Assisted voluntary return", "and reintegration"]
 
 

@@ -132,7 +132,7 @@ def test_the_donor_report_and_its_files_carry_protected_values_only(demo_url: st
                 if kind == "count":
                     # The figures' rows (a target line's points carry no note).
                     # A 0 is a period or group with no record at all, which the chart's
-                    # time axis draws (views.charts.time_axis) and a missing bar told before.
+                    # time axis draws (views.time_axis.time_axis) and a missing bar told before.
                     values = [r["value"] for r in rows if "value_note" in r
                               and r.get("value") is not None]
                     assert all(float(v) % 5 == 0 and (float(v) >= 5 or float(v) == 0)

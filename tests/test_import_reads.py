@@ -22,7 +22,7 @@ from importing.validate import validate
 from tests.test_import import CLEAN, TODAY, do_import, workbook_bytes
 
 # the module (the package's ``validate`` is the function)
-VALIDATE = importlib.import_module("importing.validate")
+EXISTING = importlib.import_module("importing.existing")
 BIG = ("beneficiary", "beneficiary_vulnerability", "assistance", "attendance", "follow_up")
 FROM_BIG = re.compile(r"\b(?:FROM|JOIN)\s+(?:" + "|".join(BIG) + r")\b", re.IGNORECASE)
 
@@ -83,7 +83,7 @@ def recorded(empty_db_url: str) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
 
 
 def _chunk(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
-    monkeypatch.setattr(VALIDATE, "IN_CHUNK", size)
+    monkeypatch.setattr(EXISTING, "IN_CHUNK", size)
 
 
 @pytest.mark.parametrize("chunk", [1, 500])

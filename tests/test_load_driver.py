@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import load
+from benchmarks import load_server
 from benchmarks.streamlit_ws import Session
 from tests.browser.test_pages_browser import CARD_OF_PAGE, Viewer
 
@@ -44,7 +44,7 @@ def demo_url(make_database: Callable[[str, str], str]) -> str:
 
 @pytest.fixture(scope="module")
 def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    proc, base, _log = load.start_server(demo_url, tmp_path_factory.mktemp("load_server"))
+    proc, base, _log = load_server.start_server(demo_url, tmp_path_factory.mktemp("load_server"))
     try:
         yield base
     finally:
@@ -96,7 +96,7 @@ def test_an_exception_element_is_an_error(tmp_path: Path) -> None:
     script = tmp_path / "raises.py"
     script.write_text("import streamlit as st\nst.write('before')\n"
                       "raise ValueError('on purpose')\n")
-    port = load.free_port()
+    port = load_server.free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script),
                              "--server.headless", "true", "--server.port", str(port),
                              "--server.address", "127.0.0.1",
@@ -104,7 +104,7 @@ def test_an_exception_element_is_an_error(tmp_path: Path) -> None:
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        load.wait_for_health(proc, base)
+        load_server.wait_for_health(proc, base)
 
         async def one_run():  # type: ignore[no-untyped-def]
             async with Session(base, timeout=60) as session:

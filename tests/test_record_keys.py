@@ -388,7 +388,8 @@ def test_migration_gives_existing_rows_random_keys(backend: str,
     assert {"k", "k1", "k2", "k3", "k4"} <= cell_columns
     # and new rows get a key from the model default
     with db.session(url, Scope.everything()) as session:
-        from data_access.models import Beneficiary, Sex
+        from data_access.models import Beneficiary
+        from data_access.vocab import Sex
 
         session.add(Beneficiary(case_number="NEW", country="MA", sex=Sex("M"),
                                 return_date=D(2015, 1, 1), registration_date=D(2015, 1, 1)))

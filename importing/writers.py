@@ -1,0 +1,225 @@
+"""One writer per sheet of the import file: each matches the sheet's valid rows to the
+rows the database holds (the matching rules are in ``importing.apply``) and writes the
+inserts and updates in bulk; ``counts`` takes the inserted, updated and unchanged rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, select
+
+from data_access.vocab import CaseStatus, CooperativeStatus
+from importing.existing import rows_in
+from importing.parsed import Table as Parsed
+from importing.upsert import (
+    ASS,
+    ATT,
+    BEN,
+    CAP,
+    COOP,
+    FUP,
+    SES,
+    TGT,
+    VUL,
+    CaseIds,
+    Upsert,
+    beneficiary_ids,
+    case_ids,
+    case_of,
+    chunks,
+    existing_rows,
+    insert_rows,
+    present_columns,
+    row_values,
+)
+
+BEN_COLUMNS = ("country", "region", "sex", "birth_date", "birth_year", "household_size",
+               "host_country", "return_date", "return_type", "registration_date", "status",
+               "consent_story", "first_name", "last_name", "phone")
+
+
+def beneficiaries(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
+    present = set(t.present) | ({"birth_year"} if "birth_date" in t.present else set())
+    cols = [c for c in BEN_COLUMNS if c in present]
+    rows = list(t.valid_rows())
+    at_case, at_country = t.at["case_number"], t.at["country"]
+    wanted = {(r[at_country], r[at_case]) for r in rows}
+    existing = {key: found for key, found in existing_rows(
+        conn, BEN, ["case_number", *BEN_COLUMNS], lambda r: (r["country"], r["case_number"]),
+        ("case_number", {case for _country, case in wanted})).items() if key in wanted}
+    vul_present = "vulnerabilities" in t.present
+    old_vul: dict[int, set[str]] = defaultdict(set)
+    if vul_present:
+        for r in rows_in(conn, select(VUL.c.beneficiary_id, VUL.c.vulnerability),
+                         VUL.c.beneficiary_id, {m[0]["id"] for m in existing.values()}):
+            old_vul[r["beneficiary_id"]].add(str(r["vulnerability"]))
+    upsert = Upsert(counts)
+    vul_add: list[tuple[str, str, str]] = []  # (case, vulnerability, country)
+    vul_remove: list[dict[str, Any]] = []
+    for row in rows:
+        values = row_values(t, row, ("case_number", *BEN_COLUMNS))
+        if values["status"] is None:
+            values["status"] = CaseStatus.REGISTERED
+        if values["consent_story"] is None:
+            values["consent_story"] = False
+        current = existing.get((values["country"], values["case_number"]), [None])[0]
+        vul_changed = False
+        if vul_present:
+            wanted_vul = {str(v) for v in (row[t.at["vulnerabilities"]] or ())}
+            had = old_vul.get(current["id"], set()) if current else set()
+            vul_changed = wanted_vul != had
+            vul_add += [(values["case_number"], v, values["country"])
+                        for v in sorted(wanted_vul - had)]
+            if current:
+                vul_remove += [{"b": current["id"], "v": v} for v in sorted(had - wanted_vul)]
+        upsert.row(current, values, cols, force_changed=vul_changed)
+    upsert.flush(conn, BEN)
+    if vul_remove:
+        stmt = delete(VUL).where(VUL.c.beneficiary_id == bindparam("b"),
+                                 VUL.c.vulnerability == bindparam("v"))
+        for chunk in chunks(vul_remove):
+            conn.execute(stmt, chunk)
+    if vul_add:
+        ids = case_ids(conn, {(country, case) for case, _v, country in vul_add})
+        insert_rows(conn, VUL, [{"beneficiary_id": ids[(country, case)], "vulnerability": v,
+                                 "country": country} for case, v, country in vul_add])
+
+
+def cooperatives(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
+    names = ("region", "sector", "partner", "registration_date", "status")
+    cols = present_columns(t, names)
+    existing = existing_rows(conn, COOP, ["name", "country", *names],
+                             lambda r: (r["name"], r["country"]))
+    upsert = Upsert(counts)
+    for row in t.valid_rows():
+        values = row_values(t, row, ("name", "country", *names))
+        if values["status"] is None:
+            values["status"] = CooperativeStatus.IN_CREATION
+        upsert.row(existing.get((values["name"], values["country"]), [None])[0], values, cols)
+    upsert.flush(conn, COOP)
+
+
+def assistance(conn: Connection, t: Parsed, counts: dict[str, int],
+               cases: CaseIds) -> None:
+    names = ("sector", "amount_eur", "approved_date", "delivered_date", "status")
+    cols = [*present_columns(t, names), "country"] + (
+        ["cooperative_id"] if "cooperative" in t.present else [])
+    coops = {(name, country): cid for name, country, cid in conn.execute(
+        select(COOP.c.name, COOP.c.country, COOP.c.id))}
+    existing = existing_rows(conn, ASS, ["beneficiary_id", "modality", "kind", "country",
+                                         "cooperative_id", *names],
+                             lambda r: (r["beneficiary_id"], str(r["modality"]), str(r["kind"])),
+                             ("beneficiary_id", beneficiary_ids(cases)), order_by_id=True)
+    seen: dict[tuple[int, str, str], int] = defaultdict(int)
+    upsert = Upsert(counts)
+    for row in t.valid_rows():
+        bid, country = case_of(t, row, cases)
+        values = row_values(t, row, ("modality", "kind", *names))
+        coop = row[t.at["cooperative"]]
+        values.update(beneficiary_id=bid, country=country,
+                      cooperative_id=coops[(coop, country)] if coop is not None else None)
+        key = (bid, str(values["modality"]), str(values["kind"]))
+        matches = existing.get(key, [])
+        current = matches[seen[key]] if seen[key] < len(matches) else None
+        seen[key] += 1
+        upsert.row(current, values, cols)
+    upsert.flush(conn, ASS)
+
+
+def training(conn: Connection, t: Parsed, counts: dict[str, int],
+             cases: CaseIds) -> None:
+    rows = list(t.valid_rows())
+
+    def session_key(country: str, kind: Any, date: Any, provider: Any) -> tuple[Any, ...]:
+        return (country, str(kind), str(date)[:10], provider)
+
+    sessions = {session_key(r.country, r.kind, r.session_date, r.provider): r.id
+                for r in conn.execute(select(SES.c.id, SES.c.country, SES.c.kind,
+                                             SES.c.session_date, SES.c.provider))}
+    new_sessions: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        country = row[t.at["country"]]
+        key = session_key(country, row[t.at["kind"]], row[t.at["session_date"]],
+                          row[t.at["provider"]])
+        if key not in sessions and key not in new_sessions:
+            new_sessions[key] = {"country": country, "kind": row[t.at["kind"]],
+                                 "session_date": row[t.at["session_date"]],
+                                 "provider": row[t.at["provider"]]}
+    if new_sessions:
+        insert_rows(conn, SES, list(new_sessions.values()))
+        sessions = {session_key(r.country, r.kind, r.session_date, r.provider): r.id
+                    for r in conn.execute(select(SES.c.id, SES.c.country, SES.c.kind,
+                                                 SES.c.session_date, SES.c.provider))}
+    existing: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    stmt = select(ATT.c.id, ATT.c.beneficiary_id, ATT.c.session_id, ATT.c.completed,
+                  ATT.c.country, SES.c.kind, SES.c.session_date).join(
+        SES, SES.c.id == ATT.c.session_id).order_by(ATT.c.id)
+    for r in rows_in(conn, stmt, ATT.c.beneficiary_id, beneficiary_ids(cases)):
+        existing[(r["beneficiary_id"], str(r["kind"]), str(r["session_date"])[:10])].append(
+            dict(r))
+    upsert = Upsert(counts)
+    for row in rows:
+        bid, country = case_of(t, row, cases)
+        kind, date = row[t.at["kind"]], row[t.at["session_date"]]
+        sid = sessions[session_key(country, kind, date, row[t.at["provider"]])]
+        values = {"session_id": sid, "beneficiary_id": bid, "country": country,
+                  "completed": row[t.at["completed"]]}
+        matches = existing.get((bid, str(kind), str(date)[:10]), [])
+        current = next((m for m in matches if m["session_id"] == sid),
+                       matches[0] if matches else None)
+        upsert.row(current, values, ("session_id", "completed", "country"))
+    upsert.flush(conn, ATT)
+
+
+def followups(conn: Connection, t: Parsed, counts: dict[str, int],
+              cases: CaseIds) -> None:
+    names = ("business_operating", "jobs_created", "score_economic", "score_social",
+             "score_psychosocial")
+    cols = [*present_columns(t, names), "country"]
+    existing = existing_rows(conn, FUP, ["beneficiary_id", "visit_date", "country", *names],
+                             lambda r: (r["beneficiary_id"], str(r["visit_date"])[:10]),
+                             ("beneficiary_id", beneficiary_ids(cases)))
+    upsert = Upsert(counts)
+    for row in t.valid_rows():
+        bid, country = case_of(t, row, cases)
+        values = row_values(t, row, ("visit_date", *names))
+        values.update(beneficiary_id=bid, country=country)
+        current = existing.get((bid, str(values["visit_date"])), [None])[0]
+        upsert.row(current, values, cols)
+    upsert.flush(conn, FUP)
+
+
+def capacity(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
+    names = ("institution_type", "people_reached")
+    cols = present_columns(t, names)
+
+    def key(country: Any, date: Any, institution: Any, activity: Any) -> tuple[Any, ...]:
+        return (country, str(date)[:10], institution, str(activity))
+
+    existing = existing_rows(conn, CAP, ["country", "activity_date", "institution", "activity",
+                                         *names],
+                             lambda r: key(r["country"], r["activity_date"], r["institution"],
+                                           r["activity"]), order_by_id=True)
+    upsert = Upsert(counts)
+    for row in t.valid_rows():
+        values = row_values(t, row, ("country", "activity_date", "institution", "activity",
+                                     *names))
+        current = existing.get(key(values["country"], values["activity_date"],
+                                   values["institution"], values["activity"]), [None])[0]
+        upsert.row(current, values, cols)
+    upsert.flush(conn, CAP)
+
+
+def targets(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
+    cols = present_columns(t, ("baseline", "target"))
+    existing = existing_rows(conn, TGT, ["indicator", "country", "period_end", "baseline",
+                                         "target"],
+                             lambda r: (r["indicator"], r["country"], str(r["period_end"])[:10]))
+    upsert = Upsert(counts)
+    for row in t.valid_rows():
+        values = row_values(t, row, ("indicator", "country", "period_end", "baseline", "target"))
+        current = existing.get((values["indicator"], values["country"],
+                                str(values["period_end"])), [None])[0]
+        upsert.row(current, values, cols)
+    upsert.flush(conn, TGT)
