@@ -53,331 +53,25 @@ import time
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
-    Integer,
-    MetaData,
-    String,
     Table,
-    and_,
-    case,
-    cast,
     delete,
-    extract,
-    func,
     insert,
-    literal,
-    or_,
     select,
-    true,
-    union_all,
     update,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
-from sqlalchemy.sql.functions import FunctionElement
 
-from analytics import figure_cubes, shapes
-from data_access import followups
-from data_access.models import AnalyticsCell, AnalyticsState, Base
-from data_access.vocab import AssistanceStatus, Vulnerability
-
-ALL = "*"
-UNKNOWN = "unknown"
-NONE = "none"
-NO_PREVIOUS = 0
-RETURN_TYPE_CUBE = "registered"  # the cube whose cells keep the return type
-NO_NEXT = 999999
-REGION, VULNERABILITY, SEXAGE = 1, 2, 4
-# The cells' key sums (issue 14): k behind n, k1…k4 behind s1…s4 where those are counts.
-KEY_SUMS = ("k", "k1", "k2", "k3", "k4")
-STAGING = -1
-# The rollups kept (bit 1 region, 2 vulnerability, 4 sex and age group); region and
-# vulnerability together are not kept (such a query reads the case tables).
-ROLLUPS = (0, REGION, VULNERABILITY, SEXAGE, SEXAGE | REGION, SEXAGE | VULNERABILITY)
-AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
-CELL = AnalyticsCell.__table__
-STATE = AnalyticsState.__table__
-T = Base.metadata.tables
-
-DIMS = ("country", "region", "sex", "age_group", "return_type", "vulnerability")
-# A cube variant: the assistance or training breakdowns its cells keep.
-GROUPS = {"": (), "sector": ("sector",), "modality": ("modality",), "kind": ("kind",),
-          "sector_modality_kind": ("sector", "modality", "kind")}
-
-
-# --- dialect helpers ---------------------------------------------------------------------
-
-class month_plus_days(FunctionElement[int]):  # noqa: N801 - reads like a SQL function
-    """year*100+month of (date + n days)."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "month_plus_days"
-
-
-@compiles(month_plus_days)
-def _mpd_postgresql(element: month_plus_days, compiler: Any, **kw: Any) -> str:
-    day, days = list(element.clauses)
-    return (f"CAST(to_char({compiler.process(day, **kw)} + {compiler.process(days, **kw)}, "
-            f"'YYYYMM') AS INTEGER)")
-
-
-@compiles(month_plus_days, "sqlite")
-def _mpd_sqlite(element: month_plus_days, compiler: Any, **kw: Any) -> str:
-    day, days = list(element.clauses)
-    return (f"CAST(strftime('%Y%m', {compiler.process(day, **kw)}, "
-            f"'+' || {compiler.process(days, **kw)} || ' days') AS INTEGER)")
-
-
-def month_of(column: Any) -> Any:
-    return cast(extract("year", column) * 100 + extract("month", column), Integer)
-
-
-# Whole days between two dates: the one copy in data_access.followups.
-days_between_sql = _days = followups.days_between
-
+from analytics import figure_cubes, shapes, staging
+from analytics.sql import (
+    CELL,
+    STATE,
+    Build,
+)
+from data_access.models import AnalyticsState, Base
 
 # --- the build ---------------------------------------------------------------------------
-
-def _temp(conn: Connection, name: str, query: Any, index: str | None = None) -> Table:
-    """CREATE TEMPORARY TABLE name AS query; a Table object to select from."""
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-    sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} AS {sql}")
-    if index:
-        conn.exec_driver_sql(f"CREATE INDEX {name}_ix ON {name} ({index})")
-    return Table(name, MetaData(), *[Column(c.name, c.type) for c in query.selected_columns])
-
-
-def _beneficiaries(conn: Connection, only: Table | None = None) -> Table:
-    """Per beneficiary: its breakdown values, as the case-table queries spell them, and
-    its vulnerability flags as '|a|b|' ('' for none). ``only``: a table of the beneficiary
-    ids to keep (the incremental refresh), else every beneficiary."""
-    ben, vul = T["beneficiary"], T["beneficiary_vulnerability"]
-    age = extract("year", ben.c.return_date) - ben.c.birth_year
-    age_group = case(
-        (ben.c.birth_year.is_(None), UNKNOWN),
-        (age < 18, AGE_GROUPS[0]), (age < 25, AGE_GROUPS[1]), (age < 35, AGE_GROUPS[2]),
-        (age < 50, AGE_GROUPS[3]), else_=AGE_GROUPS[4])
-    if conn.dialect.name == "sqlite":
-        joined = func.group_concat(cast(vul.c.vulnerability, String), "|")
-    else:
-        joined = func.string_agg(cast(vul.c.vulnerability, String), "|")
-    flags = (select(vul.c.beneficiary_id.label("bid"), joined.label("flags"))
-             .where(vul.c.beneficiary_id.in_(select(only.c.id)) if only is not None
-                    else true())
-             .group_by(vul.c.beneficiary_id).subquery("flags"))
-    query = (select(
-        ben.c.id.label("id"), ben.c.country.label("country"),
-        func.coalesce(ben.c.region, UNKNOWN).label("region"),
-        func.coalesce(cast(ben.c.sex, String), UNKNOWN).label("sex"),
-        age_group.label("age_group"),
-        func.coalesce(cast(ben.c.return_type, String), UNKNOWN).label("return_type"),
-        ben.c.return_date.label("return_date"),
-        ben.c.registration_date.label("registration_date"),
-        ben.c.record_key.label("record_key"),
-        case((flags.c.flags.is_(None), ""), else_="|" + flags.c.flags + "|")
-        .label("vulnerability"))
-        .select_from(ben).outerjoin(flags, flags.c.bid == ben.c.id)
-        .where(ben.c.id.in_(select(only.c.id)) if only is not None else true())).subquery("b")
-    # One small integer per combination of breakdown values: the cubes group on it.
-    dims = [query.c[n] for n in DIMS]
-    keyed = select(query, func.dense_rank().over(order_by=dims).label("dkey"))
-    full = _temp(conn, "an_ben", keyed, "id")
-    _temp(conn, "an_dims", select(*[full.c[n] for n in DIMS], full.c.dkey).distinct(),
-          "dkey")
-    return full
-
-
-def _first_deliveries(conn: Connection, variant: str, collective: bool,
-                      mine: Any = None) -> Table:
-    """Per beneficiary (and group value): the first delivered assistance (``mine``: the
-    build's restriction to an_ben, see ``build``)."""
-    asst = T["assistance"]
-    keys = [cast(asst.c[d], String).label(d) for d in GROUPS[variant]]
-    conditions = [asst.c.status == AssistanceStatus.DELIVERED.value,
-                  asst.c.delivered_date.is_not(None)]
-    if mine is not None:
-        conditions.append(mine(asst.c.beneficiary_id))
-    if collective:
-        conditions.append(asst.c.cooperative_id.is_not(None))
-    query = (select(asst.c.beneficiary_id.label("bid"), *keys,
-                    func.min(asst.c.delivered_date).label("fd"))
-             .where(*conditions).group_by(asst.c.beneficiary_id, *keys))
-    name = f"an_fd{'c' if collective else ''}_{variant or 'all'}"
-    return _temp(conn, name, query, "bid")
-
-
-def _not_closed(fd: Table, mine: Any) -> Any:
-    """The first deliveries ``fd`` of the returnees whose case is not closed (closed cases
-    are not due a follow-up: data_access.followups)."""
-    ben = T["beneficiary"]
-    closed = select(ben.c.id).where(cast(ben.c.status, String) == followups.CLOSED,
-                                    mine(ben.c.id))
-    return (select(fd.c.bid, fd.c.fd).where(fd.c.bid.not_in(closed))
-            .subquery("due_fd"))
-
-
-STAGE_COLUMNS = ("cube", "variant", "dkey", "sector", "modality", "kind", "month", "link",
-                 "days", "n", "s1", "s2", "s3", "s4", *KEY_SUMS)
-
-
-def _stage_table(conn: Connection) -> Table:
-    conn.exec_driver_sql("DROP TABLE IF EXISTS an_stage")
-    conn.exec_driver_sql(
-        "CREATE TEMPORARY TABLE an_stage (cube VARCHAR(32), variant VARCHAR(32), dkey INTEGER, "
-        "sector VARCHAR(32), modality VARCHAR(32), kind VARCHAR(32), month INTEGER, "
-        "link INTEGER, days INTEGER, n INTEGER, s1 FLOAT, s2 FLOAT, s3 FLOAT, s4 FLOAT, "
-        + ", ".join(f"{k} BIGINT" for k in KEY_SUMS) + ")")
-    types = {"cube": String, "variant": String, "sector": String, "modality": String,
-             "kind": String, **{k: BigInteger for k in KEY_SUMS}}
-    from sqlalchemy import Float
-
-    return Table("an_stage", MetaData(), *[
-        Column(c, types.get(c, Float if c.startswith("s") and c[1:].isdigit() else Integer))
-        for c in STAGE_COLUMNS])
-
-
-def _insert(conn: Connection, stage: Table, cube: str, variant: str, source: Any,
-            ben: Table, *, month: Any, items: dict[str, Any] | None = None, link: Any = None,
-            days: Any = None, sums: tuple[Any, ...] = (), n: Any = None,
-            counts: tuple[int, ...] = ()) -> None:
-    """INSERT the staging cells of one cube variant: per dimension key × items × month.
-
-    Key sums (issue 14): ``k`` is the sum of the beneficiaries' record keys behind ``n``
-    (each row adds its beneficiary's key, times ``n`` when given); ``counts`` names the
-    ``sums`` that are counts (1 for s1, …), whose ``k1``… are the keys behind them."""
-    items = items or {}
-    dims = {
-        "dkey": ben.c.dkey,
-        "sector": items.get("sector", literal(ALL)),
-        "modality": items.get("modality", literal(ALL)),
-        "kind": items.get("kind", literal(ALL)),
-        "month": month,
-        "link": link if link is not None else literal(0),
-        "days": days if days is not None else literal(0),
-    }
-    measures = {"n": func.sum(n) if n is not None else func.count()}
-    for i, expr in enumerate(sums, start=1):
-        measures[f"s{i}"] = func.sum(expr)
-    key = ben.c.record_key
-    measures["k"] = func.sum(key * n if n is not None else key)
-    for i in counts:
-        measures[f"k{i}"] = func.sum(key * sums[i - 1])
-    grouped = [v for v in dims.values() if not _is_literal(v)]
-    query = (select(literal(cube).label("cube"), literal(variant).label("variant"),
-                    *[v.label(k) for k, v in dims.items()],
-                    *[v.label(k) for k, v in measures.items()])
-             .select_from(source).group_by(*grouped))
-    conn.execute(insert(stage).from_select(["cube", "variant", *dims, *measures], query))
-
-
-def _is_literal(expr: Any) -> bool:
-    from sqlalchemy.sql.elements import BindParameter
-
-    return isinstance(expr, BindParameter)
-
-
-def _rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
-    """From the staging cells, every rollup of ROLLUPS (the finest two from the staging
-    cells, the others from those), into ``target`` (analytics_cell, or a temporary table
-    of the same columns for the incremental refresh)."""
-    c, d = target.c, Table("an_dims", MetaData(), *[Column(n, String) for n in DIMS],
-                         Column("dkey", Integer)).c
-    st = stage.c
-    flags = union_all(*[select(literal(flag, String).label("flag"))
-                        for flag in [v.value for v in Vulnerability] + [NONE]]).subquery("flags")
-    measures = ["n", "s1", "s2", "s3", "s4", *KEY_SUMS]
-    items = ["sector", "modality", "kind", "month", "link", "days"]
-    dims_table = d.dkey.table
-
-    def put(rollup: int, columns: dict[str, Any], source: Any, where: Any = None) -> None:
-        values_ = {"rollup": literal(rollup), **columns}
-        query = select(*[v.label(k) for k, v in values_.items()],
-                       *[func.sum(source_c(m)).label(m) for m in measures]).select_from(source)
-        if where is not None:
-            query = query.where(where)
-        query = query.group_by(*[v for v in columns.values() if not _is_literal(v)])
-        conn.execute(insert(target).from_select(list(values_) + measures, query))
-
-    # Finest two: region + sex/age, and vulnerability (one row per flag) + sex/age.
-    def source_c(m: str) -> Any:
-        return st[m]
-
-    base = {"country": d.country, "cube": st.cube, "variant": st.variant,
-            "sex": d.sex, "age_group": d.age_group,
-            # Only the registrations keep the return type (BEN-1's breakdown).
-            "return_type": case((st.cube == RETURN_TYPE_CUBE, d.return_type), else_=ALL),
-            **{i: st[i] for i in items}}
-    joined = stage.join(dims_table, d.dkey == st.dkey)
-    # The figure cubes read by country only (figure_cubes.COUNTRY_ONLY): rollup 0 alone,
-    # straight from the staging cells.
-    by_country = st.cube.in_(figure_cubes.COUNTRY_ONLY)
-    put(0, {**base, "sex": literal(ALL), "age_group": literal(ALL), "region": literal(ALL),
-            "vulnerability": literal(ALL)}, joined, by_country)
-    put(SEXAGE | REGION, {**base, "region": d.region, "vulnerability": literal(ALL)}, joined,
-        ~by_country)
-    expanded = joined.join(flags, or_(
-        d.vulnerability.contains("|" + flags.c.flag + "|"),
-        and_(d.vulnerability == "", flags.c.flag == NONE)))
-    put(SEXAGE | VULNERABILITY, {**base, "region": literal(ALL),
-                                 "vulnerability": flags.c.flag}, expanded, ~by_country)
-
-    def source_c(m: str) -> Any:  # noqa: F811 - the coarser rollups read the cells
-        return c[m]
-
-    for rollup, origin, region, vul, sexage in (
-            (SEXAGE, SEXAGE | REGION, False, False, True),
-            (REGION, SEXAGE | REGION, True, False, False),
-            (VULNERABILITY, SEXAGE | VULNERABILITY, False, True, False),
-            (0, SEXAGE, False, False, False)):
-        columns = {"country": c.country, "cube": c.cube, "variant": c.variant,
-                   "sex": c.sex if sexage else literal(ALL),
-                   "age_group": c.age_group if sexage else literal(ALL),
-                   "return_type": c.return_type,
-                   "region": c.region if region else literal(ALL),
-                   "vulnerability": c.vulnerability if vul else literal(ALL),
-                   **{i: c[i] for i in items}}
-        put(rollup, columns, target, c.rollup == origin)
-
-
-class Build:
-    """What a cube's ``rows`` works with, during one build: ``ben`` (an_ben: the build's
-    beneficiaries and their breakdown values), ``mine(column)`` (restricts a source read to
-    them before the join: TRUE in a full build), the first deliveries (temporary tables
-    shared by the cubes that need them), and the FUP-4 weights and threshold."""
-
-    def __init__(self, conn: Connection, ben: Table, restricted: bool,
-                 weights: tuple[float, float, float], threshold: float) -> None:
-        self.conn, self.ben, self.restricted = conn, ben, restricted
-        self.weights, self.threshold = weights, threshold
-        self._firsts: dict[tuple[str, bool], Table] = {}
-
-    def mine(self, column: Any) -> Any:
-        return column.in_(select(self.ben.c.id)) if self.restricted else true()
-
-    def joined(self, rows: Any, bid: Any = None) -> Any:
-        """``rows`` (a subquery or table with a ``bid`` column) joined to an_ben."""
-        return rows.join(self.ben, self.ben.c.id == (rows.c.bid if bid is None else bid))
-
-    def first_deliveries(self, variant: str = "", *, collective: bool = False) -> Table:
-        """Per beneficiary (and ``variant``'s group values): the first delivered
-        assistance ``fd`` (``collective``: the first to a cooperative)."""
-        key = (variant, collective)
-        if key not in self._firsts:
-            self._firsts[key] = _first_deliveries(self.conn, variant, collective, self.mine)
-        return self._firsts[key]
-
-    def not_closed(self, fd: Table) -> Any:
-        return _not_closed(fd, self.mine)
-
-    def drop(self) -> None:
-        for table in self._firsts.values():
-            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
-
 
 def build(conn: Connection, weights: tuple[float, float, float], threshold: float, *,
           only: Table | None = None, into: Table | None = None) -> None:
@@ -408,8 +102,8 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
         conn.execute(delete(CELL))
     else:
         assert into is not None, "a restricted build writes into a table of its own"
-    ben = _beneficiaries(conn, only)
-    stage = _stage_table(conn)
+    ben = staging.beneficiaries(conn, only)
+    stage = staging.stage_table(conn)
     context = Build(conn, ben, only is not None, weights, threshold)
     for cube in declared:
         for variant in cube.variants:
@@ -417,15 +111,15 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
             if len(rows.sums) != len(cube.measures):
                 raise ValueError(f"cube {cube.name}: {len(rows.sums)} sums for measures "
                                  f"{cube.measures}")
-            _insert(conn, stage, cube.name, variant, rows.source, ben, month=rows.month,
-                    items=dict(rows.items), link=rows.link, days=rows.days, sums=rows.sums,
-                    counts=cube.count_positions)
+            staging.insert_cells(conn, stage, cube.name, variant, rows.source, ben,
+                                 month=rows.month, items=dict(rows.items), link=rows.link,
+                                 days=rows.days, sums=rows.sums, counts=cube.count_positions)
 
     def put(cube: str, variant: str, source: Any, **kw: Any) -> None:
-        _insert(conn, stage, cube, variant, source, ben, **kw)
+        staging.insert_cells(conn, stage, cube, variant, source, ben, **kw)
 
     figure_cubes.build_figure_cubes(conn, put, ben, whole=only is None)
-    _rollups(conn, stage, CELL if only is None else into)
+    staging.rollups(conn, stage, CELL if only is None else into)
     context.drop()
     for name in ("an_stage", "an_ben", "an_dims"):
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
@@ -543,4 +237,4 @@ def is_fresh(session: Session) -> str | None:
     return key or None
 
 
-__all__ = ["ALL", "NO_NEXT", "NO_PREVIOUS", "ROLLUPS", "is_fresh", "refresh"]
+__all__ = ["build", "is_fresh", "layout", "refresh", "settings_key"]

@@ -40,14 +40,14 @@ from typing import Any
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, func, insert, select, update
 
 from analytics import cubes
-from analytics.cubes import CELL, STATE, T
+from analytics.sql import CELL, KEY_SUMS, STATE, T
 
 # More touched beneficiaries than this share of all: rebuild in full (as fast, and simpler).
 SHARE = 1 / 3
 EPSILON = 1e-9
 # Integer measures (counts, key sums) are merged exactly; the float sums s1…s4 snapped.
-EXACT = ("n", *cubes.KEY_SUMS)
-MEASURES = ("n", "s1", "s2", "s3", "s4", *cubes.KEY_SUMS)
+EXACT = ("n", *KEY_SUMS)
+MEASURES = ("n", "s1", "s2", "s3", "s4", *KEY_SUMS)
 KEY = tuple(c.name for c in CELL.c if c.name not in ("id", *MEASURES))
 INTEGER_KEYS = frozenset(c.name for c in CELL.c
                          if c.name in KEY and isinstance(c.type, Integer))

@@ -61,16 +61,25 @@ from sqlalchemy import (
     union_all,
 )
 
-from data_access import followups
+from analytics.sql import (
+    ALL,
+    CELL,
+    NO_NEXT,
+    UNKNOWN,
+    T,
+    days_between_sql,
+    month_of,
+    month_plus_days,
+    temp,
+)
+from data_access import followups, vocab
 from data_access.vocab import AssistanceKind, AssistanceStatus, CaseStatus
 
 STEPS = ("reg", "cns", "pln", "ast", "mon")
-# Case statuses at or beyond a step when its own date is missing (metrics.pipeline).
-STATUS_AT_LEAST = {
-    "cns": tuple(s.value for s in (CaseStatus.COUNSELLED, CaseStatus.PLAN_APPROVED,
-                                   CaseStatus.ASSISTED, CaseStatus.MONITORED)),
-    "pln": tuple(s.value for s in (CaseStatus.PLAN_APPROVED, CaseStatus.ASSISTED,
-                                   CaseStatus.MONITORED))}
+# Case statuses at or beyond a step when its own date is missing (data_access.vocab).
+STATUS_AT_LEAST = {"cns": tuple(s.value for s in vocab.STATUS_AT_LEAST[CaseStatus.COUNSELLED]),
+                   "pln": tuple(s.value for s in
+                                vocab.STATUS_AT_LEAST[CaseStatus.PLAN_APPROVED])}
 DUPLICATE_CUBES = ("dupc", "dupp")
 FIGURE_CUBES = ("pipe", "pday", "qc", "cmp", "route", "host", "band", *DUPLICATE_CUBES)
 # Read by country only: analytics._rollups keeps their rollup 0 alone (a day histogram by
@@ -109,7 +118,6 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
     """Every cube of this module, inside ``analytics.build`` (its ``put`` and ``an_ben``).
     ``whole``: a full build (else ``an_ben`` holds some beneficiaries only, and the
     duplicate cubes are left to ``rebuild_duplicate_cells``)."""
-    from analytics.cubes import NO_NEXT, T, _days, _temp, month_of, month_plus_days
 
     b, asst, fu = T["beneficiary"], T["assistance"], T["follow_up"]
 
@@ -137,9 +145,9 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
                    .group_by(visits.c.bid).subquery("fv"))
     late_visit = (select(visits.c.bid, func.min(visits.c.day).label("lv"))
                   .select_from(visits.join(firsts, firsts.c.bid == visits.c.bid))
-                  .where(_days(firsts.c.fd, visits.c.day) >= SIX_MONTHS)
+                  .where(days_between_sql(firsts.c.fd, visits.c.day) >= SIX_MONTHS)
                   .group_by(visits.c.bid).subquery("lv"))
-    per = _temp(conn, "an_fig", select(
+    per = temp(conn, "an_fig", select(
         b.c.id.label("id"), b.c.registration_date.label("d0"),
         b.c.counselled_date.label("d1"), b.c.plan_approved_date.label("d2"),
         firsts.c.fd.label("d3"), first_visit.c.fv.label("d4"), firsts.c.fc.label("fc"),
@@ -172,7 +180,7 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
             lower = _greatest(conn, month_of(date[k]), month_of(date[j]))
             upper = (_least(conn, *[m(d) for d in date[j + 1:k]]) if j + 1 < k
                      else literal(NO_NEXT))
-            key = [per.c.id.label("bid"), _days(date[j], date[k]).label("days")]
+            key = [per.c.id.label("bid"), days_between_sql(date[j], date[k]).label("days")]
             where = [date[k].is_not(None), date[j].is_not(None), lower < upper]
             rows.append(select(*key, lower.label("link"), literal(1).label("n"))
                         .where(*where))
@@ -242,7 +250,6 @@ def _distributions(conn: Connection, put: Callable[..., None], ben: Any) -> None
     """metrics.distributions: returnees registered by host country (``kind``: the host
     country, 'unknown' when missing), delivered records with an amount by band of amount
     (``kind``: the band, by delivery month)."""
-    from analytics.cubes import UNKNOWN, T, month_of
 
     b, asst = T["beneficiary"], T["assistance"]
     put("host", "", b.join(ben, ben.c.id == b.c.id), month=month_of(ben.c.registration_date),
@@ -273,7 +280,6 @@ def rebuild_duplicate_cells(conn: Connection) -> None:
     registration month × group of returnees sharing a key (``link``: the group's smallest
     id), counting the group's returnees there. The check for a cohort sums the groups with
     two or more of its returnees. Not per-beneficiary: call it after any refresh."""
-    from analytics.cubes import ALL, CELL, T, month_of
 
     b = T["beneficiary"]
     conn.execute(delete(CELL).where(CELL.c.cube.in_(DUPLICATE_CUBES)))

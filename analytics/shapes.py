@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func
 
 if TYPE_CHECKING:
-    from analytics.cubes import Build
+    from analytics.sql import Build
 
 EVENTS = "events"
 DISTINCT_IN_RANGE = "distinct_in_range"

@@ -7,7 +7,9 @@ to those codes; the import module uses ``parse_code`` for every closed-vocabular
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from sqlalchemy import case, extract
 
 from i18n import _
 
@@ -32,6 +34,32 @@ class CaseStatus(StrEnum):
     ASSISTED = "assisted"
     MONITORED = "monitored"
     CLOSED = "closed"
+
+
+# Case statuses at or beyond a pipeline step, by the step's own status: a case at one of
+# them reached the step even when the step's own date is missing. The one copy, for the
+# funnel on the case tables (metrics.pipeline) and in the cubes (analytics.figure_cubes).
+STATUS_AT_LEAST: dict[CaseStatus, tuple[CaseStatus, ...]] = {
+    CaseStatus.COUNSELLED: (CaseStatus.COUNSELLED, CaseStatus.PLAN_APPROVED,
+                            CaseStatus.ASSISTED, CaseStatus.MONITORED),
+    CaseStatus.PLAN_APPROVED: (CaseStatus.PLAN_APPROVED, CaseStatus.ASSISTED,
+                               CaseStatus.MONITORED),
+}
+
+
+# Age at return (the return year minus the birth year), in the groups of issue 3.
+AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
+UNKNOWN_AGE = "unknown"
+
+
+def age_group_case(return_date: Any, birth_year: Any) -> Any:
+    """The age-group CASE, the one copy: the case-table queries (metrics.engine) and the
+    cubes (analytics.staging) group by it. ``unknown`` without a birth year."""
+    age = extract("year", return_date) - birth_year
+    return case(
+        (birth_year.is_(None), UNKNOWN_AGE),
+        (age < 18, AGE_GROUPS[0]), (age < 25, AGE_GROUPS[1]), (age < 35, AGE_GROUPS[2]),
+        (age < 50, AGE_GROUPS[3]), else_=AGE_GROUPS[4])
 
 
 class Vulnerability(StrEnum):

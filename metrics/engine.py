@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, case, cast, extract, func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -26,6 +26,7 @@ from analytics import shapes
 from analytics.shapes import Cube
 from data_access import disclosure
 from data_access.models import BeneficiaryVulnerability
+from data_access.vocab import age_group_case
 from metrics import catalogue, periods
 from metrics.filters import Filters
 
@@ -42,7 +43,6 @@ _RAW: dict[str, Callable[..., pd.DataFrame]] = {}
 # visit): a donor's cumulative line of them never dips (``disclosure.cumulative``).
 GROWING = frozenset({"COOP-2", "TRN-1", "CAP-1"})
 
-AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
 UNKNOWN = "unknown"
 NONE = "none"
 
@@ -116,11 +116,7 @@ def _load_all() -> None:
 
 def age_group(ben: Any) -> ColumnElement[str]:
     """Age at return, in the groups of issue 3 (``unknown`` without a birth year)."""
-    age = extract("year", ben.return_date) - ben.birth_year
-    return case(
-        (ben.birth_year.is_(None), UNKNOWN),
-        (age < 18, AGE_GROUPS[0]), (age < 25, AGE_GROUPS[1]), (age < 35, AGE_GROUPS[2]),
-        (age < 50, AGE_GROUPS[3]), else_=AGE_GROUPS[4])
+    return age_group_case(ben.return_date, ben.birth_year)  # type: ignore[no-any-return]
 
 
 def beneficiary_dims(stmt: Select[Any], by: Sequence[str], ben: Any, *,

@@ -26,8 +26,8 @@ from sqlalchemy import Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from analytics import cubes, shapes
-from analytics.cubes import GROUPS, REGION, SEXAGE, VULNERABILITY
 from analytics.shapes import Cube
+from analytics.sql import GROUPS, REGION, SEXAGE, VULNERABILITY
 from data_access.models import AnalyticsCell as C
 from metrics import engine
 from metrics.engine import KEY_SUFFIX, keys_of, per_period, ratio

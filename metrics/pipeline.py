@@ -31,7 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from data_access import disclosure
 from data_access.models import Beneficiary, FollowUp
-from data_access.vocab import CaseStatus
+from data_access.vocab import STATUS_AT_LEAST
 from metrics.dates import days_between
 from metrics.engine import country_filter, frame, in_period
 from metrics.filters import Filters
@@ -43,12 +43,8 @@ STEPS = ("registered", "counselled", "plan_approved", "assisted", "monitored")
 STEP_LABELS = {"registered": "Registered", "counselled": "Counselled",
                "plan_approved": "Plan approved", "assisted": "Assisted",
                "monitored": "Monitored"}
-# Case statuses that imply a step was reached when its own date is missing.
-_STATUS_AT_LEAST = {
-    "counselled": (CaseStatus.COUNSELLED, CaseStatus.PLAN_APPROVED, CaseStatus.ASSISTED,
-                   CaseStatus.MONITORED),
-    "plan_approved": (CaseStatus.PLAN_APPROVED, CaseStatus.ASSISTED, CaseStatus.MONITORED),
-}
+# Case statuses that imply a step was reached when its own date is missing: the one copy.
+_STATUS_AT_LEAST = {step.value: statuses for step, statuses in STATUS_AT_LEAST.items()}
 
 
 def disclose(result: pd.DataFrame, session: Session, kind: str,

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
 import demo
-from analytics import cubes, delta, hooks
+from analytics import cubes, delta, hooks, sql
 from benchmarks import import_file
 from data_access import db
 from data_access.models import AnalyticsState, Base, Beneficiary
@@ -38,7 +38,7 @@ Cells = dict[tuple[Any, ...], tuple[float, ...]]
 def _read_cells(conn: Any) -> Cells:
     """analytics_cell as {key: measures}: NULL sums as 0 and cells whose measures are all
     zero left out (readers see no difference; see analytics_delta's docstring)."""
-    columns = [cubes.CELL.c[k] for k in (*delta.KEY, *delta.MEASURES)]
+    columns = [sql.CELL.c[k] for k in (*delta.KEY, *delta.MEASURES)]
     cells: Cells = {}
     width = len(delta.KEY)
     for row in conn.execute(select(*columns)):
@@ -251,7 +251,7 @@ def test_incremental_refresh_equals_full_rebuild(fixture_url: str, paths: list[s
         assert_same_cells(cells(url), rebuilt_cells(url))
     assert len(paths) == len(FILES)
     # The key sums (issue 14) are among the measures compared, and the cells hold them.
-    assert set(cubes.KEY_SUMS) <= set(delta.MEASURES)
+    assert set(sql.KEY_SUMS) <= set(delta.MEASURES)
     position = delta.MEASURES.index("k")
     assert sum(1 for measures in cells(url).values() if measures[position]) > 100
     # Every figure through the cubes (which are the incremental ones) equals the case tables.

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import select
 
-from analytics import cubes, delta
-from data_access import db
+from analytics import cubes, delta, figure_cubes, staging
+from data_access import db, vocab
 from data_access.models import Beneficiary
 from data_access.scope import Scope
 from tests.fixture_db import build_fixture
@@ -34,16 +34,17 @@ def test_the_layout_is_the_same_for_the_same_code(fresh_layout: None) -> None:
     assert len(first) == 16 and int(first, 16) >= 0
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("NO_NEXT", 999998),           # a constant the build binds as a parameter
-    ("ALL", "**"),                 # the value of a dropped breakdown in every cell
-    ("AGE_GROUPS", ("<18", "18–24", "25–34", "35–49", "50+ years")),  # a breakdown label
-    ("UNKNOWN", "n/a"),            # the label of a missing breakdown value
+@pytest.mark.parametrize(("module", "name", "value"), [
+    (figure_cubes, "NO_NEXT", 999998),  # a constant the build binds as a parameter
+    (staging, "ALL", "**"),             # the value of a dropped breakdown in every cell
+    (vocab, "AGE_GROUPS", ("<18", "18–24", "25–34", "35–49", "50+ years")),  # a label
+    (staging, "UNKNOWN", "n/a"),        # the label of a missing breakdown value
 ])
 def test_any_change_to_what_the_build_sends_changes_the_layout(
-        fresh_layout: None, monkeypatch: pytest.MonkeyPatch, name: str, value: object) -> None:
+        fresh_layout: None, monkeypatch: pytest.MonkeyPatch, module: object, name: str,
+        value: object) -> None:
     before = cubes.layout()
-    monkeypatch.setattr(cubes, name, value)
+    monkeypatch.setattr(module, name, value)
     cubes.layout.cache_clear()
     assert cubes.layout() != before, f"changing {name} left the layout as it was"
 
@@ -73,14 +74,14 @@ def test_a_changed_declared_cube_changes_the_layout(
 def test_a_changed_measure_changes_the_layout(fresh_layout: None,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     before = cubes.layout()
-    real = cubes._insert
+    real = staging.insert_cells
 
     def one_more(conn, stage, cube, variant, source, ben, **kw):  # type: ignore[no-untyped-def]
         if cube == "cmp":  # a figure cube (completeness); pretend its measures double
             kw["sums"] = tuple(s * 2 for s in kw.get("sums", ()))
         return real(conn, stage, cube, variant, source, ben, **kw)
 
-    monkeypatch.setattr(cubes, "_insert", one_more)
+    monkeypatch.setattr(staging, "insert_cells", one_more)
     cubes.layout.cache_clear()
     assert cubes.layout() != before
 

@@ -13,8 +13,8 @@ from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from analytics.cubes import GROUPS, Build, T, month_of
 from analytics.shapes import EVENTS, Cube, Rows
+from analytics.sql import GROUPS, Build, T, month_of
 from data_access.models import Assistance, Beneficiary, Cooperative
 from data_access.vocab import AssistanceStatus
 from metrics import fast

@@ -15,8 +15,8 @@ from sqlalchemy import String, case, cast, exists, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from analytics.cubes import GROUPS, Build, month_of
 from analytics.shapes import EVENTS, Cube, Rows
+from analytics.sql import GROUPS, Build, month_of
 from data_access.models import Assistance, Beneficiary, BeneficiaryVulnerability
 from data_access.vocab import AssistanceStatus
 from metrics import fast

@@ -27,16 +27,6 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from analytics import cubes as analytics_cubes
-from analytics.cubes import (
-    GROUPS,
-    NO_NEXT,
-    NO_PREVIOUS,
-    Build,
-    T,
-    days_between_sql,
-    month_of,
-    month_plus_days,
-)
 from analytics.shapes import (
     DISTINCT_IN_RANGE,
     LATEST_IN_RANGE,
@@ -45,6 +35,16 @@ from analytics.shapes import (
     Rows,
     next_event,
     previous_event,
+)
+from analytics.sql import (
+    GROUPS,
+    NO_NEXT,
+    NO_PREVIOUS,
+    Build,
+    T,
+    days_between_sql,
+    month_of,
+    month_plus_days,
 )
 from data_access import followups
 from data_access.models import Beneficiary, FollowUp

@@ -14,8 +14,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from analytics.cubes import Build, days_between_sql, month_of
 from analytics.shapes import HISTOGRAM, Cube, Rows
+from analytics.sql import Build, days_between_sql, month_of
 from data_access.models import AnalyticsCell, Beneficiary
 from metrics import fast
 from metrics.dates import days_between

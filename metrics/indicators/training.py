@@ -15,8 +15,8 @@ from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from analytics.cubes import NO_PREVIOUS, Build, T, month_of
 from analytics.shapes import DISTINCT_IN_RANGE, EVENTS, UP_TO_END, Cube, Rows, previous_event
+from analytics.sql import NO_PREVIOUS, Build, T, month_of
 from data_access.models import Attendance, Beneficiary, TrainingSession
 from metrics import fast
 from metrics.engine import (
