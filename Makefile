@@ -5,8 +5,9 @@
 #   make test   install the system packages the tests need (PostgreSQL 15, Chromium),
 #               set up .venv, and run the whole test suite (PostgreSQL and browser included)
 #
-# Also: make lint (ruff), make bench (benchmarks), make requirements (re-pin requirements.txt
-# from requirements.in). .venv is (re)installed only when requirements.txt has changed.
+# Also: make lint (ruff, then mypy over the whole repository, strict on data_access, analytics
+# and metrics: see pyproject.toml), make bench (benchmarks), make requirements (re-pin
+# requirements.txt from requirements.in). .venv is (re)installed when requirements.txt changes.
 # Narrow a test run with PYTEST_ARGS, e.g. make test PYTEST_ARGS="tests/test_scope.py -x".
 
 SHELL := /bin/bash
@@ -51,6 +52,7 @@ test: system-deps venv
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 # Benchmarks live in benchmarks/ (python -m benchmarks).
 bench: venv
