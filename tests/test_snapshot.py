@@ -167,7 +167,7 @@ def test_pages_never_show_a_mixture_while_imports_commit(url: str) -> None:
 
     writer = threading.Thread(target=write)
     writer.start()
-    seen = []
+    seen: list[tuple[tuple[str, str], ...]] = []
     try:
         deadline = time.monotonic() + 90
         while len(seen) < 6 and time.monotonic() < deadline and not errors:
