@@ -66,6 +66,7 @@ def computable(codes: list[str] | None) -> list[catalogue.Indicator]:
     return [spec for spec in wanted if spec.code in REGISTRY]
 
 
+# Any (collect): each figure's plain JSON value (a number, text or null).
 @overload
 def collect(session: Session, filters: Filters, by: None,
             codes: list[str] | None = None) -> dict[str, Any]: ...

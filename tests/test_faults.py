@@ -50,6 +50,7 @@ KEY = "Zq3v8N0pQe_r1L7xYc2uKfWm5sHbTj9aGd4oVn6iEyXw"  # a random cookie key, tes
 
 # --- an import while users read ----------------------------------------------------------
 
+# Any: import cells and indicator figures, of mixed types.
 def _batch(k: int, size: int) -> dict[str, list[dict[str, Any]]]:
     """``size`` new cases (numbers N{k}-…), each assisted, half of them trained."""
     cases = [f"N{k}-{i:04d}" for i in range(size)]

@@ -30,6 +30,7 @@ EN = {s.name: [c.name for c in s.columns] for s in SHEETS}
 FR = {s.name: [c.french or c.name for c in s.columns] for s in SHEETS}
 
 # A small programme worked by hand (figures in test_clean_file_gives_hand_worked_figures).
+# Any: cells as a field office types them (text, numbers, dates, None), and figures.
 CLEAN: dict[str, list[dict[str, Any]]] = {
     "beneficiaries": [
         dict(case_number="A1", country="MA", region="MA-05", sex="F", birth_date="1990-05-01",

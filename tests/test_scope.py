@@ -149,6 +149,8 @@ def read(url: str, scope: Scope = SN) -> Iterator[Session]:
             s.rollback()
 
 
+# Any: the parametrized models are several mapped classes (each with its own columns), and
+# the statements and loaders of every shape the scope must handle.
 def everything_count(url: str, model: Any, country: str = "SN") -> int:
     with read(url, Scope.everything()) as s:
         return s.scalar(select(func.count()).select_from(model)

@@ -131,7 +131,7 @@ def test_a_write_during_a_page_run_shows_on_the_next_run_only(
     # Now commit the import between the first and the second figure of one run.
     compute, calls = metrics.compute, []
 
-    def compute_then_import(*args: Any, **kwargs: Any) -> Any:
+    def compute_then_import(*args: Any, **kwargs: Any) -> Any:  # Any: passed through
         result = compute(*args, **kwargs)
         calls.append(args[0])
         if len(calls) == 1:
