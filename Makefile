@@ -3,7 +3,8 @@
 #   make run    set up .venv, migrate the database, load demo data if it is empty, and
 #               serve the dashboard (streamlit run app.py)
 #   make test   install the system packages the tests need (PostgreSQL 15, Chromium),
-#               set up .venv, and run the whole test suite (PostgreSQL and browser included)
+#               set up .venv, run make lint (it stops here if lint fails), then the whole
+#               test suite (PostgreSQL and browser included)
 #
 # Also: make lint (ruff, then mypy over the whole repository, strict on data_access, analytics
 # and metrics: see pyproject.toml), make bench (benchmarks), make requirements (re-pin
@@ -23,7 +24,7 @@ PYTEST_ARGS ?=
 .PHONY: help run test lint bench venv system-deps requirements
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +48,8 @@ run: venv
 	$(PY) manage.py demo-data --if-empty
 	$(VENV)/bin/streamlit run app.py
 
-test: system-deps venv
+# lint first: a ruff or mypy error fails `make test`, and so CI (.ci/run runs make test).
+test: system-deps venv lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
