@@ -3,10 +3,12 @@
 #   make run    set up .venv, migrate the database, load demo data if it is empty, and
 #               serve the dashboard (streamlit run app.py)
 #   make test   install the system packages the tests need (PostgreSQL 15, Chromium),
-#               set up .venv, and run the whole test suite (PostgreSQL and browser included)
+#               set up .venv, run make lint (it stops here if lint fails), then the whole
+#               test suite (PostgreSQL and browser included)
 #
-# Also: make lint (ruff), make bench (benchmarks), make requirements (re-pin requirements.txt
-# from requirements.in). .venv is (re)installed only when requirements.txt has changed.
+# Also: make lint (ruff, then mypy over the whole repository, strict on data_access, analytics
+# and metrics: see pyproject.toml), make bench (benchmarks), make requirements (re-pin
+# requirements.txt from requirements.in). .venv is (re)installed when requirements.txt changes.
 # Narrow a test run with PYTEST_ARGS, e.g. make test PYTEST_ARGS="tests/test_scope.py -x".
 
 SHELL := /bin/bash
@@ -22,7 +24,7 @@ PYTEST_ARGS ?=
 .PHONY: help run test lint bench venv system-deps requirements
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,11 +48,13 @@ run: venv
 	$(PY) manage.py demo-data --if-empty
 	$(VENV)/bin/streamlit run app.py
 
-test: system-deps venv
+# lint first: a ruff or mypy error fails `make test`, and so CI (.ci/run runs make test).
+test: system-deps venv lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 # Benchmarks live in benchmarks/ (python -m benchmarks).
 bench: venv

@@ -5,13 +5,14 @@ Run with `streamlit run app.py` (or `make run`, which also prepares the database
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
 from accounts import users
 from data_access.db import DatabaseUnavailable
-from data_access.settings import SettingsError, load_settings
+from data_access.settings import Settings, SettingsError, load_settings
 from i18n import _
 
 HERE = Path(__file__).resolve().parent
@@ -31,7 +32,14 @@ def _only(page: st.Page) -> None:
     st.navigation([page], position="hidden").run()
 
 
-def _check_users_file(settings) -> None:  # type: ignore[no-untyped-def]
+def _error(message: str, icon: str | None = None) -> Callable[[], None]:
+    """A page that shows only ``message``."""
+    def show() -> None:
+        st.error(message, icon=icon)
+    return show
+
+
+def _check_users_file(settings: Settings) -> None:
     """A users file that is not YAML stops the app in demo mode too (it would otherwise
     fail at the sign-in); outside demo mode a missing or empty one would let nobody in."""
     from ui.viewer import known_users
@@ -55,7 +63,7 @@ def main() -> None:
         heading = _("The dashboard cannot start.")
         # One line: a YAML or TOML parser's message spans several.
         message = f"**{heading}** {' '.join(str(exc).split())}"
-        _only(st.Page(lambda: st.error(message), title=_("Cannot start"), url_path="error",
+        _only(st.Page(_error(message), title=_("Cannot start"), url_path="error",
                       default=True))
         return
     from ui import auth, filters, language
@@ -73,7 +81,7 @@ def main() -> None:
         # Sign-in reads the audit log (lockout): without a database nobody can sign in.
         heading = _("The database cannot be reached.")
         message = f"**{heading}** {exc}"
-        _only(st.Page(lambda: st.error(message, icon="🔌"), title=_("Unavailable"),
+        _only(st.Page(_error(message, icon="🔌"), title=_("Unavailable"),
                       url_path="unavailable", default=True))
         return
     if user is None:

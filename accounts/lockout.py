@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import DateTime, and_, case, literal, null, or_, update
+from sqlalchemy import DateTime, Table, and_, case, literal, null, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from data_access import db
 from data_access.models import SignInAttempt
@@ -68,12 +70,11 @@ class Attempt:
         return self.number <= self.limit
 
 
-def _insert(url: str):  # type: ignore[no-untyped-def]
+def _insert(url: str) -> Callable[[Table], postgresql.Insert | sqlite.Insert]:
+    """The dialect's INSERT (both have ON CONFLICT DO UPDATE)."""
     if db.get_engine(url).dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        return postgresql.insert
+    return sqlite.insert
 
 
 def begin(url: str, username: str, limit: int, minutes: int,
@@ -87,9 +88,9 @@ def begin(url: str, username: str, limit: int, minutes: int,
                and_(c.locked_until.is_(None), c.window_start <= literal(now - window,
                                                                          DateTime())))
     first_lock = lock_at if limit <= 1 else null()
-    stmt = _insert(url)(_T).values(username=username, window_start=now, attempts=1,
-                                   locked_until=now + window if limit <= 1 else None)
-    stmt = stmt.on_conflict_do_update(index_elements=[c.username], set_={
+    insert = _insert(url)(_T).values(username=username, window_start=now, attempts=1,
+                                     locked_until=now + window if limit <= 1 else None)
+    stmt = insert.on_conflict_do_update(index_elements=[c.username], set_={
         # Every right-hand side reads the row as it was before this statement.
         "attempts": case((over, 1), else_=c.attempts + 1),
         "window_start": case((over, at), else_=c.window_start),

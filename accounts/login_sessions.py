@@ -24,7 +24,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 
 from data_access import db
 from data_access.models import LoginSession
@@ -101,7 +101,7 @@ def revoke_user(url: str, username: str, reason: str,
     return _revoke(url, _T.c.username == username, reason, now)
 
 
-def _revoke(url: str, where, reason: str, now: dt.datetime | None) -> int:  # type: ignore[no-untyped-def]
+def _revoke(url: str, where: ColumnElement[bool], reason: str, now: dt.datetime | None) -> int:
     stmt = update(_T).where(where, _T.c.revoked_at.is_(None)) \
         .values(revoked_at=now or utcnow(), revoked_reason=reason[:40])
     with db.write_transaction(url) as conn:

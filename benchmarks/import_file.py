@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from data_access import db
 from data_access.models import (
@@ -44,7 +45,10 @@ from importing.template import write_workbook
 FLAGS = ("medical", "single_parent", "elderly", "disability", "other")
 
 
-def _pick(session: Any, count: int, rng: random.Random) -> list[int]:
+# Any: spreadsheet cells (text, numbers, dates, None), as an import file holds them.
+
+
+def _pick(session: Session, count: int, rng: random.Random) -> list[int]:
     top = session.scalar(select(func.max(Beneficiary.id))) or 0
     picked: list[int] = []
     tried: set[int] = set()
@@ -56,7 +60,7 @@ def _pick(session: Any, count: int, rng: random.Random) -> list[int]:
     return picked
 
 
-def _rows(session: Any, ids: list[int]) -> dict[str, dict[int, list[list[Any]]]]:
+def _rows(session: Session, ids: list[int]) -> dict[str, dict[int, list[list[Any]]]]:
     """Template rows per sheet, per beneficiary id (case number first, as in the file)."""
     b, a, c, ts, at, f = (Beneficiary, Assistance, Cooperative, TrainingSession, Attendance,
                           FollowUp)
@@ -92,8 +96,8 @@ def _rows(session: Any, ids: list[int]) -> dict[str, dict[int, list[list[Any]]]]
         .where(f.beneficiary_id.in_(ids)).order_by(f.id),
     }
     for sheet, stmt in queries.items():
-        for row in session.execute(stmt):
-            bid, *rest = (_v(v) for v in row)
+        for record in session.execute(stmt):
+            bid, *rest = (_v(v) for v in record)
             out[sheet][bid].append(list(rest))
     return out
 
@@ -144,10 +148,10 @@ def make(url: str, target: str | Path, *, existing: int = 250, new: int = 250,
         sheets["assistance"] += assistance
         sheets["training"] += training
         sheets["followups"] += visits
-    for row in coop_rows.values():
-        row[4] = f"Partner {stamp}"
-        row[3] = "trade" if row[3] != "trade" else "services"
-        sheets["cooperatives"].append(row)
+    for coop in coop_rows.values():
+        coop[4] = f"Partner {stamp}"
+        coop[3] = "trade" if coop[3] != "trade" else "services"
+        sheets["cooperatives"].append(coop)
     write_workbook(target, {k: iter(v) for k, v in sheets.items()})
     summary = {sheet: len(v) for sheet, v in sheets.items()}
     summary.update(existing_cases=min(existing, len(ids)), new_cases=max(0, len(ids) - existing))
@@ -166,8 +170,9 @@ def _change(index: int, ben: list[Any], assistance: list[list[Any]],
         ben[2] = others[index % len(others)] if others else None
     elif kind == 2:
         for column in (8, 11):
-            if ben[column] is not None:
-                ben[column] = _day(ben[column]) - dt.timedelta(days=20)
+            day = _day(ben[column])
+            if day is not None:
+                ben[column] = day - dt.timedelta(days=20)
     elif kind == 3 and any(r[4] is not None for r in assistance):
         r = next(r for r in assistance if r[4] is not None)
         r[4] = round(float(r[4]) + 100.0, 2)
@@ -188,7 +193,10 @@ def _change(index: int, ben: list[Any], assistance: list[list[Any]],
         ben[10] = ";".join(sorted(flags)) or None
     elif kind == 7 and training:
         moved = list(training[0])
-        moved[2] = _day(moved[2]) + dt.timedelta(days=7)
+        session_day = _day(moved[2])
+        if session_day is None:
+            return
+        moved[2] = session_day + dt.timedelta(days=7)
         if moved[2] <= today and not any(
                 r[1] == moved[1] and _day(r[2]) == moved[2] for r in training):
             training.append(moved)

@@ -28,10 +28,14 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+if TYPE_CHECKING:  # websockets is imported on first connection
+    from websockets.asyncio.client import ClientConnection
 
 FINISHED = ForwardMsg.ScriptFinishedStatus
 DATABASE_MESSAGE = "The database cannot be reached"
@@ -68,7 +72,7 @@ class Run:
     def of_type(self, kind: str) -> list:
         return [e for e in self.elements if e.WhichOneof("type") == kind]
 
-    def widget(self, kind: str, label: str):  # type: ignore[no-untyped-def]
+    def widget(self, kind: str, label: str):
         """The first widget of ``kind`` whose label is ``label`` (None if not drawn)."""
         for element in self.of_type(kind):
             if getattr(element, kind).label == label:
@@ -115,13 +119,14 @@ class Session:
         self.states: dict[str, WidgetState] = {}
         self.page_hash = ""
         self.pages: list[Page] = []
-        self._socket = None
+        self._socket: ClientConnection | None = None
 
     async def __aenter__(self) -> Session:
         from websockets.asyncio.client import connect
+        from websockets.typing import Subprotocol
 
         self._socket = await asyncio.wait_for(
-            connect(self.url, subprotocols=["streamlit"], max_size=None,
+            connect(self.url, subprotocols=[Subprotocol("streamlit")], max_size=None,
                     open_timeout=self.timeout, additional_headers=self.headers),
             self.timeout)
         return self
@@ -130,18 +135,23 @@ class Session:
         if self._socket is not None:
             await self._socket.close()
 
+    def _open(self) -> ClientConnection:
+        if self._socket is None:
+            raise ProtocolError("the session is not connected (use `async with Session(...)`)")
+        return self._socket
+
     # --- widget values ------------------------------------------------------------------
 
-    def set_text(self, widget, value: str) -> None:  # type: ignore[no-untyped-def]
+    def set_text(self, widget, value: str) -> None:
         self._state(widget.id).string_value = value
 
-    def choose(self, widget, shown: str) -> None:  # type: ignore[no-untyped-def]
+    def choose(self, widget, shown: str) -> None:
         """A selectbox or radio option, by the text it shows."""
         if shown not in widget.options:
             raise ValueError(f"{shown!r} is not an option of {widget.label!r}")
         self._state(widget.id).string_value = shown
 
-    def choose_many(self, widget, shown: list[str]) -> None:  # type: ignore[no-untyped-def]
+    def choose_many(self, widget, shown: list[str]) -> None:
         """Multiselect options, by the text they show (an empty list clears it)."""
         state = self._state(widget.id)
         state.string_array_value.SetInParent()
@@ -155,7 +165,7 @@ class Session:
 
     # --- runs ---------------------------------------------------------------------------
 
-    async def run(self, *, page: Page | None = None, click=None,  # type: ignore[no-untyped-def]
+    async def run(self, *, page: Page | None = None, click=None,
                   query_string: str = "") -> Run:
         """Rerun the script (on ``page``, or the current page), clicking ``click`` (a
         button, form submit buttons included) and sending the widget values set since;
@@ -173,7 +183,7 @@ class Session:
             states.append(WidgetState(id=click.id, trigger_value=True))
         client.widget_states.widgets.extend(states)
         started = time.monotonic()
-        await self._socket.send(message.SerializeToString())  # type: ignore[union-attr]
+        await self._open().send(message.SerializeToString())
         run = await asyncio.wait_for(self._read_run(), self.timeout)
         run.seconds = time.monotonic() - started
         drawn = {getattr(e, e.WhichOneof("type")).id for e in run.elements
@@ -187,7 +197,7 @@ class Session:
         run = Run()
         while run.messages < MAX_MESSAGES:
             try:
-                raw = await self._socket.recv()  # type: ignore[union-attr]
+                raw = await self._open().recv()
             except ConnectionClosed as exc:
                 raise ProtocolError(f"connection closed: {exc}") from exc
             run.messages += 1

@@ -23,7 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = "demo-admin"
-COUNTRY_SETS = ([], ["MA"], ["TN"], ["SN"], ["MA", "TN"], ["MA", "SN"], ["SN", "TN"])
+COUNTRY_SETS: tuple[list[str], ...] = ([], ["MA"], ["TN"], ["SN"], ["MA", "TN"], ["MA", "SN"],
+                                       ["SN", "TN"])
 
 
 def _url() -> str:
@@ -87,7 +88,7 @@ def _pages(selected: str) -> list[str]:
     return [p for p in pages if not wanted or p in wanted or Path(p).stem in wanted]
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app():
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
@@ -97,7 +98,7 @@ def _app():  # type: ignore[no-untyped-def]
     return at
 
 
-def _timed(at) -> float:  # type: ignore[no-untyped-def]
+def _timed(at) -> float:
     started = time.perf_counter()
     at.run()
     elapsed = (time.perf_counter() - started) * 1000
@@ -131,7 +132,7 @@ def pages(runs: int, selected: str) -> dict:
     return {"pages": result, "rss_mb": _rss_mb(), "errors": errors}
 
 
-def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:
     import streamlit as st
 
     from views import chart_memo
@@ -158,7 +159,7 @@ def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:  # type:
                 "filter": statistics.median(change)}
 
 
-def _span():  # type: ignore[no-untyped-def]
+def _span():
     from data_access import db, lookups
     from data_access.scope import Scope
     from metrics.filters import PROGRAMME_END, PROGRAMME_START
@@ -195,7 +196,7 @@ def refresh() -> dict:
         spent = {"before": 0.0, "after": 0.0, "incremental": False}
         before_import, after_import = hooks.before_import, hooks.after_import
 
-        def timed_before(session, touched):  # type: ignore[no-untyped-def]
+        def timed_before(session, touched):
             t = time.perf_counter()
             try:
                 pending = before_import(session, touched)
@@ -204,14 +205,14 @@ def refresh() -> dict:
             spent["incremental"] = pending is not None
             return pending
 
-        def timed_after(session, pending=None):  # type: ignore[no-untyped-def]
+        def timed_after(session, pending=None):
             t = time.perf_counter()
             try:
                 return after_import(session, pending)
             finally:
                 spent["after"] = time.perf_counter() - t
 
-        hooks.before_import, hooks.after_import = timed_before, timed_after  # type: ignore[assignment]
+        hooks.before_import, hooks.after_import = timed_before, timed_after
         started = time.perf_counter()
         report = run_import(url, Source.from_path(path), Scope.everything(),
                             username="benchmark")
@@ -230,7 +231,7 @@ def refresh() -> dict:
             "rss_mb": _rss_mb()}
 
 
-def _copy(url: str, work: Path):  # type: ignore[no-untyped-def]
+def _copy(url: str, work: Path):
     """A copy of the database at ``url``: (its URL, a function that removes it)."""
     import shutil
     import sqlite3

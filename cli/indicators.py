@@ -14,16 +14,18 @@ import datetime as dt
 import json
 import math
 import sys
-from typing import Any
+from typing import Any, overload
+
+from sqlalchemy.orm import Session
 
 from data_access import db
 from data_access.scope import Scope
 from data_access.settings import load_settings
 from data_access.spreadsheet import write_csv
 from metrics import catalogue, compute
-from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
+from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters, Granularity
 
-PERIODS = ("quarter", "month", "year")
+PERIODS: tuple[Granularity, ...] = ("quarter", "month", "year")
 # Every breakdown some indicator has, plus the period granularities (by period).
 BY_CHOICES = tuple(dict.fromkeys(
     d for spec in catalogue.CATALOGUE for d in spec.breakdowns if d != "period")) + PERIODS
@@ -45,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+# Any: figures come as numpy or pandas scalars and go out as plain JSON values.
 def _clean(value: Any) -> Any:
     if isinstance(value, float):
         if math.isnan(value):
@@ -63,11 +66,25 @@ def computable(codes: list[str] | None) -> list[catalogue.Indicator]:
     return [spec for spec in wanted if spec.code in REGISTRY]
 
 
-def collect(session: Any, filters: Filters, by: str | None,
+# Any (collect): each figure's plain JSON value (a number, text or null).
+@overload
+def collect(session: Session, filters: Filters, by: None,
+            codes: list[str] | None = None) -> dict[str, Any]: ...
+@overload
+def collect(session: Session, filters: Filters, by: str,
+            codes: list[str] | None = None) -> list[dict[str, Any]]: ...
+@overload
+def collect(session: Session, filters: Filters, by: str | None,
+            codes: list[str] | None = None) -> list[dict[str, Any]] | dict[str, Any]: ...
+
+
+def collect(session: Session, filters: Filters, by: str | None,
             codes: list[str] | None = None) -> list[dict[str, Any]] | dict[str, Any]:
     """The figures `indicators` prints, as plain Python values (also used by tests)."""
-    if by in PERIODS:
-        filters = Filters(filters.start, filters.end, filters.countries, by)  # type: ignore[arg-type]
+    granularity = next((period for period in PERIODS if period == by), None)
+    dim: str | None
+    if granularity is not None:
+        filters = Filters(filters.start, filters.end, filters.countries, granularity)
         dim = "period"
     else:
         dim = by
@@ -80,6 +97,7 @@ def collect(session: Any, filters: Filters, by: str | None,
                 if measure in row.index:
                     flat[f"{spec.code}.{measure}"] = _clean(row[measure])
         return flat
+    assert by is not None  # dim is not None here, so neither is by
     groups: dict[str, dict[str, Any]] = {}
     for spec in computable(codes):
         if dim not in spec.breakdowns:

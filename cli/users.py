@@ -11,6 +11,7 @@ import argparse
 import getpass
 import os
 import sys
+from typing import Any
 
 from accounts import audit, login_sessions, users
 from accounts.users import UserError
@@ -69,7 +70,8 @@ def read_password(from_stdin: bool) -> str:
     return first
 
 
-def _done(settings: Settings, change: str, username: str, **detail: object) -> None:
+# Any: the event's detail, stored as JSON (accounts.audit.record takes it so).
+def _done(settings: Settings, change: str, username: str, **detail: Any) -> None:
     audit.record(settings.database_url, _actor(), audit.USER_CHANGE, change=change,
                  user=username, **detail)
 

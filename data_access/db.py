@@ -6,10 +6,12 @@ SQLAlchemy session carrying the viewer's ``Scope`` and the listener that applies
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
@@ -19,6 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from data_access import scope as scope_module
 from data_access.scope import Scope
 from i18n import _
+
+if TYPE_CHECKING:  # alembic is imported only to migrate
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -30,7 +35,8 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached; the message says what to check (no stack trace)."""
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    """On every new SQLite connection (the listener is on SQLite engines only)."""
     # Transactions are begun explicitly (_sqlite_begin), not by pysqlite's own rules.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -123,7 +129,7 @@ def is_connection_error(exc: DBAPIError) -> bool:
     return any(marker in text for marker in _CONNECTION_ERRORS)
 
 
-def alembic_config(url: str):  # type: ignore[no-untyped-def]
+def alembic_config(url: str) -> Config:
     from alembic.config import Config
 
     config = Config()

@@ -16,12 +16,13 @@ the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import Date, Integer, exists, func, select
+from sqlalchemy import Date, Integer, Select, SQLColumnExpression, exists, func, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import Subquery
 
 from data_access.vocab import AssistanceStatus, CaseStatus
 
@@ -42,13 +43,13 @@ class plus_days(FunctionElement[dt.date]):  # noqa: N801 - reads like a SQL func
 
 
 @compiles(plus_days)
-def _plus_days_pg(element: plus_days, compiler: Any, **kw: Any) -> str:
+def _plus_days_pg(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
     day, days = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST({day} + {days} AS DATE)"
 
 
 @compiles(plus_days, "sqlite")
-def _plus_days_sqlite(element: plus_days, compiler: Any, **kw: Any) -> str:
+def _plus_days_sqlite(element: plus_days, compiler: SQLCompiler, **kw: object) -> str:
     day, days = (compiler.process(c, **kw) for c in element.clauses)
     return f"date({day}, '+' || {days} || ' days')"
 
@@ -63,38 +64,40 @@ class days_between(FunctionElement[int]):  # noqa: N801 - reads like a SQL funct
 
 
 @compiles(days_between)
-def _days_pg(element: days_between, compiler: Any, **kw: Any) -> str:
+def _days_pg(element: days_between, compiler: SQLCompiler, **kw: object) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"({end} - {start})"
 
 
 @compiles(days_between, "sqlite")
-def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+def _days_sqlite(element: days_between, compiler: SQLCompiler, **kw: object) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
 
 
-def due_date(first_delivery: Any) -> ColumnElement[dt.date]:
+def due_date(first_delivery: SQLColumnExpression[dt.date | None]) -> ColumnElement[dt.date]:
     """The day a visit falls due."""
     return plus_days(first_delivery, DUE_DAYS)
 
 
-def meets(first_delivery: Any, visit_date: Any) -> ColumnElement[bool]:
+def meets(first_delivery: SQLColumnExpression[dt.date | None],
+          visit_date: SQLColumnExpression[dt.date | None]) -> ColumnElement[bool]:
     """A visit on ``visit_date`` meets the follow-up due after ``first_delivery``."""
     return days_between(first_delivery, visit_date) >= DUE_DAYS
 
 
-def not_closed(status: Any) -> ColumnElement[bool]:
+def not_closed(status: SQLColumnExpression[str]) -> ColumnElement[bool]:
     """Closed cases are not due (``status``: the beneficiary's case status column)."""
     return status != CLOSED
 
 
-def is_due_by(first_delivery: Any, as_of: dt.date) -> ColumnElement[bool]:
+def is_due_by(first_delivery: SQLColumnExpression[dt.date | None], as_of: dt.date
+              ) -> ColumnElement[bool]:
     """The follow-up has fallen due on or before ``as_of``."""
     return first_delivery <= as_of - DUE
 
 
-def first_deliveries() -> Any:
+def first_deliveries() -> Subquery:
     """Per beneficiary: the first delivered assistance (bid, first_delivery)."""
     from data_access.models import Assistance
 
@@ -105,7 +108,7 @@ def first_deliveries() -> Any:
             .group_by(Assistance.beneficiary_id).subquery("fu_first"))
 
 
-def overdue_ids(as_of: dt.date) -> Any:
+def overdue_ids(as_of: dt.date) -> Select[int]:
     """SELECT the ids of the returnees overdue a follow-up at ``as_of`` (in the session's
     scope, like any query on the case tables)."""
     from data_access.models import Beneficiary, FollowUp

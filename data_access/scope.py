@@ -89,7 +89,8 @@ class Scope:
 
 _CASE_TABLES = frozenset(
     mapper.local_table.name for mapper in Beneficiary.registry.mappers
-    if issubclass(mapper.class_, CountryScoped) or mapper.class_ is Target)
+    if (issubclass(mapper.class_, CountryScoped) or mapper.class_ is Target)
+    and isinstance(mapper.local_table, TableClause))
 _PERSONAL_SQL = re.compile(r"\b({})\b".format("|".join(PERSONAL_COLUMNS)), re.IGNORECASE)
 _SAFE_LITERAL = re.compile(r"^[\w*.]*$")
 _TRANSACTION_SQL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
@@ -113,6 +114,8 @@ def install(session: Session) -> None:
         event.listen(engine, "before_cursor_execute", _check_sql)
 
 
+# Any below: the walkers take any SQL construct (statement, clause, column, table) and read
+# attributes only some have; the event hooks' unused arguments are whatever SQLAlchemy passes.
 def _remember_connection(session: Session, _transaction: Any, connection: Connection) -> None:
     scope: Scope | None = session.info.get("scope")
     if scope is not None and scope.restricted:
@@ -150,7 +153,7 @@ def _unscoped_parts(statement: Any) -> list[str]:
     leak only when its table appears nowhere in the statement as an entity.
     """
     found: list[str] = []
-    bare_columns: list[ColumnClause[Any]] = []
+    bare_columns: list[tuple[str, str]] = []  # (table, column)
     entity_tables: set[str] = set()
     for element in _walk(statement):
         if _orm(element):
@@ -173,9 +176,9 @@ def _unscoped_parts(statement: Any) -> list[str]:
                       and not _orm(t)]
         elif isinstance(element, ColumnClause) and isinstance(element.table, TableClause) \
                 and element.table.name in _CASE_TABLES:
-            bare_columns.append(element)
-    found += [f"column {c.table.name}.{c.name}" for c in bare_columns  # type: ignore[union-attr]
-              if c.table.name not in entity_tables]  # type: ignore[union-attr]
+            bare_columns.append((element.table.name, element.name))
+    found += [f"column {table}.{column}" for table, column in bare_columns
+              if table not in entity_tables]
     return found
 
 

@@ -336,9 +336,9 @@ def targets(g: Generator) -> Table:
             for indicator, actual in counts(end, ci).items():
                 rows.append((indicator, code, end, float(max(1, round(actual * factor)))))
             rows.append(("FUP-2", code, end, 0.8))
-    indicator, country, end, target = zip(*rows, strict=True)
+    indicators, countries, ends, targets = zip(*rows, strict=True)
     return Table("target", with_timestamps({
-        "id": _ids(len(rows)), "indicator": np.array(indicator, dtype=object),
-        "country": np.array(country, dtype=object), "period_end": Dates(np.array(end)),
-        "baseline": np.zeros(len(rows)), "target": np.array(target)},
+        "id": _ids(len(rows)), "indicator": np.array(indicators, dtype=object),
+        "country": np.array(countries, dtype=object), "period_end": Dates(np.array(ends)),
+        "baseline": np.zeros(len(rows)), "target": np.array(targets)},
         np.zeros(len(rows), dtype=np.int64)))

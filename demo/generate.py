@@ -160,7 +160,8 @@ class Generator:
         """
         rng = self.rng
         self.coop_of = np.full(self.n, -1, dtype=np.int64)
-        country, creating = [], []
+        country: list[int] = []
+        creating: list[bool] = []
         for ci in range(len(PROFILES)):
             members = np.flatnonzero((self.country == ci) & (self.group == COLLECTIVE))
             sizes = cooperative_sizes(rng, len(members))

@@ -31,7 +31,7 @@ import gettext
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from babel.messages.pofile import read_po
 
@@ -43,6 +43,7 @@ DOMAIN = "messages"
 
 _current: ContextVar[str] = ContextVar("language", default=SOURCE)
 T = TypeVar("T")
+P = ParamSpec("P")
 
 Key = str | tuple[str, str]  # message id, or (context, message id)
 
@@ -63,11 +64,10 @@ def _load(language: str) -> tuple[dict[Key, str | tuple[str, ...]], Callable[[in
         if not message.id or message.fuzzy:
             continue
         if isinstance(message.id, tuple | list):
-            strings = tuple(message.string)
-            if all(strings):
+            if isinstance(message.string, tuple | list) and all(message.string):
                 entries[message.id[0] if message.context is None
-                        else (message.context, message.id[0])] = strings
-        elif message.string:
+                        else (message.context, message.id[0])] = tuple(message.string)
+        elif isinstance(message.string, str) and message.string:
             entries[message.id if message.context is None
                     else (message.context, message.id)] = message.string
     return entries, gettext.c2py(catalog.plural_expr)
@@ -101,12 +101,12 @@ def language(code: str) -> Iterator[str]:
         _current.reset(token)
 
 
-def bound(function: Callable[..., T]) -> Callable[..., T]:
+def bound(function: Callable[P, T]) -> Callable[P, T]:
     """``function``, always run in the language current now: for a widget's
     ``format_func`` or a download callback that may be called outside this run."""
     chosen = _current.get()
 
-    def run(*args: Any, **kwargs: Any) -> T:
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
         with language(chosen):
             return function(*args, **kwargs)
     return run

@@ -41,6 +41,9 @@ from importing.validate import Progress, validate
 
 __all__ = ["ImportReport", "Problem", "Source", "run_import", "problems_frame_rows"]
 
+# What a file that cannot be read raises, ours and the readers' (a tuple, for ``except``).
+_REFUSED: tuple[type[BaseException], ...] = (FileProblem, *UNREADABLE)
+
 
 @dataclass
 class ImportReport:
@@ -80,7 +83,7 @@ class ImportReport:
         return _("{file} imported. {rows}").format(file=self.file_name, rows=rows)
 
 
-def problems_frame_rows(problems: list[Problem]) -> list[dict[str, Any]]:
+def problems_frame_rows(problems: list[Problem]) -> list[dict[str, Any]]:  # Any: cell values
     return [p.as_dict() for p in problems]
 
 
@@ -101,6 +104,7 @@ def file_sha256(source: Source) -> str:
 
 
 def _record(sess: Session, report: ImportReport, username: str) -> None:
+    # Any: stored as JSON (per-sheet counts, and a number).
     counts: dict[str, Any] = {"sheets": report.counts, "problems": len(report.problems)
                               + report.truncated}
     sess.execute(insert(ImportRun.__table__).values(
@@ -176,7 +180,7 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
                                 [Problem("", None, "", _("the database refused the import, "
                                                          "nothing was written ({detail})")
                                          .format(detail=detail))])
-        except (FileProblem, *UNREADABLE) as exc:
+        except _REFUSED as exc:
             # validate reads the whole file, so this is a last line of defence (a sheet
             # read again while applying): refused in one line and recorded, like any other.
             sess.rollback()

@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from i18n import _
 from importing.schema import SHEET_NAMES
@@ -49,6 +49,7 @@ class Formula(str):
 @dataclass
 class RawSheet:
     name: str
+    # Any: cells as the file gives them (text, numbers, dates, booleans, None).
     header: list[Any]
     rows: Iterator[tuple[int, tuple[Any, ...]]]  # (spreadsheet row number, cells)
     size_hint: int | None  # rows in the sheet when known, for progress
@@ -68,7 +69,7 @@ class Source:
         p = Path(path)
         return cls(p.name, path=p)
 
-    def open_bytes(self) -> io.BufferedIOBase:
+    def open_bytes(self) -> BinaryIO:
         if self.data is not None:
             return io.BytesIO(self.data)
         assert self.path is not None

@@ -50,8 +50,10 @@ class Sheet:
         return next(c for c in self.columns if c.name == name)
 
 
-def _c(name: str, french: str | None, kind: str, description: str, **kw: object) -> Column:
-    return Column(name, french, kind, description, **kw)  # type: ignore[arg-type]
+def _c(name: str, french: str | None, kind: str, description: str, *,
+       required: bool = False, enum: type[StrEnum] | None = None,
+       max_length: int | None = None) -> Column:
+    return Column(name, french, kind, description, required, enum, max_length)
 
 
 CASE = _c("case_number", "numero_dossier", "text", "Case number as the field office writes "

@@ -17,13 +17,18 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from analytics.figure_cubes import BAND_COUNT, BAND_WIDTH, amount_band
-from analytics.figure_cubes import NEGATIVE_BAND as NEGATIVE
+# BAND_COUNT, BAND_WIDTH and NEGATIVE are re-exported for the pages (which sit above
+# analytics and read the bands here).
+from analytics.figure_cubes import BAND_COUNT as BAND_COUNT
+from analytics.figure_cubes import BAND_WIDTH as BAND_WIDTH
+from analytics.figure_cubes import NEGATIVE_BAND, amount_band
 from data_access.models import Assistance, Beneficiary
 from data_access.vocab import AssistanceStatus
 from metrics.engine import beneficiary_dims, country_filter, frame, in_period, key_sum
 from metrics.filters import Filters
 from metrics.pipeline import disclose
+
+NEGATIVE = NEGATIVE_BAND
 
 
 def band_label(band: int) -> str:

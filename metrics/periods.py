@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, case, cast, extract
+from sqlalchemy import Integer, SQLColumnExpression, case, cast, extract
 from sqlalchemy.sql.elements import ColumnElement
 
 from metrics.filters import Granularity
 
 
-def period_key(column: ColumnElement[dt.date], granularity: Granularity) -> ColumnElement[int]:
+def period_key(column: SQLColumnExpression[dt.date], granularity: Granularity
+               ) -> ColumnElement[int]:
     year = extract("year", column)
     if granularity == "year":
         return cast(year, Integer)

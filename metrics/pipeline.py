@@ -22,10 +22,11 @@ Definition choices:
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, case, cast, func, literal, or_, select
+from sqlalchemy import Date, Select, SQLColumnExpression, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -53,7 +54,11 @@ def disclose(result: pd.DataFrame, session: Session, kind: str,
     return disclosure.apply(result, session.info["scope"], kind, by, name=name or kind)
 
 
-def _step_dates(f: Filters) -> tuple[Any, dict[str, ColumnElement[Any]]]:
+Dates = dict[str, SQLColumnExpression[dt.date | None]]
+
+
+# Any: the FROM clause selects no column of its own yet (select().select_from(...)).
+def _step_dates(f: Filters) -> tuple[Select[*tuple[Any, ...]], Dates]:
     """The cohort's FROM clause and, per step, its date (NULL when not reached by the end)."""
     ben = Beneficiary
     first = first_delivery(())
@@ -64,10 +69,10 @@ def _step_dates(f: Filters) -> tuple[Any, dict[str, ColumnElement[Any]]]:
               .outerjoin(first, first.c.beneficiary_id == ben.id)
               .outerjoin(visits, visits.c.beneficiary_id == ben.id))
 
-    def by_end(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    def by_end(column: SQLColumnExpression[dt.date | None]) -> ColumnElement[dt.date | None]:
         return case((column <= f.end, column), else_=cast(literal(None), Date))
 
-    dates = {"registered": ben.registration_date,
+    dates: Dates = {"registered": ben.registration_date,
              "counselled": by_end(ben.counselled_date),
              "plan_approved": by_end(ben.plan_approved_date),
              "assisted": by_end(first.c.first_delivery),
@@ -75,7 +80,7 @@ def _step_dates(f: Filters) -> tuple[Any, dict[str, ColumnElement[Any]]]:
     return source, dates
 
 
-def _reached(step: str, dates: dict[str, ColumnElement[Any]]) -> ColumnElement[bool]:
+def _reached(step: str, dates: Dates) -> ColumnElement[bool]:
     """Reached ``step``: its own date, a status beyond it, or any later step reached."""
     evidence: list[ColumnElement[bool]] = []
     for later in STEPS[STEPS.index(step):]:

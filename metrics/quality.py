@@ -61,6 +61,8 @@ def _cohort(f: Filters) -> list[ColumnElement[bool]]:
     return [in_period(Beneficiary.registration_date, f), *country_filter(Beneficiary, f)]
 
 
+# Any: ``ben`` is the Beneficiary entity or an alias of it (aliased() is typed Any-ish);
+# the expressions and statements hold columns of mixed types.
 def _key_case_number(ben: Any) -> list[ColumnElement[Any]]:
     return [ben.country, func.lower(func.trim(ben.case_number))]
 
@@ -212,15 +214,16 @@ def _completeness_wide(session: Session, f: Filters) -> tuple[pd.DataFrame, pd.D
     people = frame(session, stmt)
     delivered = asst.status == AssistanceStatus.DELIVERED
     grant = asst.kind == AssistanceKind.BUSINESS_GRANT
-    stmt = (select(country,
-                   func.count(asst.id).filter(delivered).label("delivered"),
-                   func.count(asst.delivered_date).filter(delivered).label("delivered_date"),
-                   func.count(asst.amount_eur).filter(delivered).label("amount_eur"),
-                   func.count(asst.id).filter(grant).label("grants"),
-                   func.count(asst.sector).filter(grant).label("sector"))
-            .select_from(ben).join(asst, asst.beneficiary_id == ben.id)
-            .where(*_cohort(f)).group_by(country))
-    return people, frame(session, stmt)
+    assistance = (select(country,
+                         func.count(asst.id).filter(delivered).label("delivered"),
+                         func.count(asst.delivered_date).filter(delivered)
+                         .label("delivered_date"),
+                         func.count(asst.amount_eur).filter(delivered).label("amount_eur"),
+                         func.count(asst.id).filter(grant).label("grants"),
+                         func.count(asst.sector).filter(grant).label("sector"))
+                  .select_from(ben).join(asst, asst.beneficiary_id == ben.id)
+                  .where(*_cohort(f)).group_by(country))
+    return people, frame(session, assistance)
 
 
 def _long(wide: pd.DataFrame, fields: dict[str, str], expected: str) -> pd.DataFrame:

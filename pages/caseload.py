@@ -34,6 +34,7 @@ def _translated(value: str) -> str:
 user = current_user()
 if user is None or user.role == "donor":  # never registered for them; belt and braces
     st.stop()
+username = user.username
 f = filters.current()
 page.header(_("Caseload"), _("Who are our cases, and who is due a follow-up visit?"))
 
@@ -91,7 +92,7 @@ else:
     st.dataframe(shown, hide_index=True, width="stretch")
 
     def _exported() -> None:
-        audit.record(data.database_url(), user.username, audit.EXPORT, page="caseload",
+        audit.record(data.database_url(), username, audit.EXPORT, page="caseload",
                      view=view, rows=len(rows), countries=list(f.countries) or "all",
                      searched=bool(search.strip()), sort=sort, page_number=int(number),
                      as_of=as_of)
@@ -111,7 +112,7 @@ else:
     st.subheader(_("Case detail"))
     labels = {int(r.id): f"{r.case_number} — {r.name}" for r in rows.itertuples()}
     chosen = st.selectbox(_("Open a case from this page"), list(labels),
-                          format_func=labels.get, index=None, key="cl_case",
+                          format_func=labels.__getitem__, index=None, key="cl_case",
                           placeholder=_("Choose a case"))
     if chosen is not None:
         with db.session(data.database_url(), scope) as session:

@@ -9,6 +9,8 @@ and scope; a period without text starts from the latest earlier report's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from data_access.settings import load_settings
@@ -29,7 +31,7 @@ page.header(_("Donor report"), _("What did the programme achieve in this period,
 
 titles = content.section_titles()
 chosen = st.pills(_("Sections"), list(titles), default=list(titles), selection_mode="multi",
-                  format_func=titles.get, key="report_sections") or []
+                  format_func=titles.__getitem__, key="report_sections") or []
 sections = [k for k in content.SECTION_KEYS if k in chosen]
 if not sections:
     st.info(_("Choose at least one section."), icon="👆")
@@ -43,8 +45,8 @@ def _text_key(section: str) -> str:
     return f"narrative_{section}_{period_key}"
 
 
-for section in sections:  # seed the text boxes once per period, then keep what is typed
-    st.session_state.setdefault(_text_key(section), saved[section].text)
+for key in sections:  # seed the text boxes once per period, then keep what is typed
+    st.session_state.setdefault(_text_key(key), saved[key].text)
 
 report = data.report(f, sections, load_settings().programme_name,
                      {s: st.session_state[_text_key(s)] for s in sections})
@@ -52,7 +54,7 @@ username = st.session_state.get("username")
 url = data.database_url()
 
 
-def _build(fmt: str):  # type: ignore[no-untyped-def]
+def _build(fmt: str) -> Callable[[], bytes]:
     chosen_language = get_language()  # make() runs on another thread
 
     def make() -> bytes:

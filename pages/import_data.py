@@ -9,7 +9,7 @@ import streamlit as st
 from data_access.db import DatabaseUnavailable
 from i18n import _, pgettext
 from i18n import formats as F
-from importing import Source, run_import
+from importing import ImportReport, Source, run_import
 from importing.limits import Limits
 from importing.problems import error_file_bytes, indicator_codes, problems_frame
 from importing.template import write_workbook
@@ -98,31 +98,31 @@ if upload is not None and st.button(_("Check and import") if not dry_run
     if report.ok and not dry_run:
         data.clear_cache()
 
-report = st.session_state.get("import_report")
-if report is not None:
-    if report.ok:
-        st.success(md(report.summary()), icon="✅")  # it names the file
+last: ImportReport | None = st.session_state.get("import_report")  # the latest run's
+if last is not None:
+    if last.ok:
+        st.success(md(last.summary()), icon="✅")  # it names the file
         counts = pd.DataFrame([{_("Sheet"): sheet, _("New"): c["inserted"],
                                 _("Updated"): c["updated"], _("Unchanged"): c["unchanged"]}
-                               for sheet, c in report.counts.items()])
+                               for sheet, c in last.counts.items()])
         st.dataframe(counts, hide_index=True, width="stretch")
     else:
         heading = _("Nothing was imported.")
-        if report.truncated:
+        if last.truncated:
             text = _("{n} problem(s) in {file} (the first {n} are listed; {more} more). "
                      "Correct them and import the whole file again.")
         else:
             text = _("{n} problem(s) in {file}. Correct them and import the whole file again.")
         st.error(bold(heading) + " "
-                 + say(text, n=F.number(len(report.problems)), file=report.file_name,
-                       more=F.number(report.truncated)), icon="🛑")
-        for note in report.notes:  # how the file was read (a CSV not in UTF-8)
+                 + say(text, n=F.number(len(last.problems)), file=last.file_name,
+                       more=F.number(last.truncated)), icon="🛑")
+        for note in last.notes:  # how the file was read (a CSV not in UTF-8)
             st.info(md(note), icon="ℹ️")
-        frame = problems_frame(report)
+        frame = problems_frame(last)
         st.dataframe(frame, hide_index=True, width="stretch")
         left, right = st.columns(2)
-        stem = report.file_name.rsplit(".", 1)[0] + "_" + _("problems")
-        left.download_button(_("Problems as Excel (.xlsx)"), error_file_bytes(report, ".xlsx"),
+        stem = last.file_name.rsplit(".", 1)[0] + "_" + _("problems")
+        left.download_button(_("Problems as Excel (.xlsx)"), error_file_bytes(last, ".xlsx"),
                              f"{stem}.xlsx", icon=":material/download:")
-        right.download_button(_("Problems as CSV"), error_file_bytes(report, ".csv"),
+        right.download_button(_("Problems as CSV"), error_file_bytes(last, ".csv"),
                               f"{stem}.csv", mime="text/csv", icon=":material/download:")

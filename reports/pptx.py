@@ -32,6 +32,9 @@ WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)
 
 
+# Any below: python-pptx ships no types (slides, shapes and presentations are read as Any).
+
+
 def _rgb(hex_colour: str) -> RGBColor:
     return RGBColor.from_string(hex_colour.lstrip("#").upper())
 
@@ -130,7 +133,7 @@ def _section_slide(prs: Any, report: Report, section: Section, images: dict[str,
                    number: int) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
     _title(slide, section.title, section.question)
-    top = Inches(1.55)
+    top: int = Inches(1.55)  # an Emu count: Inches() is an int
     bottom = HEIGHT - Inches(0.6)
     left_width = Inches(7.6)
     pictures = [c for c in section.charts if c.name in images]
@@ -138,12 +141,12 @@ def _section_slide(prs: Any, report: Report, section: Section, images: dict[str,
         top = _tiles(slide, section, top)
     if pictures:
         each = (bottom - top) / len(pictures)
-        y = top
+        picture_top: float = top
         for item in pictures:
             width, height = fit(images[item.name], left_width, each - Inches(0.1))
-            slide.shapes.add_picture(io.BytesIO(images[item.name]), MARGIN, int(y),
+            slide.shapes.add_picture(io.BytesIO(images[item.name]), MARGIN, int(picture_top),
                                      int(width), int(height))
-            y += each
+            picture_top += each
     else:
         _text(slide, MARGIN, top, left_width, Inches(1), [
             _("No {what} for {countries}, {period}.").format(

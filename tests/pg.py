@@ -200,7 +200,7 @@ class PgServer:
         import psycopg
 
         with psycopg.connect(self.dsn(dbname), autocommit=True, connect_timeout=10) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def create_database(self, name: str, template: str | None = None) -> str:
         """Drop ``name`` if it exists, create it (optionally from ``template``); its URL."""

@@ -39,7 +39,7 @@ def breakdowns(code: str) -> list[tuple[str, ...]]:
     return [(), *singles, *pairs, ("country", "sex")]
 
 
-def _exact(session, code: str, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _exact(session, code: str, f: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     session.info["analytics"] = False
     try:
         return _RAW[code](session, f, by)
@@ -60,7 +60,7 @@ def compare_all(url: str, ranges: list[tuple[dt.date, dt.date]],
                 for granularity in (("month", "quarter", "year") if "period" in by
                                     else ("quarter",)):
                     for start, end in ranges:
-                        f = Filters(start, end, (), granularity)  # type: ignore[arg-type]
+                        f = Filters(start, end, (), granularity)
                         got = fast.answer(code, session, f, by)
                         if got is None:
                             continue
@@ -259,7 +259,7 @@ def compare_figures(url: str, ranges: list[tuple[dt.date, dt.date]],
     return compared
 
 
-def _exact_figure(session, figure: Callable[..., pd.DataFrame], f: Filters) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _exact_figure(session, figure: Callable[..., pd.DataFrame], f: Filters) -> pd.DataFrame:
     session.info["analytics"] = False
     try:
         return figure(session, f)

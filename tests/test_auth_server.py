@@ -38,7 +38,7 @@ PASSWORDS = {"amina-admin": "amina-admin-password", "farid": "farid-password-1",
              "nadia": "nadia-password-1", "omar": "omar-password-1"}
 
 
-def run_async(coroutine):  # type: ignore[no-untyped-def]
+def run_async(coroutine):
     """``asyncio.run`` on a thread of its own (Playwright may hold the main thread's loop)."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
@@ -52,7 +52,7 @@ class Served:
     def expiry(self, days: float) -> None:
         self.settings_file.write_text(f"cookie_expiry_days = {days}\n")
 
-    def settings(self):  # type: ignore[no-untyped-def]
+    def settings(self):
         return load_settings({"DATABASE_URL": self.url, "DEMO_MODE": "true",
                               "USERS_FILE": str(self.users_file)})
 
@@ -246,7 +246,7 @@ def test_a_password_change_signs_out_every_tab_and_cookie(
 
     loop = asyncio.new_event_loop()
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        def on_loop(coroutine):  # type: ignore[no-untyped-def]
+        def on_loop(coroutine):
             return pool.submit(loop.run_until_complete, coroutine).result()
 
         first, run, second, second_run, cookie = on_loop(before())

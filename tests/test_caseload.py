@@ -127,7 +127,7 @@ def test_search_sort_and_pages(url: str) -> None:
             caseload.cases(session, today=TODAY, sort="phone")
 
 
-def _all_pages(session, limit: int, **kwargs) -> tuple[list[str], list[int]]:  # type: ignore[no-untyped-def]
+def _all_pages(session, limit: int, **kwargs) -> tuple[list[str], list[int]]:
     """Every page of a listing, in order: (case numbers, the totals each page reported)."""
     seen: list[str] = []
     totals: list[int] = []
@@ -228,7 +228,7 @@ def test_the_name_sort_reads_its_index(empty_db_url: str, backend: str) -> None:
 
 
 def test_the_page_cache_follows_the_data(url: str, monkeypatch: pytest.MonkeyPatch,
-                                         tmp_path) -> None:  # type: ignore[no-untyped-def]
+                                         tmp_path) -> None:
     """ui.caseload keeps a page per question and data version: a write (any committed one,
     not only an import through the page) makes the next read fresh; a page number past the
     last page (the filters changed under it) gives the first; the scope is in the key."""

@@ -14,7 +14,7 @@ def _frame(values: list[float]) -> pd.DataFrame:
                          "value_note": ["", ""]})
 
 
-def _values(chart) -> list[float]:  # type: ignore[no-untyped-def]
+def _values(chart) -> list[float]:
     spec = chart.to_dict(validate=False)
     return sorted(row["value"] for rows in spec["datasets"].values() for row in rows)
 

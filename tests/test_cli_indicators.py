@@ -58,7 +58,9 @@ def test_json_by_country_is_a_list(monkeypatch: pytest.MonkeyPatch,
     rows = {r["country"]: r for r in out}
     assert set(rows) == {"MA", "SN", "TN"}
     for code in ("BEN-1", "ASS-2", "FUP-3", "CAP-1"):
-        for country, value in EXPECTED[code]["country"].items():  # type: ignore[union-attr]
+        by_country = EXPECTED[code]["country"]
+        assert isinstance(by_country, dict)
+        for country, value in by_country.items():
             assert rows[country][code] == value, (code, country)
     assert math.isclose(rows["MA"]["FUP-2"], 5 / 6, abs_tol=1e-6)
 

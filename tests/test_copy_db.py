@@ -50,6 +50,6 @@ def test_a_copied_demo_database_is_the_same_and_current(
             assert last >= conn.execute(text(f"SELECT max(id) FROM {table}")).scalar_one()
 
 
-def test_only_postgresql_is_a_target(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_only_postgresql_is_a_target(tmp_path) -> None:
     with pytest.raises(ValueError, match="not a PostgreSQL URL"):
         copy_db.copy(str(tmp_path / "a.db"), f"sqlite:///{tmp_path / 'b.db'}")

@@ -10,7 +10,7 @@ import pytest
 from data_access import db
 from data_access.scope import Scope
 from metrics import compute
-from metrics.filters import Filters
+from metrics.filters import Filters, Granularity
 from tests.fixture_db import build_fixture
 
 DONOR = Scope(aggregates_only=True, suppression_threshold=5)
@@ -26,8 +26,8 @@ def url(make_database: Callable[[str, str], str]) -> str:
 @pytest.mark.parametrize("code", ["BEN-1", "BEN-2", "ASS-1", "TRN-1"])
 @pytest.mark.parametrize("granularity", ["month", "quarter"])
 def test_steps_between_shown_cumulative_values_are_zero_or_large(
-        url: str, code: str, granularity: str) -> None:
-    filters = Filters(granularity=granularity)  # type: ignore[arg-type]
+        url: str, code: str, granularity: Granularity) -> None:
+    filters = Filters(granularity=granularity)
     with db.session(url, Scope.everything()) as session:
         raw = compute(code, session, filters, cumulative=True)
     with db.session(url, DONOR) as session:

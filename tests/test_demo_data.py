@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
@@ -27,13 +28,21 @@ def default_url(make_database: Callable[[str, str], str]) -> str:
     return url
 
 
-def value(code: str, url: str, countries: tuple[str, ...] = (),
-          by: tuple[str, ...] = ()) -> dict[str, float] | float:
-    """An indicator through the metrics functions: a number, or {group: number}."""
+def _frame(code: str, url: str, countries: tuple[str, ...], by: tuple[str, ...]
+           ) -> pd.DataFrame:
     with db.session(url, Scope.everything()) as session:
-        df = compute(code, session, Filters(countries=countries), by)
-    if not by:
-        return float(df["value"].iloc[0])
+        return compute(code, session, Filters(countries=countries), by)
+
+
+def value(code: str, url: str, countries: tuple[str, ...] = ()) -> float:
+    """An indicator's total through the metrics functions."""
+    return float(_frame(code, url, countries, ())["value"].iloc[0])
+
+
+def values(code: str, url: str, countries: tuple[str, ...] = (),
+           by: tuple[str, ...] = ("country",)) -> dict[str, float]:
+    """An indicator per group of one breakdown: {group: number}."""
+    df = _frame(code, url, countries, by)
     return {str(k): float(v) for k, v in zip(df[by[0]], df["value"], strict=True)}
 
 
@@ -43,13 +52,13 @@ def scalar(url: str, sql: str) -> int:
 
 
 def test_default_data_lands_on_the_published_figures(default_url: str) -> None:
-    assisted = value("BEN-2", default_url, by=("country",))
+    assisted = values("BEN-2", default_url)
     assert 310 <= assisted["MA"] <= 340
     assert 60 <= assisted["TN"] <= 80 and 70 <= assisted["SN"] <= 90
     assert value("BEN-2", default_url) > 400
     members = value("COOP-2", default_url, ("MA",))
     assert 115 <= members <= 145
-    by_modality = value("BEN-2", default_url, ("MA",), ("modality",))
+    by_modality = values("BEN-2", default_url, ("MA",), ("modality",))
     # Nobody in Morocco is both an individual and a cooperative beneficiary.
     assert by_modality["individual"] == assisted["MA"] - members
     assert 180 <= by_modality["individual"] <= 210
@@ -143,11 +152,11 @@ def run_command(url: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
 
 def test_size_scales_every_share(empty_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert run_command(empty_db_url, monkeypatch, "--beneficiaries", "5000") == 0
-    registered = value("BEN-1", empty_db_url, by=("country",))
+    registered = values("BEN-1", empty_db_url)
     assert sum(registered.values()) == 5000
     scale = 5000 / demo.DEFAULT_BENEFICIARIES
     assert registered["MA"] == pytest.approx(420 * scale, abs=1)
-    assisted = value("BEN-2", empty_db_url, by=("country",))
+    assisted = values("BEN-2", empty_db_url)
     assert assisted["MA"] == pytest.approx(325 * scale, abs=2)
     assert value("COOP-2", empty_db_url, ("MA",)) == pytest.approx(130 * scale, abs=2)
     assert value("TRN-1", empty_db_url, ("MA",)) == pytest.approx(150 * scale, abs=2)

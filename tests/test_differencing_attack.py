@@ -169,9 +169,12 @@ class Attack:
                 return
             self.vars[unknown[0]].truth = whole.truth - sum(t for t in truths if t is not None)
             truths = [self.vars[p].truth for p in parts]
+        known = [t for t in truths if t is not None]  # all of them, after the step above
+        if len(known) < len(truths):
+            return
         if whole.truth is None:
-            whole.truth = float(sum(truths))  # type: ignore[arg-type]
-        elif whole.truth != sum(truths):  # type: ignore[arg-type]
+            whole.truth = float(sum(known))
+        elif whole.truth != sum(known):
             self.dropped += 1
             return
         self.relations.append((total, parts))
@@ -296,7 +299,7 @@ def _period_relations(attack: Attack) -> None:
         if catalogue.get(code).additive:
             by_group[(code, measure, countries, dims)].add((first, last))
     for (code, measure, countries, dims), ranges in by_group.items():
-        def cell(r: tuple[int, int]) -> Cell:
+        def ranged(r: tuple[int, int]) -> Cell:
             return (code, measure, r[0], r[1], countries, dims)  # noqa: B023
         starts: dict[int, list[int]] = defaultdict(list)
         for first, last in ranges:
@@ -305,15 +308,15 @@ def _period_relations(attack: Attack) -> None:
         for first, lasts in starts.items():
             lasts.sort()
             for b, c in zip(lasts, lasts[1:], strict=False):
-                attack.relate(cell((first, c)), [cell((first, b)), cell((b + 1, c))])
+                attack.relate(ranged((first, c)), [ranged((first, b)), ranged((b + 1, c))])
         known = {(r[0], r[1]) for r in ranges} | {
             (c[2], c[3]) for c in attack.vars if c[:2] == (code, measure)
             and c[4] == countries and c[5] == dims}
         for first, last in sorted(known):
             for middle in range(first, last):
                 if (first, middle) in known and (middle + 1, last) in known:
-                    attack.relate(cell((first, last)),
-                                  [cell((first, middle)), cell((middle + 1, last))])
+                    attack.relate(ranged((first, last)),
+                                  [ranged((first, middle)), ranged((middle + 1, last))])
 
 
 def _country_relations(attack: Attack) -> None:
@@ -334,7 +337,7 @@ def demo_url(make_database: Callable[[str, str], str]) -> str:
 
 
 def queries() -> list[tuple[str, tuple[str, ...], tuple[int, int], frozenset[str]]]:
-    asked = []
+    asked: list[tuple[str, tuple[str, ...], tuple[int, int], frozenset[str]]] = []
     for countries in COUNTRY_SETS:
         for r in PERIODS:
             asked += [(code, (), r, countries) for code in TOTALS]
@@ -375,7 +378,8 @@ def run_attack(url: str) -> tuple[Attack, list[Cell]]:
              if var.truth is not None and 1 <= var.truth <= T - 1]
     for cell in small:
         var = attack.vars[cell]
-        assert var.lo <= var.truth <= var.hi, ("unsound attack", cell, var)
+        assert var.truth is not None and var.lo <= var.truth <= var.hi, \
+            ("unsound attack", cell, var)
     return attack, small
 
 

@@ -15,7 +15,9 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable
+from typing import Any
 
+import altair as alt
 import pandas as pd
 import pytest
 
@@ -102,9 +104,9 @@ def test_every_donor_figure_is_protected(demo_url: str) -> None:
     assert not problems, f"{len(problems)} unprotected figures, e.g. {problems[:8]}"
 
 
-def _datasets(chart: object) -> list[dict[str, object]]:
-    spec = json.loads(json.dumps(chart.to_dict(validate=False), default=str))  # type: ignore[attr-defined]
-    rows: list[dict[str, object]] = []
+def _datasets(chart: alt.TopLevelMixin) -> list[dict[str, Any]]:  # Any: the spec's JSON
+    spec = json.loads(json.dumps(chart.to_dict(validate=False), default=str))
+    rows: list[dict[str, Any]] = []
     for values in spec.get("datasets", {}).values():
         rows += values
     return rows

@@ -63,6 +63,7 @@ def test_file_names_say_what_where_and_when() -> None:
 def test_chart_png_and_svg_are_valid_images_that_state_their_source(export_db: str) -> None:
     report = built(export_db, Scope.everything(), ["sectors"])
     item = report.sections[0].charts[0]
+    assert item.chart is not None
     lines = report.provenance.lines()
     png = files.chart_png(item.chart, lines)
     svg = files.chart_svg(item.chart, lines).decode()
@@ -183,4 +184,4 @@ def test_report_command_writes_the_file_and_the_audit_log(
     events = audit.events(export_db, actions=[audit.EXPORT])
     assert events and events[0].detail["format"] == "pdf"
     assert events[0].detail["scope"] == "ALL/agg" and events[0].detail["countries"] == ["SN"]
-    assert events[0].username.startswith("cli:")
+    assert (events[0].username or "").startswith("cli:")

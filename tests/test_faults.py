@@ -50,6 +50,7 @@ KEY = "Zq3v8N0pQe_r1L7xYc2uKfWm5sHbTj9aGd4oVn6iEyXw"  # a random cookie key, tes
 
 # --- an import while users read ----------------------------------------------------------
 
+# Any: import cells and indicator figures, of mixed types.
 def _batch(k: int, size: int) -> dict[str, list[dict[str, Any]]]:
     """``size`` new cases (numbers N{k}-…), each assisted, half of them trained."""
     cases = [f"N{k}-{i:04d}" for i in range(size)]
@@ -118,7 +119,7 @@ def test_an_import_never_shows_a_mixture(empty_db_url: str) -> None:
 
 # --- missing or malformed configuration --------------------------------------------------
 
-def _app(monkeypatch: pytest.MonkeyPatch, **env: str):  # type: ignore[no-untyped-def]
+def _app(monkeypatch: pytest.MonkeyPatch, **env: str):
     from streamlit.testing.v1 import AppTest
 
     for name, value in env.items():
@@ -126,7 +127,7 @@ def _app(monkeypatch: pytest.MonkeyPatch, **env: str):  # type: ignore[no-untype
     return AppTest.from_file(APP, default_timeout=60).run()
 
 
-def _refused(at) -> str:  # type: ignore[no-untyped-def]
+def _refused(at) -> str:
     assert not at.exception, [e.message for e in at.exception]
     messages = [e.value for e in at.error]
     assert len(messages) == 1, messages
@@ -138,31 +139,31 @@ def _refused(at) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def demo_env(tmp_path: Path, make_database) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def demo_env(tmp_path: Path, make_database) -> dict[str, str]:
     return {"DATABASE_URL": make_database("sqlite", "faults_config"), "DEMO_MODE": "true",
             "USERS_FILE": str(tmp_path / "users.yaml")}
 
 
-def test_a_settings_file_that_is_not_toml(monkeypatch, tmp_path, demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_a_settings_file_that_is_not_toml(monkeypatch, tmp_path, demo_env) -> None:
     bad = tmp_path / "settings.toml"
     bad.write_text("DATABASE_URL = sqlite:///x.db\n[[[")
     message = _refused(_app(monkeypatch, RRD_SETTINGS_FILE=str(bad), **demo_env))
     assert "is not valid TOML" in message and "fix the line" in message
 
 
-def test_a_settings_file_that_does_not_exist(monkeypatch, tmp_path, demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_a_settings_file_that_does_not_exist(monkeypatch, tmp_path, demo_env) -> None:
     message = _refused(_app(monkeypatch, RRD_SETTINGS_FILE=str(tmp_path / "nope.toml"),
                             **demo_env))
     assert "does not exist" in message and "RRD_SETTINGS_FILE" in message
 
 
 @pytest.mark.parametrize("url", ["mysql://u@h/db", "not a url at all"])
-def test_a_malformed_database_url(monkeypatch, demo_env, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_database_url(monkeypatch, demo_env, url: str) -> None:
     message = _refused(_app(monkeypatch, **{**demo_env, "DATABASE_URL": url}))
     assert "DATABASE_URL" in message
 
 
-def test_a_users_file_that_is_not_yaml(monkeypatch, tmp_path, demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_a_users_file_that_is_not_yaml(monkeypatch, tmp_path, demo_env) -> None:
     users = tmp_path / "users.yaml"
     users.write_text("credentials: {usernames: [unclosed\n")
     message = _refused(_app(monkeypatch, **{**demo_env, "USERS_FILE": str(users),
@@ -170,14 +171,14 @@ def test_a_users_file_that_is_not_yaml(monkeypatch, tmp_path, demo_env) -> None:
     assert "is not valid YAML" in message and "manage.py users" in message
 
 
-def test_a_users_file_that_is_not_yaml_in_demo_mode(monkeypatch, tmp_path, demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_a_users_file_that_is_not_yaml_in_demo_mode(monkeypatch, tmp_path, demo_env) -> None:
     users = tmp_path / "users.yaml"
     users.write_text("credentials: {usernames: [unclosed\n")
     message = _refused(_app(monkeypatch, **{**demo_env, "USERS_FILE": str(users)}))
     assert "is not valid YAML" in message
 
 
-def test_a_missing_users_file_outside_demo_mode(monkeypatch, tmp_path, demo_env) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_users_file_outside_demo_mode(monkeypatch, tmp_path, demo_env) -> None:
     message = _refused(_app(monkeypatch, **{**demo_env, "DEMO_MODE": "false",
                                             "COOKIE_KEY": KEY,
                                             "USERS_FILE": str(tmp_path / "none.yaml")}))
@@ -212,7 +213,7 @@ def test_manage_py_indicators_exits_2_with_one_line(case: str, tmp_path: Path) -
 # --- hostile input ---------------------------------------------------------------------
 
 @pytest.fixture
-def demo_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_database):  # type: ignore[no-untyped-def]
+def demo_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_database):
     """An AppTest factory in demo mode on a small programme (the CLEAN workbook)."""
     url = make_database("sqlite", "faults_hostile")
     assert do_import(url, workbook_bytes(CLEAN)).ok
@@ -221,7 +222,7 @@ def demo_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_database):  #
     monkeypatch.setenv("USERS_FILE", str(tmp_path / "users.yaml"))
 
     def start(username: str | None = None, page: str | None = None,
-              **state: object):  # type: ignore[no-untyped-def]
+              **state: object):
         from streamlit.testing.v1 import AppTest
 
         at = AppTest.from_file(APP, default_timeout=60)
@@ -233,12 +234,14 @@ def demo_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_database):  #
         at.run()
         return at.switch_page(page).run() if page else at
 
+    # The fixture's tests read the database through it too; a function takes attributes
+    # at run time, which mypy does not model.
     start.url = url  # type: ignore[attr-defined]
     return start
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=HOSTILE_IDS)
-def test_hostile_sign_in(demo_app, value: str) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_sign_in(demo_app, value: str) -> None:
     at = demo_app()
     at.text_input(key="auth_username").input(value)
     at.text_input(key="auth_password").input(value)
@@ -251,7 +254,7 @@ def test_hostile_sign_in(demo_app, value: str) -> None:  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=HOSTILE_IDS)
-def test_hostile_caseload_search(demo_app, value: str) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_caseload_search(demo_app, value: str) -> None:
     at = demo_app("demo-manager", "pages/caseload.py", cl_search=value)
     assert not at.exception, [e.message for e in at.exception]
     assert at.text_input(key="cl_search").value == value
@@ -260,7 +263,7 @@ def test_hostile_caseload_search(demo_app, value: str) -> None:  # type: ignore[
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=HOSTILE_IDS)
-def test_hostile_donor_report_narrative(demo_app, value: str) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_donor_report_narrative(demo_app, value: str) -> None:
     at = demo_app("demo-manager", "pages/donor_report.py")
     assert not at.exception, [e.message for e in at.exception]
     at.text_area[0].input(value).run()

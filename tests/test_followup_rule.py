@@ -46,7 +46,7 @@ def url(request: pytest.FixtureRequest, make_database: Callable[[str, str], str]
     return url
 
 
-def _three_counts(session, as_of: dt.date, countries: tuple[str, ...]) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+def _three_counts(session, as_of: dt.date, countries: tuple[str, ...]) -> tuple[int, ...]:
     listed = caseload.cases(session, today=as_of, countries=countries, due_within=0)
     assert all(state.startswith("overdue") for state in listed.rows["follow_up"])
     f = Filters(PROGRAMME_START, as_of, countries)

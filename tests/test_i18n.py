@@ -51,12 +51,18 @@ def test_every_string_in_the_code_has_a_french_translation_and_none_is_unused() 
     assert not untranslated, f"entries without a French translation: {untranslated}"
 
 
+def _texts(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A catalogue entry's id or string as a tuple (a plural entry has several)."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def test_translations_keep_the_placeholders() -> None:
     for message in catalogue_tool.read("fr"):
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids, strings = _texts(message.id), _texts(message.string)
         expected = set().union(*(_placeholders(i) for i in ids))
         for text in strings:
             assert _placeholders(text) == expected, (message.id, text)
@@ -190,8 +196,7 @@ def _english_patterns() -> list[tuple[str, re.Pattern[str]]]:
     for message in catalogue_tool.read("fr"):
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids, strings = _texts(message.id), _texts(message.string)
         for english in ids:
             parsed = list(string.Formatter().parse(english))
             literal = "".join(lit for lit, *_rest in parsed)

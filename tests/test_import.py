@@ -30,6 +30,7 @@ EN = {s.name: [c.name for c in s.columns] for s in SHEETS}
 FR = {s.name: [c.french or c.name for c in s.columns] for s in SHEETS}
 
 # A small programme worked by hand (figures in test_clean_file_gives_hand_worked_figures).
+# Any: cells as a field office types them (text, numbers, dates, None), and figures.
 CLEAN: dict[str, list[dict[str, Any]]] = {
     "beneficiaries": [
         dict(case_number="A1", country="MA", region="MA-05", sex="F", birth_date="1990-05-01",
@@ -200,7 +201,8 @@ def test_a_case_number_of_two_countries_is_two_cases(sqlite_url: str) -> None:
     assert snapshot(sqlite_url)["beneficiary"][0] == 4
     with db.session(sqlite_url, Scope.for_countries(["SN"])) as session:
         assert collect(session, Filters(), None)["TRN-1"] == 1  # SN's A3 keeps its training
-    visit = {"followups": [dict(case_number="A3", visit_date="2015-12-01")]}
+    visit: dict[str, list[dict[str, Any]]] = {
+        "followups": [dict(case_number="A3", visit_date="2015-12-01")]}
     report = do_import(sqlite_url, workbook_bytes(visit))
     assert [(p.sheet, p.row, p.column) for p in report.problems] == [
         ("followups", 2, "case_number")]
@@ -274,7 +276,7 @@ def test_every_import_is_recorded(sqlite_url: str) -> None:
 
 # --- problems: each alone and all mixed -------------------------------------------------
 
-def _mutate(fn: Callable[[dict[str, list[dict[str, Any]]]], None]
+def _mutate(fn: Callable[[dict[str, list[dict[str, Any]]]], object]
             ) -> dict[str, list[dict[str, Any]]]:
     data = {k: [dict(r) for r in v] for k, v in CLEAN.items()}
     fn(data)

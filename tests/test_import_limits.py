@@ -18,6 +18,7 @@ import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from sqlalchemy import select
@@ -53,15 +54,23 @@ print(json.dumps({"ok": report.ok, "problems": [p.message for p in report.proble
 """
 
 
+class ChildResult(TypedDict):
+    """What CHILD prints: the import's outcome and the child's peak memory."""
+
+    ok: bool
+    problems: list[str]
+    peak_mb: float
+
+
 def import_in_child(url: str, path: Path, *, dry_run: bool = True,
-                    env: dict[str, str] | None = None) -> dict[str, object]:
+                    env: dict[str, str] | None = None) -> ChildResult:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("IMPORT_MAX")}
     environ.update(env or {}, PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-c", CHILD, url, str(path),
                            "dry" if dry_run else "write"], capture_output=True, text=True,
                           cwd=ROOT, env=environ, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result: ChildResult = json.loads(done.stdout.strip().splitlines()[-1])
     print(path.name, result)
     return result
 

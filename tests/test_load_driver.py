@@ -26,7 +26,7 @@ from tests.browser.test_pages_browser import CARD_OF_PAGE, Viewer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_async(coroutine):  # type: ignore[no-untyped-def]
+def run_async(coroutine):
     """``asyncio.run`` on a thread of its own: Playwright's sync API (the browser tests that
     run before these in the same process) leaves an event loop running on the main
     thread, where ``asyncio.run`` refuses to start."""
@@ -52,7 +52,7 @@ def server(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         proc.wait(timeout=15)
 
 
-async def _sign_in(base: str, username: str, password: str):  # type: ignore[no-untyped-def]
+async def _sign_in(base: str, username: str, password: str):
     async with Session(base, timeout=60) as session:
         await session.run()
         form = await session.run()
@@ -106,7 +106,7 @@ def test_an_exception_element_is_an_error(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         load_server.wait_for_health(proc, base)
 
-        async def one_run():  # type: ignore[no-untyped-def]
+        async def one_run():
             async with Session(base, timeout=60) as session:
                 return await session.run()
 
@@ -128,7 +128,9 @@ def test_the_load_command_runs_clean(demo_url: str) -> None:
                          timeout=180)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "errors: 0" in out.stdout
-    steps = int(re.search(r"steps (\d+)", out.stdout).group(1))  # type: ignore[union-attr]
+    found = re.search(r"steps (\d+)", out.stdout)
+    assert found, out.stdout[-3000:]
+    steps = int(found.group(1))
     assert steps > 0
     assert re.search(r"sign-in .* 2 sign-ins", out.stdout)
     assert "slope over the second half" in out.stdout

@@ -43,7 +43,7 @@ def test_0011_keeps_every_row_trigger_and_index(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         sql = conn.exec_driver_sql("select sql from sqlite_master where name = "
-                                   "'beneficiary'").scalar()
+                                   "'beneficiary'").scalar_one()
         assert "uq_beneficiary_country_case_number UNIQUE (country, case_number)" in sql
         number, country = conn.exec_driver_sql(
             "select case_number, country from beneficiary limit 1").one()

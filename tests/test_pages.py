@@ -11,7 +11,7 @@ checked on the KPI cards and chart presence through the absence of exceptions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -64,7 +64,8 @@ def demo_url(backend: str, make_database: Callable[[str, str], str]) -> str:
 
 
 def open_page(url: str, monkeypatch: pytest.MonkeyPatch, path: str,
-              state: dict[str, object] | None = None, user: str = "demo-manager") -> AppTest:
+              state: Mapping[str, object] | None = None, user: str = "demo-manager"
+              ) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DEMO_MODE", "true")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)

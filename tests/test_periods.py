@@ -13,9 +13,10 @@ from sqlalchemy import Date, literal, select
 from data_access import db
 from metrics import Filters, periods
 from metrics.dates import days_between
+from metrics.filters import Granularity
 
 D = dt.date
-GRANULARITIES = ("month", "quarter", "year")
+GRANULARITIES: tuple[Granularity, ...] = ("month", "quarter", "year")
 
 
 @pytest.mark.parametrize(("day", "granularity", "label", "first", "last"), [
@@ -25,16 +26,16 @@ GRANULARITIES = ("month", "quarter", "year")
     (D(2016, 12, 31), "quarter", "2016Q4", D(2016, 10, 1), D(2016, 12, 31)),
     (D(2016, 7, 1), "year", "2016", D(2016, 1, 1), D(2016, 12, 31)),
 ])
-def test_key_label_bounds(day: dt.date, granularity: str, label: str, first: dt.date,
+def test_key_label_bounds(day: dt.date, granularity: Granularity, label: str, first: dt.date,
                           last: dt.date) -> None:
-    key = periods.key_of(day, granularity)  # type: ignore[arg-type]
-    assert periods.label(key, granularity) == label  # type: ignore[arg-type]
-    assert periods.bounds(key, granularity) == (first, last)  # type: ignore[arg-type]
+    key = periods.key_of(day, granularity)
+    assert periods.label(key, granularity) == label
+    assert periods.bounds(key, granularity) == (first, last)
 
 
 @given(st.dates(D(2000, 1, 1), D(2040, 12, 31)), st.sampled_from(GRANULARITIES))
-def test_every_day_lies_within_its_period(day: dt.date, granularity: str) -> None:
-    first, last = periods.bounds(periods.key_of(day, granularity), granularity)  # type: ignore[arg-type]
+def test_every_day_lies_within_its_period(day: dt.date, granularity: Granularity) -> None:
+    first, last = periods.bounds(periods.key_of(day, granularity), granularity)
     assert first <= day <= last
 
 
@@ -105,7 +106,7 @@ def test_year_earlier_of_29_february() -> None:
 
 
 @pytest.fixture
-def connection(backend: str, make_database) -> Iterator:  # type: ignore[no-untyped-def]
+def connection(backend: str, make_database) -> Iterator:
     with db.get_engine(make_database(backend, "periods")).connect() as conn:
         yield conn
 
@@ -113,17 +114,17 @@ def connection(backend: str, make_database) -> Iterator:  # type: ignore[no-unty
 @pytest.mark.parametrize(("day", "granularity", "key"), [
     (D(2016, 2, 29), "month", 201602), (D(2015, 3, 31), "quarter", 20151),
     (D(2015, 4, 1), "quarter", 20152), (D(2016, 12, 31), "year", 2016)])
-def test_sql_period_key_matches_python(connection, day: dt.date, granularity: str,  # type: ignore[no-untyped-def]
+def test_sql_period_key_matches_python(connection, day: dt.date, granularity: Granularity,
                                        key: int) -> None:
     value = connection.execute(select(periods.period_key(
-        literal(day, Date()), granularity))).scalar_one()  # type: ignore[arg-type]
-    assert value == key == periods.key_of(day, granularity)  # type: ignore[arg-type]
+        literal(day, Date()), granularity))).scalar_one()
+    assert value == key == periods.key_of(day, granularity)
 
 
 @pytest.mark.parametrize(("start", "end", "days"), [
     (D(2016, 2, 29), D(2016, 8, 29), 182), (D(2015, 12, 31), D(2016, 12, 31), 366),
     (D(2015, 6, 30), D(2015, 12, 28), 181), (D(2015, 3, 1), D(2015, 1, 5), -55)])
-def test_days_between_on_both_backends(connection, start: dt.date, end: dt.date,  # type: ignore[no-untyped-def]
+def test_days_between_on_both_backends(connection, start: dt.date, end: dt.date,
                                        days: int) -> None:
     got = connection.execute(select(days_between(literal(start, Date()),
                                                  literal(end, Date())))).scalar_one()

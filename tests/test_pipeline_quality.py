@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 import pytest
 
@@ -126,8 +127,10 @@ def tiny_url(backend: str, make_database: Callable[[str, str], str]) -> str:
     return url
 
 
-def run(url: str, fn: Callable[..., object], *args: object,
-        scope: Scope | None = None) -> object:
+T = TypeVar("T")
+
+
+def run(url: str, fn: Callable[..., T], *args: object, scope: Scope | None = None) -> T:
     with db.session(url, scope or Scope.everything()) as session:
         return fn(session, *args)
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9][A-Za-z0-9.+!-]*$")
 
 
-def _config() -> dict:  # type: ignore[type-arg]
+def _config() -> dict:
     with open(ROOT / ".streamlit" / "config.toml", "rb") as fh:
         return tomllib.load(fh)
 

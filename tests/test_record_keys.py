@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -135,9 +136,10 @@ def coverage(t: dict[str, pd.DataFrame], by: tuple[str, ...]) -> pd.DataFrame:
     ben = people(t).merge(first_deliveries(t), on="id")
     visits = dates(t["follow_up"], "visit_date")
     if "period" in by:
-        periods = [(quarter(D(y, m, 1)), max(START, D(y, m, 1)),
-                    min(END, D(y + (m == 10), (m + 3) % 12 or 12, 1) - dt.timedelta(days=1)))
-                   for y in (2015, 2016) for m in (1, 4, 7, 10)]
+        periods: list[tuple[str | None, dt.date, dt.date]] = [
+            (quarter(D(y, m, 1)), max(START, D(y, m, 1)),
+             min(END, D(y + (m == 10), (m + 3) % 12 or 12, 1) - dt.timedelta(days=1)))
+            for y in (2015, 2016) for m in (1, 4, 7, 10)]
     else:
         periods = [(None, START, END)]
     parts = []
@@ -262,8 +264,11 @@ def test_cumulative_key_is_the_key_of_the_range(fixture_url: str) -> None:
 
     original = disclosure.cumulative
     try:
-        disclosure.cumulative = lambda frame, *a, **k: captured.append(frame) or original(
-            frame, *a, **k)
+        def spy(frame: pd.DataFrame, *a: Any, **k: Any) -> pd.DataFrame:  # Any: passed on
+            captured.append(frame)
+            return original(frame, *a, **k)
+
+        disclosure.cumulative = spy
         with db.session(fixture_url, Scope.everything()) as session:
             _cumulative("BEN-1", session, Filters(START, END, (), "quarter"), ("period",))
     finally:
@@ -409,7 +414,7 @@ def _handed_to_disclosure(url: str, figure: Callable[..., pd.DataFrame], scope: 
     seen: list[pd.DataFrame] = []
     original = disclosure.apply
 
-    def spy(frame: pd.DataFrame, *args: object, **kwargs: object) -> pd.DataFrame:
+    def spy(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> pd.DataFrame:  # Any: passed on
         frame = frame.copy()
         frame.attrs["kind"] = args[1] if len(args) > 1 else kwargs["kind"]
         seen.append(frame)

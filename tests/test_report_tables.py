@@ -72,6 +72,7 @@ def test_every_deck_table_is_the_pages_table_row_for_row(demo_db: str, scope: Sc
     logframe = [rows for title, rows in tables if title.startswith(
         "Progress against logframe targets")]
     assert len(logframe) == -(-len(expected) // pptx.ROWS_PER_SLIDE)
+    assert report.logframe is not None
     header = [str(c) for c in report.logframe.columns]
     assert all(rows[0] == header for rows in logframe)  # the header on every slide
     assert [row for rows in logframe for row in rows[1:]] == expected
@@ -91,13 +92,14 @@ def test_every_pdf_table_is_the_pages_table_row_for_row(
     drawn: list[list[list[str]]] = []
     original = pdf._Document.rows
 
-    def recording(self, rows, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def recording(self, rows, *args, **kwargs):
         drawn.append([list(r) for r in rows])
         return original(self, rows, *args, **kwargs)
 
     monkeypatch.setattr(pdf._Document, "rows", recording)
     data = pdf.build(report)
     frame = report.logframe
+    assert frame is not None
     logframe = [t for t in drawn if t[0] == [str(c) for c in frame.columns]]
     assert len(logframe) == 1
     status = list(frame.columns).index("Status")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from pptx import Presentation
@@ -36,7 +37,7 @@ def report_db(make_database: Callable[[str, str], str]) -> str:
     return url
 
 
-def pptx_text(data: bytes) -> tuple[object, list[str]]:
+def pptx_text(data: bytes) -> tuple[Any, list[str]]:  # Any: python-pptx ships no types
     prs = Presentation(io.BytesIO(data))
     texts = []
     for slide in prs.slides:

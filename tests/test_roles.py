@@ -78,7 +78,7 @@ def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], 
     return use
 
 
-def signed_in(username: str, **state: object):  # type: ignore[no-untyped-def]
+def signed_in(username: str, **state: object):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=120)
@@ -89,7 +89,7 @@ def signed_in(username: str, **state: object):  # type: ignore[no-untyped-def]
     return at
 
 
-def output(at) -> str:  # type: ignore[no-untyped-def]
+def output(at) -> str:
     """Everything a page showed, as text (charts as their spec and data)."""
     parts: list[str] = []
     for kind in OUTPUT_KINDS:
@@ -109,7 +109,7 @@ def output(at) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(parts)
 
 
-def visit(at, path: str) -> str:  # type: ignore[no-untyped-def]
+def visit(at, path: str) -> str:
     at.switch_page(path).run()
     assert not at.exception, f"{path} raised: {[e.message for e in at.exception]}"
     return output(at)
@@ -153,7 +153,7 @@ def test_a_senegal_focal_point_sees_senegal_only(path: str, demo_dbs: dict[str, 
 NOT_COUNTS = ("target", "baseline")  # logframe values set by the programme, not counts
 
 
-def _small_counts(at) -> list[str]:  # type: ignore[no-untyped-def]
+def _small_counts(at) -> list[str]:
     small = {"1", "2", "3", "4"}
     found = [f"metric {m.label}={m.value}" for m in at.metric if str(m.value).strip() in small]
     for frame in at.dataframe:

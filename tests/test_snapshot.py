@@ -131,7 +131,7 @@ def test_a_write_during_a_page_run_shows_on_the_next_run_only(
     # Now commit the import between the first and the second figure of one run.
     compute, calls = metrics.compute, []
 
-    def compute_then_import(*args: Any, **kwargs: Any) -> Any:
+    def compute_then_import(*args: Any, **kwargs: Any) -> Any:  # Any: passed through
         result = compute(*args, **kwargs)
         calls.append(args[0])
         if len(calls) == 1:
@@ -167,7 +167,7 @@ def test_pages_never_show_a_mixture_while_imports_commit(url: str) -> None:
 
     writer = threading.Thread(target=write)
     writer.start()
-    seen = []
+    seen: list[tuple[tuple[str, str], ...]] = []
     try:
         deadline = time.monotonic() + 90
         while len(seen) < 6 and time.monotonic() < deadline and not errors:

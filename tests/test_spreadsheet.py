@@ -55,7 +55,7 @@ def test_csv_cells_are_quoted() -> None:
     assert text.splitlines() == ["x", "'=1+1", "ok"]
 
 
-def test_exported_template_text_is_never_a_formula(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_exported_template_text_is_never_a_formula(tmp_path) -> None:
     from importing.template import write_workbook
 
     path = tmp_path / "t.xlsx"

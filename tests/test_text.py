@@ -107,7 +107,7 @@ def test_md_leaves_no_markdown_special_unescaped() -> None:
 
 # --- through the app ---------------------------------------------------------------------
 
-def _attack_db(make_database, name: str = "text_attack") -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _attack_db(make_database, name: str = "text_attack") -> tuple[str, str]:
     """A small demo database whose first Senegal case has Markdown and HTML for names."""
     from sqlalchemy import select, update
 
@@ -127,7 +127,7 @@ def _attack_db(make_database, name: str = "text_attack") -> tuple[str, str]:  # 
     return url, number
 
 
-def _markdown_texts(at) -> list[str]:  # type: ignore[no-untyped-def]
+def _markdown_texts(at) -> list[str]:
     texts = []
     for kind in ("markdown", "caption", "info", "error", "warning", "success", "title",
                  "header", "subheader"):
@@ -136,7 +136,7 @@ def _markdown_texts(at) -> list[str]:  # type: ignore[no-untyped-def]
     return texts
 
 
-def test_the_case_detail_shows_markdown_names_as_text(make_database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_case_detail_shows_markdown_names_as_text(make_database, monkeypatch) -> None:
     from streamlit.testing.v1 import AppTest
 
     from casework import caseload
@@ -170,7 +170,7 @@ def test_the_case_detail_shows_markdown_names_as_text(make_database, monkeypatch
     assert full in set(at.dataframe[0].value.iloc[:, 4])
 
 
-def test_a_users_name_in_the_sidebar_is_text(make_database, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_users_name_in_the_sidebar_is_text(make_database, monkeypatch, tmp_path) -> None:
     from streamlit.testing.v1 import AppTest
 
     from accounts import users

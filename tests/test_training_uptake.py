@@ -49,7 +49,7 @@ def test_training_uptake_never_exceeds_100_percent(demo_url: str, cubes: bool) -
                 for by in _breakdowns():
                     for granularity in (("month", "quarter", "year") if "period" in by
                                         else ("quarter",)):
-                        f = Filters(start, end, countries, granularity)  # type: ignore[arg-type]
+                        f = Filters(start, end, countries, granularity)
                         df = compute("TRN-2", session, f, by)
                         values = pd.to_numeric(df["value"], errors="coerce").dropna()
                         assert (values <= 1).all(), (f, by, df[values > 1])

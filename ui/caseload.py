@@ -72,6 +72,7 @@ def days_overdue(next_due: object, as_of: dt.date) -> int | None:
     """Days since a follow-up fell due with no visit since (None when none is overdue)."""
     if _blank(next_due):
         return None
+    # A date or pandas Timestamp once not blank (the frame's column holds both, and NaT).
     late = (as_of - next_due).days  # type: ignore[operator]
     return late if late > 0 else None
 

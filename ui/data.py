@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -34,6 +34,12 @@ from data_access.settings import load_settings
 from i18n import _
 from metrics.filters import Filters
 
+if TYPE_CHECKING:  # imported where used, at run time: reports is heavy to import
+    import datetime
+
+    from reports.content import Report
+    from reports.narratives import Narrative
+
 
 def _filters_key(f: Filters) -> str:
     return f"{f.start.isoformat()}|{f.end.isoformat()}|{','.join(f.countries)}|{f.granularity}"
@@ -46,7 +52,8 @@ def _scope_key(scope: Scope) -> str:
 # Cache keys as plain text: Streamlit hashes a dataclass field by field and a date through
 # its slow generic fallback (~0.3 ms per Filters, ~0.1 ms per Scope, on every figure of
 # every rerun); these strings name the same values in a few microseconds.
-KEYS = {Filters: _filters_key, Scope: _scope_key}
+# Any: the type of Streamlit's hash_funcs (each hashes its own key type).
+KEYS: dict[str | type[Any], Callable[[Any], Any]] = {Filters: _filters_key, Scope: _scope_key}
 
 
 @st.cache_resource(show_spinner=False)
@@ -88,7 +95,8 @@ class _Held:
     values are dropped when it ends)."""
 
     def __init__(self, marker: object) -> None:
-        self.marker, self.snapshots = marker, {}
+        self.marker = marker
+        self.snapshots: dict[tuple[str, Scope], db.Snapshot] = {}
 
     def close(self) -> None:
         snapshots, self.snapshots = self.snapshots, {}
@@ -148,7 +156,7 @@ def _snapshot() -> Iterator[db.Snapshot]:
             snapshot.close()
 
 
-def read(cached: Callable[..., T], *args: Any) -> T:
+def read(cached: Callable[..., T], *args: Any) -> T:  # Any: passed through to cached
     """``cached(url, scope, version, *args, session)`` on the run's snapshot: the cached
     function's key holds the data version, its last (underscore) argument the session."""
     try:
@@ -209,7 +217,8 @@ def progress(filters: Filters, codes: Sequence[str] | None = None) -> pd.DataFra
 # checks: ``metrics`` functions ``(session, filters, *args) -> DataFrame``, scoped and
 # disclosed there, cached here on plain values like ``_figure``.
 
-def _derived_functions() -> dict[str, object]:
+def _derived_functions() -> dict[str, Callable[..., pd.DataFrame]]:
+    """Each (session, filters, *args) -> frame; their extra arguments differ."""
     from metrics import cooperatives, distributions, pipeline, quality
 
     return {"funnel": pipeline.funnel, "cooperative_list": cooperatives.cooperative_list,
@@ -226,7 +235,7 @@ def _derived_functions() -> dict[str, object]:
 def _derived(url: str, scope: Scope, version: int, filters: Filters, name: str,
              args: tuple[object, ...], _session: Session) -> pd.DataFrame:
     function = _derived_functions()[name]
-    return function(_session, filters, *args)  # type: ignore[operator]
+    return function(_session, filters, *args)
 
 
 def derived(name: str, filters: Filters, *args: object) -> pd.DataFrame:
@@ -246,25 +255,26 @@ def derived_later(name: str, filters: Filters, *args: object) -> Callable[[], pd
 
     def later() -> pd.DataFrame:
         with db.session(url, scope) as session:
-            return function(session, filters, *args)  # type: ignore[operator]
+            return function(session, filters, *args)
     return later
 
 
 # --- donor reports and exports (issue 6) ---------------------------------------------------
 
 @st.cache_data(show_spinner=False, hash_funcs=KEYS, ttl=900)
-def _data_as_of(url: str, scope: Scope, version: int, _session: Session) -> object:
+def _data_as_of(url: str, scope: Scope, version: int, _session: Session
+                ) -> datetime.datetime:
     return lookups.data_as_of(_session)
 
 
-def data_as_of():  # -> datetime.datetime
+def data_as_of() -> datetime.datetime:
     """The latest update the viewer can see (printed on every export)."""
     return read(_data_as_of)
 
 
 @st.cache_resource(show_spinner=False, hash_funcs=KEYS, ttl=900, max_entries=100)
 def _report(url: str, scope: Scope, version: int, filters: Filters, sections: tuple[str, ...],
-            language: str, programme: str, _session: Session) -> object:
+            language: str, programme: str, _session: Session) -> Report:
     import sys
 
     from reports.content import build
@@ -274,7 +284,7 @@ def _report(url: str, scope: Scope, version: int, filters: Filters, sections: tu
 
 
 def report(filters: Filters, sections: Sequence[str], programme: str,
-           narratives: dict[str, str]):  # -> reports.content.Report
+           narratives: dict[str, str]) -> Report:
     """The donor report's content for this viewer, with these narratives.
 
     Its ~30 figures, charts and logframe table are assembled once per filters, sections,
@@ -293,7 +303,7 @@ def report(filters: Filters, sections: Sequence[str], programme: str,
                    created_at=dt.datetime.now().replace(microsecond=0), images={})
 
 
-def narratives(filters: Filters, sections: Sequence[str]) -> dict[str, object]:
+def narratives(filters: Filters, sections: Sequence[str]) -> dict[str, Narrative]:
     """The saved (or carried-over) report text per section, for this period and scope."""
     from reports import narratives as texts
     from ui.viewer import current_scope

@@ -16,6 +16,7 @@ Keys are made from the file name, so two exports on one page need different name
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from data_access.scope import Scope
 from i18n import _, get_language, language
 from metrics.filters import Filters
 from reports import files
@@ -31,7 +33,7 @@ from reports.audit import record_export
 HIDDEN = re.compile(r"^(<\d+|hidden.*)$")
 
 
-def _context(filters: Filters) -> tuple[files.Provenance, str, str | None, object]:
+def _context(filters: Filters) -> tuple[files.Provenance, str, str | None, Scope]:
     from data_access.settings import load_settings
     from ui import data
     from ui.viewer import current_scope
@@ -45,7 +47,7 @@ def _context(filters: Filters) -> tuple[files.Provenance, str, str | None, objec
 
 
 def deferred(make: Callable[[], bytes], url: str, username: str | None, kind: str,
-             fmt: str, file: str, filters: Filters, scope: object) -> Callable[[], bytes]:
+             fmt: str, file: str, filters: Filters, scope: Scope) -> Callable[[], bytes]:
     """``make`` for ``st.download_button(data=…)``: runs on click, then logs the export
     (a failure to log must not lose the download). It runs on another thread, so the
     language of the page that drew the button is carried over."""
@@ -55,7 +57,7 @@ def deferred(make: Callable[[], bytes], url: str, username: str | None, kind: st
         with language(chosen):
             content = make()
         with contextlib.suppress(Exception):
-            record_export(url, username, kind, fmt, file, filters, scope)  # type: ignore[arg-type]
+            record_export(url, username, kind, fmt, file, filters, scope)
         return content
     return run
 
@@ -70,7 +72,7 @@ def chart_downloads(chart: alt.TopLevelMixin, frame: pd.DataFrame, filters: Filt
             file = f"{stem}.{fmt}"
             st.download_button(
                 _("{format} image").format(format=fmt.upper()),
-                deferred(lambda r=render: r(chart, lines), url, username, "chart", fmt, file,
+                deferred(functools.partial(render, chart, lines), url, username, "chart", fmt, file,
                          filters, scope),
                 file_name=file, mime=files.MIME[fmt], key=f"dl-{file}", on_click="ignore",
                 icon=":material/image:")

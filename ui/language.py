@@ -94,5 +94,5 @@ def selector() -> None:
     current = normalise(st.session_state.get(KEY))
     if st.session_state.get(WIDGET) != current:
         st.session_state[WIDGET] = current
-    st.sidebar.selectbox(_("Language"), LANGUAGES, key=WIDGET, format_func=NAMES.get,
+    st.sidebar.selectbox(_("Language"), LANGUAGES, key=WIDGET, format_func=NAMES.__getitem__,
                          on_change=_remember)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from i18n import _, ngettext
 from i18n.formats import number, vega_locale
-from metrics.filters import Filters
+from metrics.filters import Filters, Granularity
 from ui.text import md, say
 
 
@@ -40,7 +40,7 @@ def empty(what: str, filters: Filters) -> None:
                   "the sidebar."), what=what, filters=filters.describe()), icon="🔍")
 
 
-def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
+def chart(chart: alt.TopLevelMixin, frame: pd.DataFrame, what: str,
           filters: Filters, name: str = "", *, key: str | None = None) -> list[dict[str, Any]]:
     """Draw a chart with its filters caption, or say why there is nothing to draw.
 
@@ -52,7 +52,7 @@ def chart(chart: alt.Chart | alt.LayerChart, frame: pd.DataFrame, what: str,
     if not has_data(frame):
         empty(what, filters)
         return []
-    picked: list[dict[str, Any]] = []
+    picked: list[dict[str, Any]] = []  # Any: the clicked marks' field values, as Vega sends them
     shown = chart.configure(locale=vega_locale())  # separators and month names
     # Streamlit turns the chart into Vega-Lite on every rerun; Altair's JSON-schema check
     # of the whole spec is about 40 % of that. These charts come from views.charts builders,
@@ -96,7 +96,7 @@ def _with_periods_of(frame: pd.DataFrame, filters: Filters) -> Filters:
     if not labels:
         return filters
     label = labels[0]
-    granularity = ("month" if len(label) == 7 and label[4] == "-" else
+    granularity: Granularity | None = ("month" if len(label) == 7 and label[4] == "-" else
                    "quarter" if "Q" in label else "year" if label.isdigit() else None)
     return replace(filters, granularity=granularity) if granularity else filters
 

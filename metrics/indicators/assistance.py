@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.shapes import EVENTS, Cube, Rows
 from analytics.sql import GROUPS, Build, T, month_of
@@ -33,12 +34,14 @@ from metrics.filters import Filters
 from metrics.indicators.beneficiaries import FIRST_DELIVERY, assisted_select
 
 
+# Any: SQL expressions and statements of whatever column types the measures have.
 def delivered_select(f: Filters, by: tuple[str, ...], *measures: Any) -> Select[Any]:
     """SELECT breakdowns, measures FROM delivered assistance records within the filters."""
     asst, ben = Assistance, Beneficiary
     stmt = select().select_from(asst).join(ben, ben.id == asst.beneficiary_id)
-    extra = {d: func.coalesce(cast(getattr(asst, d), String), UNKNOWN)
-             for d in ("sector", "modality", "kind") if d in by}
+    extra: dict[str, ColumnElement[Any]] = {
+        d: func.coalesce(cast(getattr(asst, d), String), UNKNOWN)
+        for d in ("sector", "modality", "kind") if d in by}
     stmt, dims = beneficiary_dims(stmt, by, ben, date=asst.delivered_date, filters=f,
                                   extra=extra)
     return stmt.add_columns(*dims, *measures).where(

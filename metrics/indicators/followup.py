@@ -222,6 +222,7 @@ def _scores_cells(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataF
     return round_means(fast.key_ints(out))
 
 
+# Any: SQL expressions and statements of whatever column types the measures have.
 def latest_visit_select(f: Filters, by: tuple[str, ...], *measures: Any,
                         recorded: ColumnElement[bool], assisted: bool = True,
                         min_gap: dt.timedelta | None = None) -> Select[Any]:
@@ -254,7 +255,8 @@ def latest_visit_select(f: Filters, by: tuple[str, ...], *measures: Any,
     stmt = (select().select_from(ben).join(latest, latest.c.beneficiary_id == ben.id)
             .join(FollowUp, and_(FollowUp.beneficiary_id == latest.c.beneficiary_id,
                                  FollowUp.visit_date == latest.c.visit_date)))
-    extra = {d: latest.c[d] for d in by if d in ASSISTANCE_BREAKDOWNS}
+    extra: dict[str, ColumnElement[Any]] = {d: latest.c[d] for d in by
+                                             if d in ASSISTANCE_BREAKDOWNS}
     stmt, dims = beneficiary_dims(stmt, by, ben, date=FollowUp.visit_date, filters=f,
                                   extra=extra)
     return stmt.add_columns(*dims, *measures).where(*country_filter(ben, f)).group_by(*dims)

@@ -160,7 +160,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     tab = context.new_page()
@@ -168,14 +168,14 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context.close()
 
 
-def wait_ready(page) -> None:  # type: ignore[no-untyped-def]
+def wait_ready(page) -> None:
     """The script run has finished and the running indicator is gone."""
     page.wait_for_selector(READY, timeout=PAGE_TIMEOUT_MS)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached",
                            timeout=PAGE_TIMEOUT_MS)
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     # Streamlit scrolls inside its main block, so a "full page" screenshot is only the
@@ -194,7 +194,7 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def submit_sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def submit_sign_in(page, username: str, password: str) -> None:
     """Fill the sign-in form and click Sign in (once there is exactly one form)."""
     wait_ready(page)
     page.wait_for_function(
@@ -205,7 +205,7 @@ def submit_sign_in(page, username: str, password: str) -> None:  # type: ignore[
     page.get_by_role("button", name="Sign in").click()
 
 
-def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page, username: str, password: str) -> None:
     """Fill and submit the sign-in form; waits until the sidebar shows the sign-out button.
 
     Right after a page load the form can be on the page twice for a moment (the element
@@ -229,7 +229,7 @@ def sign_in(page, username: str, password: str) -> None:  # type: ignore[no-unty
     wait_ready(page)
 
 
-def sign_out(page) -> None:  # type: ignore[no-untyped-def]
+def sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign in").wait_for()
     wait_ready(page)

@@ -31,7 +31,7 @@ PAGE_CONTENT = ['[data-testid="stMetric"]', '[data-testid="stVegaLiteChart"]',
                 '[data-testid="stFileUploader"]', '[data-testid="stException"]']
 
 
-def assert_no_page_content(page) -> None:  # type: ignore[no-untyped-def]
+def assert_no_page_content(page) -> None:
     for selector in PAGE_CONTENT:
         assert page.locator(selector).count() == 0, selector
     text = page.inner_text("body")
@@ -41,7 +41,7 @@ def assert_no_page_content(page) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def tab(browser):  # type: ignore[no-untyped-def]
+def tab(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     yield context.new_page()
@@ -49,7 +49,7 @@ def tab(browser):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def warm_server(app_server: str, browser) -> str:  # type: ignore[no-untyped-def]
+def warm_server(app_server: str, browser) -> str:
     """The session server once some session has run app.py (see the next test)."""
     context = browser.new_context()
     tab = context.new_page()
@@ -61,7 +61,7 @@ def warm_server(app_server: str, browser) -> str:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.parametrize("path", ["overview", "caseload", "administration"])
-def test_signed_out_a_page_url_shows_only_the_sign_in_form(tab, warm_server: str,  # type: ignore[no-untyped-def]
+def test_signed_out_a_page_url_shows_only_the_sign_in_form(tab, warm_server: str,
                                                            path: str) -> None:
     tab.goto(f"{warm_server}/{path}")
     wait_ready(tab)
@@ -72,7 +72,7 @@ def test_signed_out_a_page_url_shows_only_the_sign_in_form(tab, warm_server: str
     screenshot(tab, f"signed_out_deep_link_{path}")
 
 
-def test_first_visitor_of_a_fresh_server_on_a_page_url(tab, demo_db_url: str,  # type: ignore[no-untyped-def]
+def test_first_visitor_of_a_fresh_server_on_a_page_url(tab, demo_db_url: str,
                                                        tmp_path) -> None:
     """Until some session has called st.navigation, Streamlit (1.67) serves a fresh
     process the old way: ``PagesManager.uses_pages_directory`` is True because pages/
@@ -95,7 +95,7 @@ def test_first_visitor_of_a_fresh_server_on_a_page_url(tab, demo_db_url: str,  #
         assert_no_page_content(tab)
 
 
-def test_a_malformed_setting_stops_every_url_with_the_reason(tab, demo_db_url: str,  # type: ignore[no-untyped-def]
+def test_a_malformed_setting_stops_every_url_with_the_reason(tab, demo_db_url: str,
                                                              tmp_path) -> None:
     with serving(tmp_path, DATABASE_URL=demo_db_url, DEMO_MODE="true",
                  USERS_FILE=str(tmp_path / "users.yaml"), SUPPRESSION_THRESHOLD="abc") as server:
@@ -113,7 +113,7 @@ def test_a_malformed_setting_stops_every_url_with_the_reason(tab, demo_db_url: s
 
 
 @pytest.fixture(scope="module")
-def pg_demo_url(pg_server) -> str:  # type: ignore[no-untyped-def]
+def pg_demo_url(pg_server) -> str:
     import demo
     from data_access import db
     url = pg_server.create_database("browser_faults")
@@ -127,7 +127,7 @@ UNREACHABLE = "The database cannot be reached."
 WHAT_TO_CHECK = "Check that the database server is running and that DATABASE_URL is right"
 
 
-def assert_plain_outage(page) -> None:  # type: ignore[no-untyped-def]
+def assert_plain_outage(page) -> None:
     page.get_by_text(UNREACHABLE).first.wait_for()
     wait_ready(page)
     body = page.inner_text("body")
@@ -136,7 +136,7 @@ def assert_plain_outage(page) -> None:  # type: ignore[no-untyped-def]
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_postgresql_down_at_start_and_mid_session(tab, pg_server, pg_demo_url: str,  # type: ignore[no-untyped-def]
+def test_postgresql_down_at_start_and_mid_session(tab, pg_server, pg_demo_url: str,
                                                   tmp_path) -> None:
     viewer = Viewer(pg_demo_url, "demo-manager")
     pg_server.stop()

@@ -36,14 +36,14 @@ def registered(url: str, countries: tuple[str, ...] | None) -> int:
         return int(session.execute(stmt).scalar_one())
 
 
-def nav_titles(page) -> list[str]:  # type: ignore[no-untyped-def]
+def nav_titles(page) -> list[str]:
     links = page.locator('[data-testid="stSidebarNav"] a')
     return [t.strip().splitlines()[-1].strip() for t in links.all_inner_texts()]
 
 
 @pytest.mark.parametrize(("username", "password", "role", "countries"), ROLES,
                          ids=[r[0] for r in ROLES])
-def test_each_demo_role_signs_in_and_sees_its_pages(page, app_server: str,  # type: ignore[no-untyped-def]
+def test_each_demo_role_signs_in_and_sees_its_pages(page, app_server: str,
                                                     demo_db_url: str, username: str,
                                                     password: str, role: str,
                                                     countries: tuple[str, ...] | None) -> None:
@@ -64,7 +64,7 @@ def test_each_demo_role_signs_in_and_sees_its_pages(page, app_server: str,  # ty
     screenshot(page, f"overview_{username}")
 
 
-def test_sign_out_then_reload_shows_the_sign_in_form(page, app_server: str) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_then_reload_shows_the_sign_in_form(page, app_server: str) -> None:
     page.goto(app_server)
     wait_ready(page)
     sign_in(page, "demo-manager", "manager-demo")
@@ -81,7 +81,7 @@ def test_sign_out_then_reload_shows_the_sign_in_form(page, app_server: str) -> N
     screenshot(page, "signed_out_reloaded")
 
 
-def test_a_page_outside_the_role_is_not_found(page, app_server: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_outside_the_role_is_not_found(page, app_server: str) -> None:
     page.goto(app_server)
     wait_ready(page)
     sign_in(page, "demo-donor", "donor-demo")

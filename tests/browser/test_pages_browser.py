@@ -64,18 +64,20 @@ class Viewer:
         self.user = demo_users()[username]
         self.scope = scope_for(self.user)
         with db.session(url, self.scope) as session:
-            self.first, self.last = lookups.data_period(session)
+            period = lookups.data_period(session)
+        assert period is not None, "the demo database is empty"
+        self.first, self.last = period
         countries = self.scope.narrow(()) if self.scope.countries is not None else ()
         # The sidebar's default: the whole programme, widened to whole months.
         start, end = presets(self.first, self.last)[WHOLE]
         self.filters = Filters(start, end, countries, "quarter")
 
-    def session(self):  # type: ignore[no-untyped-def]
+    def session(self):
         from data_access import db
 
         return db.session(self.url, self.scope)
 
-    def card(self, code: str, filters=None) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    def card(self, code: str, filters=None) -> tuple[str, str]:
         """(card title, card text) of an indicator's KPI card."""
         import metrics
         from metrics import catalogue
@@ -86,33 +88,33 @@ class Viewer:
             row = metrics.compute(code, session, filters or self.filters).iloc[0]
         return spec.title, by_kind(row["value"], spec.kind, row["value_note"])
 
-    def last_12_months(self):  # type: ignore[no-untyped-def]
+    def last_12_months(self):
         from ui.filters import LAST_12, presets
 
         start, end = presets(self.first, self.last)[LAST_12]
         return self.filters.with_period(start, end)
 
 
-def metric_value(page, title: str):  # type: ignore[no-untyped-def]
+def metric_value(page, title: str):
     label = page.locator('[data-testid="stMetricLabel"]').filter(
         has_text=re.compile(rf"^\s*{re.escape(title)}\s*$"))
     return page.locator('[data-testid="stMetric"]').filter(has=label).first.locator(
         '[data-testid="stMetricValue"]')
 
 
-def expect_text(locator, text: str) -> None:  # type: ignore[no-untyped-def]
+def expect_text(locator, text: str) -> None:
     from playwright.sync_api import expect
 
     expect(locator).to_have_text(text, timeout=PAGE_TIMEOUT_MS)
 
 
-def expect_contains(locator, text: str) -> None:  # type: ignore[no-untyped-def]
+def expect_contains(locator, text: str) -> None:
     from playwright.sync_api import expect
 
     expect(locator).to_contain_text(text, timeout=PAGE_TIMEOUT_MS)
 
 
-def check_known_figure(page, viewer: Viewer, path: str) -> None:  # type: ignore[no-untyped-def]
+def check_known_figure(page, viewer: Viewer, path: str) -> None:
     """One figure of the page equals what the metrics compute for this viewer."""
     from views.format import number
 
@@ -159,7 +161,7 @@ def targets_in_force(viewer: Viewer) -> int:
     return int(rows.groupby(["indicator", "country"], dropna=False).ngroups)
 
 
-def open_page(page, base: str, spec, default: bool = False) -> None:  # type: ignore[no-untyped-def]
+def open_page(page, base: str, spec, default: bool = False) -> None:
     """Open a page through its sidebar link (same session) and wait for the run to end.
     The default page (the role's first) lives at the base URL."""
     slug = "" if default else Path(spec.path).stem
@@ -172,7 +174,7 @@ def open_page(page, base: str, spec, default: bool = False) -> None:  # type: ig
     wait_ready(page)
 
 
-def check_page(page, viewer: Viewer, spec, username: str) -> None:  # type: ignore[no-untyped-def]
+def check_page(page, viewer: Viewer, spec, username: str) -> None:
     check_known_figure(page, viewer, spec.path)
     wait_ready(page)
     page.wait_for_function(CHARTS_DRAWN, timeout=PAGE_TIMEOUT_MS)
@@ -181,7 +183,7 @@ def check_page(page, viewer: Viewer, spec, username: str) -> None:  # type: igno
     screenshot(page, f"{username}_{Path(spec.path).stem}")
 
 
-def download_csv(page, stem_prefix: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def download_csv(page, stem_prefix: str) -> pd.DataFrame:
     """Open the Download popover of the table whose export stem starts with
     ``stem_prefix`` and download its CSV; the parsed table. The header is the file's first
     line (issue 16) and the file name says what, where and when."""
@@ -212,7 +214,7 @@ def expected_grants_table(viewer: Viewer) -> pd.DataFrame:
         "mean": ("Mean (EUR)", "money")})
 
 
-def choose_period(page, name: re.Pattern[str]) -> None:  # type: ignore[no-untyped-def]
+def choose_period(page, name: re.Pattern[str]) -> None:
     """Pick a Period in the sidebar (a react-aria combobox: open it, click the item)."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Period").first
     combo = box.get_by_role("combobox")
@@ -225,7 +227,7 @@ def choose_period(page, name: re.Pattern[str]) -> None:  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize(("username", "password"), ROLES, ids=[r[0] for r in ROLES])
-def test_every_page_of_every_role(browser, app_server: str, demo_db_url: str,  # type: ignore[no-untyped-def]
+def test_every_page_of_every_role(browser, app_server: str, demo_db_url: str,
                                   username: str, password: str) -> None:
     from ui.navigation import pages_for
 

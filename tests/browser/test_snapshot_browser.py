@@ -17,7 +17,7 @@ from tests.test_snapshot import BATCH, SIZE
 pytestmark = pytest.mark.browser
 
 
-def test_an_import_by_another_process_shows_on_the_next_click(  # type: ignore[no-untyped-def]
+def test_an_import_by_another_process_shows_on_the_next_click(
         page, make_database, tmp_path) -> None:
     url = make_database("sqlite", "browser_snapshot")
     assert do_import(url, workbook_bytes(CLEAN)).ok

@@ -15,7 +15,7 @@ from tests.browser.test_pages_browser import Viewer, expect_text, metric_value
 pytestmark = pytest.mark.browser
 
 
-def _sign_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def _sign_in(page, username: str, password: str) -> None:
     """conftest's sign_in, tried again after a reload (same URL) when a rerun of the
     sign-in page (the cookie component's first value) emptied the form under the typing:
     it then reads as "Enter your username and password" and sign_in gives up at once."""
@@ -30,12 +30,12 @@ def _sign_in(page, username: str, password: str) -> None:  # type: ignore[no-unt
             wait_ready(page)
 
 
-def _combo(page, label: str):  # type: ignore[no-untyped-def]
+def _combo(page, label: str):
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
     return box.get_by_role("combobox")
 
 
-def _choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-def]
+def _choose(page, label: str, option: str) -> None:
     combo = _combo(page, label)
     for _attempt in range(3):
         combo.click()
@@ -46,7 +46,7 @@ def _choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-d
     page.locator('[role="option"]').get_by_text(option, exact=True).first.click()
 
 
-def test_a_link_opens_its_view_and_french_labels(page, app_server: str,  # type: ignore[no-untyped-def]
+def test_a_link_opens_its_view_and_french_labels(page, app_server: str,
                                                  demo_db_url: str) -> None:
     from playwright.sync_api import expect
 
@@ -87,7 +87,7 @@ ATTACKS = {"first_name": "![x](http://127.0.0.1:9/pixel.png)",
            "phone": "<img src=x onerror=alert(1)> [go](javascript:alert(1)) www.host.example"}
 
 
-def test_markdown_names_render_as_text(browser, make_database,  # type: ignore[no-untyped-def]
+def test_markdown_names_render_as_text(browser, make_database,
                                        tmp_path_factory) -> None:
     from sqlalchemy import select, update
 

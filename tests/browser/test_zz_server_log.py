@@ -20,7 +20,7 @@ from tests.browser.conftest import ROOT
 pytestmark = pytest.mark.browser
 
 
-def test_the_server_log_holds_no_personal_data_or_secret(app_server_process,  # type: ignore[no-untyped-def]
+def test_the_server_log_holds_no_personal_data_or_secret(app_server_process,
                                                           demo_db_url: str) -> None:
     from accounts.users import DEMO_ACCOUNTS
     from data_access import db
