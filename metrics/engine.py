@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import SQLColumnExpression, String, cast, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -119,10 +119,10 @@ def age_group(ben: Any) -> ColumnElement[str]:
     return age_group_case(ben.return_date, ben.birth_year)  # type: ignore[no-any-return]
 
 
-def beneficiary_dims(stmt: Select[Any], by: Sequence[str], ben: Any, *,
-                     date: ColumnElement[Any], filters: Filters,
-                     extra: dict[str, ColumnElement[Any]] | None = None,
-                     ) -> tuple[Select[Any], list[ColumnElement[Any]]]:
+def beneficiary_dims(stmt: Select[*tuple[Any, ...]], by: Sequence[str], ben: Any, *,
+                     date: SQLColumnExpression[Any], filters: Filters,
+                     extra: Mapping[str, SQLColumnExpression[Any]] | None = None,
+                     ) -> tuple[Select[*tuple[Any, ...]], list[ColumnElement[Any]]]:
     """Add the breakdown columns ``by`` to ``stmt``; ``ben`` must already be in its FROM.
 
     ``extra`` supplies breakdowns that come from the indicator's own tables (sector,
@@ -152,7 +152,7 @@ def beneficiary_dims(stmt: Select[Any], by: Sequence[str], ben: Any, *,
     return stmt, columns
 
 
-def entity_dims(entity: Any, by: Sequence[str], *, date: ColumnElement[Any],
+def entity_dims(entity: Any, by: Sequence[str], *, date: SQLColumnExpression[Any],
                 filters: Filters) -> list[ColumnElement[Any]]:
     """Breakdown columns taken from one table's own columns (cooperatives, capacity)."""
     columns: list[ColumnElement[Any]] = []
@@ -185,7 +185,7 @@ def per_period(fn: IndicatorFn, session: Session, filters: Filters,
     return pd.concat(parts, ignore_index=True)
 
 
-def in_period(column: ColumnElement[Any], filters: Filters) -> ColumnElement[bool]:
+def in_period(column: SQLColumnExpression[Any], filters: Filters) -> ColumnElement[bool]:
     return column.between(filters.start, filters.end)
 
 
@@ -194,7 +194,7 @@ def country_filter(entity: Any, filters: Filters) -> list[ColumnElement[bool]]:
     return [entity.country.in_(filters.countries)] if filters.countries else []
 
 
-def frame(session: Session, stmt: Select[Any]) -> pd.DataFrame:
+def frame(session: Session, stmt: Select[*tuple[Any, ...]]) -> pd.DataFrame:
     result = session.execute(stmt)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
@@ -236,7 +236,7 @@ def keys_of(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce").fillna(0).round().astype("int64")
 
 
-def key_sum(key: ColumnElement[Any], where: ColumnElement[bool] | None = None
+def key_sum(key: SQLColumnExpression[Any], where: ColumnElement[bool] | None = None
             ) -> ColumnElement[Any]:
     """SUM of the record keys of the grouped rows (those matching ``where``), 0 for none.
     Only where each counted record or beneficiary is one row of its group."""
@@ -244,8 +244,9 @@ def key_sum(key: ColumnElement[Any], where: ColumnElement[bool] | None = None
     return func.coalesce(total, 0)
 
 
-def distinct_counts(session: Session, stmt: Select[Any], entity: ColumnElement[Any],
-                    key: ColumnElement[Any], by: Sequence[str],
+def distinct_counts(session: Session, stmt: Select[*tuple[Any, ...]],
+                    entity: SQLColumnExpression[Any], key: SQLColumnExpression[Any],
+                    by: Sequence[str],
                     value: str = "value") -> pd.DataFrame:
     """``value`` = COUNT(DISTINCT entity) per group of ``stmt`` (grouped by the breakdown
     columns ``by``, with no measures of its own), and ``value_key`` the sum of the keys of

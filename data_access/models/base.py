@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from enum import StrEnum
+from typing import ClassVar
 
-from sqlalchemy import DateTime, Enum, Integer, MetaData, String, func
+from sqlalchemy import DateTime, Enum, Integer, MetaData, String, Table, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from data_access.vocab import (
@@ -59,6 +60,9 @@ def _enum(enum: type[StrEnum]) -> Enum:
 
 
 class Base(DeclarativeBase):
+    # Every model is mapped to one Table (not a join or a select): so Model.__table__ can be
+    # inserted into, updated and its indexes read.
+    __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {
         Sex: _enum(Sex), ReturnType: _enum(ReturnType), CaseStatus: _enum(CaseStatus),
