@@ -119,7 +119,7 @@ def build(conn: Connection, weights: tuple[float, float, float], threshold: floa
         staging.insert_cells(conn, stage, cube, variant, source, ben, **kw)
 
     figure_cubes.build_figure_cubes(conn, put, ben, whole=only is None)
-    staging.rollups(conn, stage, CELL if only is None else into)
+    staging.rollups(conn, stage, CELL if into is None else into)
     context.drop()
     for name in ("an_stage", "an_ben", "an_dims"):
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")

@@ -153,19 +153,19 @@ def rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
     items = ["sector", "modality", "kind", "month", "link", "days"]
     dims_table = d.dkey.table
 
-    def put(rollup: int, columns: dict[str, Any], source: Any, where: Any = None) -> None:
+    def put(rollup: int, columns: dict[str, Any], source: Any, where: Any = None, *,
+            sums: Any = st) -> None:
+        """INSERT one rollup; ``sums``: the columns whose measures it sums (the staging
+        cells for the finest two, the cells for the coarser ones)."""
         values_ = {"rollup": literal(rollup), **columns}
         query = select(*[v.label(k) for k, v in values_.items()],
-                       *[func.sum(source_c(m)).label(m) for m in measures]).select_from(source)
+                       *[func.sum(sums[m]).label(m) for m in measures]).select_from(source)
         if where is not None:
             query = query.where(where)
         query = query.group_by(*[v for v in columns.values() if not _is_literal(v)])
         conn.execute(insert(target).from_select(list(values_) + measures, query))
 
     # Finest two: region + sex/age, and vulnerability (one row per flag) + sex/age.
-    def source_c(m: str) -> Any:
-        return st[m]
-
     base = {"country": d.country, "cube": st.cube, "variant": st.variant,
             "sex": d.sex, "age_group": d.age_group,
             # Only the registrations keep the return type (BEN-1's breakdown).
@@ -185,9 +185,7 @@ def rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
     put(SEXAGE | VULNERABILITY, {**base, "region": literal(ALL),
                                  "vulnerability": flags.c.flag}, expanded, ~by_country)
 
-    def source_c(m: str) -> Any:  # noqa: F811 - the coarser rollups read the cells
-        return c[m]
-
+    # The coarser rollups read the cells.
     for rollup, origin, region, vul, sexage in (
             (SEXAGE, SEXAGE | REGION, False, False, True),
             (REGION, SEXAGE | REGION, True, False, False),
@@ -200,4 +198,4 @@ def rollups(conn: Connection, stage: Table, target: Table = CELL) -> None:
                    "region": c.region if region else literal(ALL),
                    "vulnerability": c.vulnerability if vul else literal(ALL),
                    **{i: c[i] for i in items}}
-        put(rollup, columns, target, c.rollup == origin)
+        put(rollup, columns, target, c.rollup == origin, sums=c)

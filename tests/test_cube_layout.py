@@ -61,7 +61,7 @@ def test_a_changed_declared_cube_changes_the_layout(
     cube = shapes.get("job_visits")
     real = cube.rows
 
-    def doubled(build, variant):  # type: ignore[no-untyped-def]
+    def doubled(build, variant):
         rows = real(build, variant)
         return Rows(rows.source, rows.month, rows.items, rows.link, rows.days,
                     tuple(s * 2 for s in rows.sums))
@@ -76,7 +76,7 @@ def test_a_changed_measure_changes_the_layout(fresh_layout: None,
     before = cubes.layout()
     real = staging.insert_cells
 
-    def one_more(conn, stage, cube, variant, source, ben, **kw):  # type: ignore[no-untyped-def]
+    def one_more(conn, stage, cube, variant, source, ben, **kw):
         if cube == "cmp":  # a figure cube (completeness); pretend its measures double
             kw["sums"] = tuple(s * 2 for s in kw.get("sums", ()))
         return real(conn, stage, cube, variant, source, ben, **kw)
