@@ -59,9 +59,8 @@ def _clean(value: Any) -> Any:
 
 
 def computable(codes: list[str] | None) -> list[catalogue.Indicator]:
-    from metrics.engine import REGISTRY, _load_all
+    from metrics.engine import REGISTRY
 
-    _load_all()
     wanted = [catalogue.get(c) for c in codes] if codes else list(catalogue.CATALOGUE)
     return [spec for spec in wanted if spec.code in REGISTRY]
 

@@ -39,7 +39,7 @@ from lxml import etree
 
 from i18n import _
 from i18n import formats as F
-from importing.reader import FileProblem, RawSheet, Source
+from importing.sources import FileProblem, RawSheet, Source
 
 MB = 1024 * 1024
 RATIO_FLOOR = MB  # parts that unpack to less are never refused for their ratio

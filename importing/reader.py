@@ -22,70 +22,19 @@ Problems with the container itself raise ``FileProblem`` with a plain sentence.
 from __future__ import annotations
 
 import csv
-import io
-import os
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from pathlib import PurePosixPath
+from typing import Any
 
 from i18n import _
+from importing import limits
 from importing.schema import SHEET_NAMES
+from importing.sources import FileProblem, Formula, RawSheet, Source
 
 MAX_BYTES = 200 * 1024 * 1024
 csv.field_size_limit(10 * 1024 * 1024)
-
-
-class FileProblem(ValueError):
-    """The file cannot be read as an import file; the message says why and what to do."""
-
-
-class Formula(str):
-    """The text of a formula cell (``=A1+1``): refused by the validator."""
-
-
-@dataclass
-class RawSheet:
-    name: str
-    # Any: cells as the file gives them (text, numbers, dates, booleans, None).
-    header: list[Any]
-    rows: Iterator[tuple[int, tuple[Any, ...]]]  # (spreadsheet row number, cells)
-    size_hint: int | None  # rows in the sheet when known, for progress
-    note: str | None = None  # how the file was read, when the user should know (encoding)
-
-
-@dataclass
-class Source:
-    """What was uploaded or named: a path (file or folder), or bytes with a file name."""
-
-    name: str
-    path: Path | None = None
-    data: bytes | None = None
-
-    @classmethod
-    def from_path(cls, path: str | os.PathLike[str]) -> Source:
-        p = Path(path)
-        return cls(p.name, path=p)
-
-    def open_bytes(self) -> BinaryIO:
-        if self.data is not None:
-            return io.BytesIO(self.data)
-        assert self.path is not None
-        return open(self.path, "rb")  # noqa: SIM115
-
-    def read_bytes(self) -> bytes:
-        if self.data is not None:
-            return self.data
-        assert self.path is not None
-        return self.path.read_bytes()
-
-    def size(self) -> int:
-        if self.data is not None:
-            return len(self.data)
-        assert self.path is not None
-        return self.path.stat().st_size
 
 
 def _kind(source: Source) -> str:
@@ -110,7 +59,6 @@ def open_sheets(source: Source) -> tuple[list[RawSheet], list[str]]:
     """The raw sheets of ``source`` and the template sheets it lacks."""
     if source.path is not None and not source.path.exists():
         raise FileProblem(_("{file}: no such file or folder").format(file=source.path))
-    from importing import limits
 
     kind = _kind(source)
     if kind != "folder" and source.size() == 0:

@@ -98,18 +98,12 @@ def from_cubes(code: str, session: Session, filters: Filters, by: tuple[str, ...
 def compute(code: str, session: Session, filters: Filters, by: Sequence[str] = (),
             *, cumulative: bool = False) -> pd.DataFrame:
     """The one entry point pages, exports and the command line use."""
-    _load_all()
     code = catalogue.get(code).code
     if code not in REGISTRY:
         raise NotImplementedError(f"{code} is not computed yet")
     if cumulative:
         return _cumulative(code, session, filters, tuple(by))
     return REGISTRY[code](session, filters, by)
-
-
-def _load_all() -> None:
-    # Importing the modules registers their indicators.
-    import metrics.indicators  # noqa: F401
 
 
 # --- breakdown columns ---------------------------------------------------------------

@@ -22,7 +22,7 @@ from data_access import db
 from data_access.models import AnalyticsState, Beneficiary
 from data_access.scope import Scope
 from metrics import catalogue, engine, fast
-from metrics.engine import _RAW, _load_all
+from metrics.engine import _RAW
 from metrics.filters import Filters
 from tests.fixture_db import build_fixture
 
@@ -51,7 +51,6 @@ def compare_all(url: str, ranges: list[tuple[dt.date, dt.date]],
                 codes: tuple[str, ...] | None = None) -> int:
     """Compares every case (of ``codes``, else every indicator the cubes answer); returns
     how many went through the fast path."""
-    _load_all()
     answered = 0
     with db.session(url, Scope.everything()) as session:
         assert cubes.is_fresh(session), "the analytics tables are not fresh"

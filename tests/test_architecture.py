@@ -65,9 +65,16 @@ def _package_of(path: Path, root: Path) -> list[str]:
     return list(path.relative_to(root).with_suffix("").parts[:-1])
 
 
-def imported_modules(path: Path, root: Path) -> list[tuple[int, str]]:
-    """(line, absolute module name) for every import in one file."""
+def imported_modules(path: Path, root: Path, *, runtime_only: bool = False
+                     ) -> list[tuple[int, str]]:
+    """(line, absolute module name) for every import in one file (``runtime_only``: but
+    those under ``if TYPE_CHECKING:``, which never run)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    if runtime_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and getattr(node.test, "id", getattr(
+                    node.test, "attr", "")) == "TYPE_CHECKING":
+                node.body = []
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -190,3 +197,70 @@ def test_allowed_imports_pass(tmp_path: Path) -> None:
         (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relpath).write_text(source)
     assert violations(tmp_path) == []
+
+
+# --- no circle between modules -----------------------------------------------------------
+
+def module_cycles(root: Path) -> list[list[str]]:
+    """Every circle of imports between our modules (function-level imports included), as
+    the sorted modules of each strongly connected component of more than one."""
+    modules: dict[str, Path] = {}
+    for layer in ALLOWED:
+        for path in _files_of(root, layer):
+            parts = list(path.relative_to(root).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            modules[".".join(parts)] = path
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for _, imported in imported_modules(path, root, runtime_only=True):
+            target = imported
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            # A package's own sub-module importing it (its __init__) is not a circle.
+            if target and target != name and not name.startswith(target + "."):
+                graph[name].add(target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_no_circle_between_modules() -> None:
+    cycles = module_cycles(ROOT)
+    assert not cycles, "modules importing each other (directly or around a circle):\n" + \
+        "\n".join(" ↔ ".join(c) for c in cycles)
+
+
+def test_a_planted_circle_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "a.py").write_text("from metrics import b\n")
+    (tmp_path / "metrics" / "b.py").write_text("def f():\n    from metrics.a import x\n")
+    (tmp_path / "metrics" / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from metrics.d import D\n")
+    (tmp_path / "metrics" / "d.py").write_text("from metrics import c\n")
+    assert module_cycles(tmp_path) == [["metrics.a", "metrics.b"]]

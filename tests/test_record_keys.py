@@ -25,7 +25,7 @@ from data_access.models import KEY_RANGE
 from data_access.scope import Scope
 from importing.export import export
 from metrics import catalogue, compute
-from metrics.engine import _RAW, _load_all
+from metrics.engine import _RAW
 from metrics.filters import Filters
 from tests.fixture_db import build_fixture
 from tests.test_import import CLEAN, do_import, indicator_codes, workbook_bytes
@@ -183,7 +183,6 @@ def fixture_url(make_database: Callable[[str, str], str]) -> str:
 
 
 def _raw(url: str, code: str, by: tuple[str, ...], *, cubes: bool) -> pd.DataFrame:
-    _load_all()
     with db.session(url, Scope.everything()) as session:
         session.info["analytics"] = cubes
         return _RAW[code](session, Filters(START, END, (), "quarter"), by)
@@ -241,7 +240,6 @@ def test_every_count_column_has_its_key_column(fixture_url: str, cubes: bool) ->
 
 
 def test_no_key_column_reaches_a_viewer(fixture_url: str) -> None:
-    _load_all()
     for scope in (Scope.everything(),
                   Scope.for_countries(["MA", "SN", "TN"], aggregates_only=True)):
         with db.session(fixture_url, scope) as session:
