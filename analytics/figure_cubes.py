@@ -21,21 +21,22 @@ others. ``rebuild_duplicate_cells`` keeps them in small cubes rebuilt whole (rol
 one row per returnee who shares a key with anyone, ``link`` the key's group); any refresh,
 incremental or not, must call it.
 
-Cubes (``variant`` in brackets; all but ``route`` keep rollup 0 only, ``COUNTRY_ONLY``):
+Cubes (``variant`` in brackets; all but ``route`` keep rollup 0 only, ``COUNTRY_ONLY``;
+their measures are still positional, s1…s4 as listed, unlike the catalogue cubes'):
 
-- ``pipe`` [reg, cns, pln, ast, mon]: per returnee by registration month, ``link`` the month
+- ``pipeline`` [reg, cns, pln, ast, mon]: per returnee by registration month, ``link`` the month
   from which the step counts as reached (0: its case status says so; NO_NEXT: never).
-- ``pday`` [cns, pln, ast, mon]: histogram of days at the step (``days``), signed rows.
-- ``qc`` [dbr delivery before return (records), neg negative amounts (records), bar birth
+- ``pipeline_days`` [cns, pln, ast, mon]: histogram of days at the step (``days``), signed rows.
+- ``quality_checks`` [dbr delivery before return (records), neg negative amounts (records), bar birth
   after return, ovd follow-up overdue (signed rows)], by registration month.
-- ``cmp`` [ben: n returnees, s1 region, s2 birth date or year, s3 host country, s4 return
+- ``completeness`` [ben: n returnees, s1 region, s2 birth date or year, s3 host country, s4 return
   type; hh: s1 household size; asst: n delivered, s1 delivery date, s2 amount, s3 business
   grants, s4 grants with a sector], by registration month.
 - ``route`` ['']: per returnee by first-delivery month, ``link`` the month of their first
   delivered collective assistance (NO_NEXT: none).
-- ``host`` ['']: returnees by registration month, ``kind`` their host country.
-- ``band`` ['']: delivered records with an amount by delivery month, ``kind`` the band.
-- ``dupc`` / ``dupp`` (rollup 0 only): duplicate case numbers / persons.
+- ``host_country`` ['']: returnees by registration month, ``kind`` their host country.
+- ``amount_band`` ['']: delivered records with an amount by delivery month, ``kind`` the band.
+- ``duplicate_case`` / ``duplicate_person`` (rollup 0 only): duplicate case numbers / persons.
 
 """
 
@@ -80,11 +81,17 @@ STEPS = ("reg", "cns", "pln", "ast", "mon")
 STATUS_AT_LEAST = {"cns": tuple(s.value for s in vocab.STATUS_AT_LEAST[CaseStatus.COUNSELLED]),
                    "pln": tuple(s.value for s in
                                 vocab.STATUS_AT_LEAST[CaseStatus.PLAN_APPROVED])}
-DUPLICATE_CUBES = ("dupc", "dupp")
-FIGURE_CUBES = ("pipe", "pday", "qc", "cmp", "route", "host", "band", *DUPLICATE_CUBES)
+# The figure cubes' names (stored in analytics_cell.cube; the readers use these constants).
+PIPELINE, PIPELINE_DAYS, QUALITY = "pipeline", "pipeline_days", "quality_checks"
+COMPLETENESS, ROUTE, HOST_COUNTRY, AMOUNT_BAND = ("completeness", "route", "host_country",
+                                                 "amount_band")
+DUPLICATE_CASE, DUPLICATE_PERSON = "duplicate_case", "duplicate_person"
+DUPLICATE_CUBES = (DUPLICATE_CASE, DUPLICATE_PERSON)
+FIGURE_CUBES = (PIPELINE, PIPELINE_DAYS, QUALITY, COMPLETENESS, ROUTE, HOST_COUNTRY,
+                AMOUNT_BAND, *DUPLICATE_CUBES)
 # Read by country only: analytics._rollups keeps their rollup 0 alone (a day histogram by
 # every breakdown would be millions of cells at 1M).
-COUNTRY_ONLY = ("pipe", "pday", "qc", "cmp", "host", "band")
+COUNTRY_ONLY = (PIPELINE, PIPELINE_DAYS, QUALITY, COMPLETENESS, HOST_COUNTRY, AMOUNT_BAND)
 SIX_MONTHS = followups.DUE_DAYS
 DELIVERED = AssistanceStatus.DELIVERED.value
 
@@ -170,7 +177,7 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
             link = _least(conn, *[m(d) for d in date[k:]])
             if step in STATUS_AT_LEAST:
                 link = case((per.c.status.in_(STATUS_AT_LEAST[step]), 0), else_=link)
-        put("pipe", step, joined, month=registered, link=link)
+        put(PIPELINE, step, joined, month=registered, link=link)
 
     # Days at a step, from the latest earlier step dated by the end: for the earlier step
     # j, from max(month k, month j) until before the first step between them is dated.
@@ -188,19 +195,19 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
                 rows.append(select(*key, upper.label("link"), literal(-1).label("n"))
                             .where(*where, upper < NO_NEXT))
         steps = union_all(*rows).subquery("steps")
-        put("pday", STEPS[k], steps.join(ben, ben.c.id == steps.c.bid), month=registered,
+        put(PIPELINE_DAYS, STEPS[k], steps.join(ben, ben.c.id == steps.c.bid), month=registered,
             link=steps.c.link, days=steps.c.days, n=steps.c.n)
 
     # Data-quality checks that are counts per returnee.
     _, late = only(asst.join(ben, ben.c.id == asst.c.beneficiary_id), asst.c.beneficiary_id,
                    asst.c.delivered_date < ben.c.return_date, asst.c.status == DELIVERED)
-    put("qc", "dbr", late, month=registered)
+    put(QUALITY, "dbr", late, month=registered)
     _, negative = only(asst, asst.c.beneficiary_id, asst.c.amount_eur < 0)
-    put("qc", "neg", negative, month=registered)
+    put(QUALITY, "neg", negative, month=registered)
     _, born_late = only(b.join(ben, ben.c.id == b.c.id), b.c.id, or_(
         b.c.birth_date > b.c.return_date,
         and_(b.c.birth_date.is_(None), b.c.birth_year > extract("year", b.c.return_date))))
-    put("qc", "bar", born_late, month=registered)
+    put(QUALITY, "bar", born_late, month=registered)
     # Follow-up overdue: from the month the visit fell due until before the month of the
     # first visit at least 182 days after the first delivery.
     due = month_plus_days(per.c.d3, literal(SIX_MONTHS))
@@ -214,7 +221,7 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
         .where(per.c.d3.is_not(None), open_case, per.c.lv.is_not(None),
                due < month_of(per.c.lv))
     ).subquery("ovd")
-    put("qc", "ovd", overdue.join(ben, ben.c.id == overdue.c.bid), month=registered,
+    put(QUALITY, "ovd", overdue.join(ben, ben.c.id == overdue.c.bid), month=registered,
         link=overdue.c.link, n=overdue.c.n)
 
     # Completeness.
@@ -223,14 +230,14 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
         return case((present, 1), else_=0)
 
     people = b.join(ben, ben.c.id == b.c.id)
-    put("cmp", "ben", people, month=registered,
+    put(COMPLETENESS, "ben", people, month=registered,
         sums=(filled(b.c.region), filled(b.c.birth_year), filled(b.c.host_country),
               filled(b.c.return_type)), counts=(1, 2, 3, 4))
-    put("cmp", "hh", people, month=registered, sums=(filled(b.c.household_size),),
+    put(COMPLETENESS, "hh", people, month=registered, sums=(filled(b.c.household_size),),
         counts=(1,))
     is_delivered = asst.c.status == DELIVERED
     grant = asst.c.kind == AssistanceKind.BUSINESS_GRANT.value
-    put("cmp", "asst", asst.join(ben, ben.c.id == asst.c.beneficiary_id), month=registered,
+    put(COMPLETENESS, "asst", asst.join(ben, ben.c.id == asst.c.beneficiary_id), month=registered,
         n=case((is_delivered, 1), else_=0),
         sums=(filled(asst.c.delivered_date, is_delivered),
               filled(asst.c.amount_eur, is_delivered), case((grant, 1), else_=0),
@@ -239,7 +246,7 @@ def build_figure_cubes(conn: Connection, put: Callable[..., None], ben: Any, *,
     # Assisted by route: by first-delivery month; link the first collective delivery's.
     routed, routed_join = only(per, per.c.id, per.c.d3.is_not(None),
                                columns=(per.c.d3.label("fd"), per.c.fc.label("fc")))
-    put("route", "", routed_join, month=month_of(routed.c.fd), link=m(routed.c.fc))
+    put(ROUTE, "", routed_join, month=month_of(routed.c.fd), link=m(routed.c.fc))
     conn.exec_driver_sql("DROP TABLE IF EXISTS an_fig")
     _distributions(conn, put, ben)
     if whole:
@@ -252,13 +259,13 @@ def _distributions(conn: Connection, put: Callable[..., None], ben: Any) -> None
     (``kind``: the band, by delivery month)."""
 
     b, asst = T["beneficiary"], T["assistance"]
-    put("host", "", b.join(ben, ben.c.id == b.c.id), month=month_of(ben.c.registration_date),
+    put(HOST_COUNTRY, "", b.join(ben, ben.c.id == b.c.id), month=month_of(ben.c.registration_date),
         items={"kind": func.coalesce(b.c.host_country, UNKNOWN)})
     records = (select(asst.c.beneficiary_id.label("bid"), asst.c.delivered_date.label("day"),
                       cast(amount_band(asst.c.amount_eur), String).label("band"))
                .where(asst.c.status == DELIVERED, asst.c.amount_eur.is_not(None),
                       asst.c.delivered_date.is_not(None)).subquery("bands"))
-    put("band", "", records.join(ben, ben.c.id == records.c.bid),
+    put(AMOUNT_BAND, "", records.join(ben, ben.c.id == records.c.bid),
         month=month_of(records.c.day), items={"kind": records.c.band})
 
 
@@ -283,7 +290,7 @@ def rebuild_duplicate_cells(conn: Connection) -> None:
 
     b = T["beneficiary"]
     conn.execute(delete(CELL).where(CELL.c.cube.in_(DUPLICATE_CUBES)))
-    for cube, key_of in (("dupc", _case_number_key), ("dupp", _person_key)):
+    for cube, key_of in ((DUPLICATE_CASE, _case_number_key), (DUPLICATE_PERSON, _person_key)):
         key, present = key_of(b)
         groups = (select(*[k.label(f"k{i}") for i, k in enumerate(key)],
                          func.min(b.c.id).label("gid"))

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 import metrics  # noqa: F401 - declares the cubes whose freshness is_fresh checks
-from analytics import cubes
+from analytics import cubes, figure_cubes
 from data_access import followups, spreadsheet
 from data_access.models import (
     Assistance,
@@ -155,7 +155,7 @@ def _counted_in_cells(session: Session, countries: Sequence[str]) -> int | None:
     if not session.info.get("analytics", True) or cubes.is_fresh(session) is None:
         return None
     stmt = select(func.coalesce(func.sum(Cell.n), 0)).where(
-        Cell.cube == "cmp", Cell.variant == "ben", Cell.rollup == 0)
+        Cell.cube == figure_cubes.COMPLETENESS, Cell.variant == "ben", Cell.rollup == 0)
     if countries:
         stmt = stmt.where(Cell.country.in_(tuple(c.upper() for c in countries)))
     return int(session.execute(stmt).scalar_one())

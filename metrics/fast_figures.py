@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from analytics import figure_cubes
 from analytics.figure_cubes import STEPS
 from data_access.models import AnalyticsCell as C
 from metrics import fast
@@ -66,7 +67,7 @@ def funnel(session: Session, f: Filters) -> tuple[dict[str, int], dict[str, pd.D
         return None
     codes = {code: step for step, code in PIPELINE_STEPS.items()}
     counts = {name: 0 for step in PIPELINE_STEPS for name in (step, step + "_key")}
-    for variant, value, key in _rows(session, "pipe", f, _by_end(f), _by_end_key(f),
+    for variant, value, key in _rows(session, figure_cubes.PIPELINE, f, _by_end(f), _by_end_key(f),
                                      keys=(C.variant,), variants=STEPS):
         counts[codes[variant]] = int(value)
         counts[codes[variant] + "_key"] = int(key)
@@ -74,8 +75,8 @@ def funnel(session: Session, f: Filters) -> tuple[dict[str, int], dict[str, pd.D
                                       "n": pd.Series(dtype="int64"),
                                       "k": pd.Series(dtype="int64")})
                   for step in PIPELINE_STEPS}
-    rows = _rows(session, "pday", f, _by_end(f).label("n"), _by_end_key(f).label("k"),
-                 keys=(C.variant, C.days), variants=STEPS[1:])
+    rows = _rows(session, figure_cubes.PIPELINE_DAYS, f, _by_end(f).label("n"),
+                 _by_end_key(f).label("k"), keys=(C.variant, C.days), variants=STEPS[1:])
     frame = pd.DataFrame(rows, columns=["variant", "days", "n", "k"])
     frame = frame[pd.to_numeric(frame["n"]) > 0]
     for variant, part in frame.groupby("variant"):
@@ -92,10 +93,11 @@ def check_counts(session: Session, f: Filters) -> dict[str, int] | None:
     names = {"dbr": "delivery_before_return", "neg": "negative_amount",
              "bar": "birth_after_return", "ovd": "followup_overdue"}
     counts = {name: 0 for name in names.values()}
-    for variant, value in _rows(session, "qc", f, _by_end(f), keys=(C.variant,),
+    for variant, value in _rows(session, figure_cubes.QUALITY, f, _by_end(f), keys=(C.variant,),
                                  variants=tuple(names)):
         counts[names[variant]] = int(value)
-    for cube, name in (("dupc", "duplicate_case_number"), ("dupp", "duplicate_person")):
+    for cube, name in ((figure_cubes.DUPLICATE_CASE, "duplicate_case_number"),
+                       (figure_cubes.DUPLICATE_PERSON, "duplicate_person")):
         groups = _duplicate_groups(cube, f).subquery()
         counts[name] = int(session.execute(select(func.coalesce(func.sum(groups.c.n), 0)))
                            .scalar_one())
@@ -128,7 +130,7 @@ def completeness(session: Session, f: Filters) -> tuple[pd.DataFrame, pd.DataFra
     if not usable(session, f):
         return None
     sums = [func.coalesce(func.sum(c), 0) for c in (C.n, C.s1, C.s2, C.s3, C.s4)]
-    rows = _rows(session, "cmp", f, *sums, keys=(C.country, C.variant),
+    rows = _rows(session, figure_cubes.COMPLETENESS, f, *sums, keys=(C.country, C.variant),
                  variants=("ben", "hh", "asst"))
     cells = pd.DataFrame(rows, columns=["country", "variant", "n", "s1", "s2", "s3", "s4"])
     columns = {"ben": {"n": "expected", "s1": "region", "s2": "birth_year",
@@ -151,7 +153,7 @@ def route(session: Session, f: Filters, by: tuple[str, ...]) -> pd.DataFrame | N
     """by-columns, individual, cooperative: BEN-2 split by a collective delivery by the end."""
     if not usable(session, f) or not set(by) <= ROUTE_BREAKDOWNS:
         return None
-    frame = fast.cells(session, "route", f, by, {"cooperative": _by_end(f),
+    frame = fast.cells(session, figure_cubes.ROUTE, f, by, {"cooperative": _by_end(f),
                                                   "_n": func.coalesce(func.sum(C.n), 0),
                                                   "cooperative_key": _by_end_key(f),
                                                   "_k": func.coalesce(func.sum(C.k), 0)},
@@ -174,7 +176,8 @@ def host_countries(session: Session, f: Filters) -> pd.DataFrame | None:
     """host_country, value: returnees registered in the period by host country."""
     if not usable(session, f):
         return None
-    rows = _rows(session, "host", f, func.sum(C.n), func.sum(C.k), keys=(C.kind,))
+    rows = _rows(session, figure_cubes.HOST_COUNTRY, f, func.sum(C.n), func.sum(C.k),
+                 keys=(C.kind,))
     frame = pd.DataFrame(rows, columns=["host_country", "value", "value_key"])
     frame["value"] = pd.to_numeric(frame["value"]).astype(float)
     frame["value_key"] = pd.to_numeric(frame["value_key"]).fillna(0).astype("int64")
@@ -185,5 +188,5 @@ def amount_bands(session: Session, f: Filters) -> dict[int, tuple[int, int]] | N
     """band -> (delivered records with an amount, delivered in the period; their key sum)."""
     if not usable(session, f):
         return None
-    rows = _rows(session, "band", f, func.sum(C.n), func.sum(C.k), keys=(C.kind,))
+    rows = _rows(session, figure_cubes.AMOUNT_BAND, f, func.sum(C.n), func.sum(C.k), keys=(C.kind,))
     return {int(band): (int(n), int(k or 0)) for band, n, k in rows if n}

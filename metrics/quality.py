@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
+from analytics import figure_cubes
 from data_access import followups
 from data_access.models import Assistance, Beneficiary
 from data_access.scope import ScopeError
@@ -133,7 +134,8 @@ CHECKS: tuple[Check, ...] = (
 )
 BY_CODE = {c.code: c for c in CHECKS}
 # The duplicate checks' analytics cubes (analytics.figure_cubes) and keys.
-DUPLICATE_CUBES = {"duplicate_case_number": "dupc", "duplicate_person": "dupp"}
+DUPLICATE_CUBES = {"duplicate_case_number": figure_cubes.DUPLICATE_CASE,
+                   "duplicate_person": figure_cubes.DUPLICATE_PERSON}
 DUPLICATE_KEYS = {"duplicate_case_number": _key_case_number, "duplicate_person": _key_person}
 
 

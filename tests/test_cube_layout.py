@@ -77,7 +77,7 @@ def test_a_changed_measure_changes_the_layout(fresh_layout: None,
     real = staging.insert_cells
 
     def one_more(conn, stage, cube, variant, source, ben, **kw):
-        if cube == "cmp":  # a figure cube (completeness); pretend its measures double
+        if cube == "completeness":  # a figure cube (completeness); pretend its measures double
             kw["sums"] = tuple(s * 2 for s in kw.get("sums", ()))
         return real(conn, stage, cube, variant, source, ben, **kw)
 

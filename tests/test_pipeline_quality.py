@@ -259,7 +259,7 @@ def test_duplicates_listed_from_the_duplicate_cubes(tiny_cubes_url: str) -> None
     from metrics import fast_figures
 
     with db.session(tiny_cubes_url, Scope.everything()) as session:
-        assert fast_figures.duplicate_links(session, YEAR_2016, "dupp") is not None
+        assert fast_figures.duplicate_links(session, YEAR_2016, "duplicate_person") is not None
     # The cube path (every country) and the case-table path (a country scope) agree.
     for scope in (Scope.everything(), Scope.for_countries(["MA"])):
         cases = {code: run(tiny_cubes_url, quality.offending, YEAR_2016, code,
