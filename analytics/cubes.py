@@ -70,6 +70,7 @@ from analytics.sql import (
     Build,
 )
 from data_access.models import AnalyticsState, Base
+from data_access.settings import load_settings
 
 # --- the build ---------------------------------------------------------------------------
 
@@ -168,10 +169,8 @@ def settings_key(weights: tuple[float, float, float], threshold: float) -> str:
 
 
 def current_settings() -> tuple[tuple[float, float, float], float]:
-    from data_access.settings import load_settings
-
     settings = load_settings()
-    return tuple(settings.score_weights), settings.sustainability_threshold  # type: ignore[return-value]
+    return settings.score_weights, settings.sustainability_threshold
 
 
 def refresh(target: Session | Connection | str, *, force: bool = False) -> float:

@@ -27,8 +27,8 @@ their measures are still positional, s1…s4 as listed, unlike the catalogue cub
 - ``pipeline`` [reg, cns, pln, ast, mon]: per returnee by registration month, ``link`` the month
   from which the step counts as reached (0: its case status says so; NO_NEXT: never).
 - ``pipeline_days`` [cns, pln, ast, mon]: histogram of days at the step (``days``), signed rows.
-- ``quality_checks`` [dbr delivery before return (records), neg negative amounts (records), bar birth
-  after return, ovd follow-up overdue (signed rows)], by registration month.
+- ``quality_checks`` [dbr delivery before return (records), neg negative amounts (records),
+  bar birth after return, ovd follow-up overdue (signed rows)], by registration month.
 - ``completeness`` [ben: n returnees, s1 region, s2 birth date or year, s3 host country, s4 return
   type; hh: s1 household size; asst: n delivered, s1 delivery date, s2 amount, s3 business
   grants, s4 grants with a sector], by registration month.
@@ -38,6 +38,7 @@ their measures are still positional, s1…s4 as listed, unlike the catalogue cub
 - ``amount_band`` ['']: delivered records with an amount by delivery month, ``kind`` the band.
 - ``duplicate_case`` / ``duplicate_person`` (rollup 0 only): duplicate case numbers / persons.
 
+Typing: ``Any`` stands for SQLAlchemy SQL expressions and FROM clauses of many classes.
 """
 
 from __future__ import annotations

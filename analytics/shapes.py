@@ -26,6 +26,10 @@ Declarations register themselves here (``declare``); ``declared()`` lists them i
 ``metrics.indicators`` declares every catalogue cube on import, so a process builds or
 reads cubes only after importing ``metrics`` (``declared`` fails loudly otherwise: a build
 with a cube missing would mark half-built cells fresh).
+
+Typing: ``Any`` here stands for SQLAlchemy SQL expressions (columns, labels, CASE, window
+functions, joins) of many classes; narrowing each would cost more than it catches, and the
+exactness tests check what they compute.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ tables, the first deliveries, and ``Build``, what a cube's ``rows`` works with.
 
 Below ``analytics.cubes`` (the builder) and ``analytics.figure_cubes``, and what the
 declarations beside the indicators (``metrics.indicators``) import: no circle.
+
+Typing: ``Any`` stands for SQLAlchemy SQL expressions and FROM clauses of many classes.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Staging the cells: the build's beneficiaries (``an_ben``), the staging table every cube
 variant inserts into (``insert_cells``, one GROUP BY per variant, with the key sums), and
 the rollups that make ``analytics_cell`` from it.
+
+Typing: ``Any`` stands for SQLAlchemy SQL expressions and FROM clauses of many classes.
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ AGE_GROUPS = ("<18", "18–24", "25–34", "35–49", "50+")
 UNKNOWN_AGE = "unknown"
 
 
+# Any: SQL expressions (ORM attributes or Core columns; the result a CASE of str).
 def age_group_case(return_date: Any, birth_year: Any) -> Any:
     """The age-group CASE, the one copy: the case-table queries (metrics.engine) and the
     cubes (analytics.staging) group by it. ``unknown`` without a birth year."""

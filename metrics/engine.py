@@ -110,7 +110,8 @@ def compute(code: str, session: Session, filters: Filters, by: Sequence[str] = (
 
 def age_group(ben: Any) -> ColumnElement[str]:
     """Age at return, in the groups of issue 3 (``unknown`` without a birth year)."""
-    return age_group_case(ben.return_date, ben.birth_year)  # type: ignore[no-any-return]
+    group: ColumnElement[str] = age_group_case(ben.return_date, ben.birth_year)
+    return group
 
 
 def beneficiary_dims(stmt: Select[*tuple[Any, ...]], by: Sequence[str], ben: Any, *,

@@ -13,6 +13,8 @@ then the caller reads the case tables. It answers when:
 
 The cells are read through the ORM model ``AnalyticsCell``, which is CountryScoped: the
 scope listener restricts them like any case table.
+
+Typing: ``Any`` stands for SQLAlchemy SQL expressions (sums, CASEs, labels).
 """
 
 from __future__ import annotations
