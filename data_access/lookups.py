@@ -57,7 +57,8 @@ def countries_present(session: Session, model: type = Beneficiary) -> list[str]:
 
 def data_period(session: Session) -> tuple[dt.date, dt.date] | None:
     """First registration and last registration or delivery date (None when empty)."""
-    firsts, lasts = [], []
+    firsts: list[dt.date] = []
+    lasts: list[dt.date] = []
     for country in countries_present(session):
         # One aggregate per statement: SQLite answers a lone MIN or MAX from the index,
         # but scans for MIN and MAX together.
