@@ -75,5 +75,5 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
                                                    q.row or 0))
     validated = Validated(source.name, tables, problems, tuple(s.name for s in raw_sheets),
                           out.truncated, [s.note for s in raw_sheets if s.note])
-    validated.existing = existing  # type: ignore[attr-defined]
+    validated.existing = existing
     return validated

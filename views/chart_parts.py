@@ -154,12 +154,11 @@ def hidden_marks(data: pd.DataFrame, category: str | alt.X | alt.Y, *, horizonta
 
 # --- layers, legends, tooltips, order -----------------------------------------------------
 
-def layered(title: alt.TitleParams, layers: list[Any],
+def layered(title: alt.TitleParams, layers: list[alt.Chart | alt.LayerChart | None],
             **properties: Any) -> alt.Chart | alt.LayerChart:
     shown = [layer for layer in layers if layer is not None]
     if len(shown) == 1:
-        chart: alt.Chart | alt.LayerChart = shown[0].properties(title=title, **properties)
-        return chart
+        return shown[0].properties(title=title, **properties)
     # LayerChart itself, not alt.layer: that one may return a FacetChart (when the layers
     # share a facet encoding, which ours never have), so it is typed as either.
     return alt.LayerChart(layer=shown, title=title).properties(**properties)
