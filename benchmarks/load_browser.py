@@ -26,7 +26,7 @@ RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
 STATUS = '[data-testid="stStatusWidget"]'
 
 
-async def wait_finished(page, timeout_ms: float, saw_start: float = 3000) -> None:  # type: ignore[no-untyped-def]
+async def wait_finished(page, timeout_ms: float, saw_start: float = 3000) -> None:
     """The run started by the last action has finished (running seen, then not running)."""
     with contextlib.suppress(Exception):  # it may already have finished
         await page.wait_for_selector(RUNNING, timeout=saw_start)
@@ -34,7 +34,7 @@ async def wait_finished(page, timeout_ms: float, saw_start: float = 3000) -> Non
     await page.wait_for_selector(STATUS, state="detached", timeout=timeout_ms)
 
 
-async def check(page) -> str | None:  # type: ignore[no-untyped-def]
+async def check(page) -> str | None:
     if await page.locator('[data-testid="stException"]').count():
         return "exception element"
     if await page.get_by_text("The database cannot be reached").count():
@@ -42,7 +42,7 @@ async def check(page) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
-async def browser_session(number: int, browser, base: str, deadline: float,  # type: ignore[no-untyped-def]
+async def browser_session(number: int, browser, base: str, deadline: float,
                           timeout: float, think_time: tuple[float, float], results: Results,
                           seed: int) -> None:
     from ui.navigation import pages_for

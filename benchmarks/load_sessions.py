@@ -49,6 +49,6 @@ async def think(rng: random.Random, bounds: tuple[float, float], deadline: float
         await asyncio.sleep(wait)
 
 
-async def after_delay(delay: float, coroutine) -> None:  # type: ignore[no-untyped-def]
+async def after_delay(delay: float, coroutine) -> None:
     await asyncio.sleep(delay)
     await coroutine

@@ -39,7 +39,7 @@ async def ws_session(number: int, base: str, deadline: float, timeout: float,
             await asyncio.sleep(1)
 
 
-async def _ws_walk(number: int, session, deadline: float,  # type: ignore[no-untyped-def]
+async def _ws_walk(number: int, session, deadline: float,
                    think_time: tuple[float, float], results: Results,
                    rng: random.Random) -> None:
     username, password, _role = ACCOUNTS[number % len(ACCOUNTS)]

@@ -108,16 +108,16 @@ def _parts(today: dt.date, ids: Sequence[int] | None = None) -> dict[str, Any]:
     if ids is not None:
         first = first.where(Assistance.beneficiary_id.in_(ids))
         visits = visits.where(FollowUp.beneficiary_id.in_(ids))
-    first = first.group_by(Assistance.beneficiary_id).subquery("first_delivery")
-    visits = visits.group_by(FollowUp.beneficiary_id).subquery("last_visit")
-    last = visits.c.last_visit
+    first_sub = first.group_by(Assistance.beneficiary_id).subquery("first_delivery")
+    visits_sub = visits.group_by(FollowUp.beneficiary_id).subquery("last_visit")
+    first_delivery, last = first_sub.c.first_delivery, visits_sub.c.last_visit
     # The latest visit by today meets the rule exactly when some visit by today does.
     next_due = case(
-        (and_(first.c.first_delivery.is_not(None), followups.not_closed(Beneficiary.status),
-              or_(last.is_(None), ~followups.meets(first.c.first_delivery, last))),
-         followups.due_date(first.c.first_delivery)),
+        (and_(first_delivery.is_not(None), followups.not_closed(Beneficiary.status),
+              or_(last.is_(None), ~followups.meets(first_delivery, last))),
+         followups.due_date(first_delivery)),
         else_=None)
-    return {"first": first, "visits": visits, "first_delivery": first.c.first_delivery,
+    return {"first": first_sub, "visits": visits_sub, "first_delivery": first_delivery,
             "last_visit": last, "next_due": next_due}
 
 

@@ -30,6 +30,7 @@ from data_access.models import (
     Beneficiary,
     CapacityActivity,
     Cooperative,
+    CountryScoped,
     FollowUp,
     ReportNarrative,
     TrainingSession,
@@ -39,15 +40,16 @@ from data_access.models import (
 MAX_COUNTRIES = 1000
 
 
-def countries_present(session: Session, model: type = Beneficiary) -> list[str]:
+def countries_present(session: Session,
+                      model: type[CountryScoped] = Beneficiary) -> list[str]:
     """Countries that have at least one row of ``model`` (a country-scoped table with an
     index led by ``country``; beneficiaries by default) the scope lets the viewer see."""
     found: list[str] = []
     after: str | None = None
     while len(found) < MAX_COUNTRIES:
-        query = select(func.min(model.country))  # type: ignore[attr-defined]
+        query = select(func.min(model.country))
         if after is not None:
-            query = query.where(model.country > after)  # type: ignore[attr-defined]
+            query = query.where(model.country > after)
         after = session.execute(query).scalar()
         if after is None:
             break
@@ -57,7 +59,8 @@ def countries_present(session: Session, model: type = Beneficiary) -> list[str]:
 
 def data_period(session: Session) -> tuple[dt.date, dt.date] | None:
     """First registration and last registration or delivery date (None when empty)."""
-    firsts, lasts = [], []
+    firsts: list[dt.date] = []
+    lasts: list[dt.date] = []
     for country in countries_present(session):
         # One aggregate per statement: SQLite answers a lone MIN or MAX from the index,
         # but scans for MIN and MAX together.

@@ -33,16 +33,13 @@ from data_access.models import ImportRun
 from data_access.scope import Scope
 from i18n import _
 from importing.apply import Counts, apply, touched
-from importing.limits import UNREADABLE, unreadable
+from importing.limits import REFUSED, unreadable
 from importing.parsed import Problem
-from importing.reader import FileProblem, Source
+from importing.reader import Source
 from importing.schema import SHEET_NAMES
 from importing.validate import Progress, validate
 
 __all__ = ["ImportReport", "Problem", "Source", "run_import", "problems_frame_rows"]
-
-# What a file that cannot be read raises, ours and the readers' (a tuple, for ``except``).
-_REFUSED: tuple[type[BaseException], ...] = (FileProblem, *UNREADABLE)
 
 
 @dataclass
@@ -180,7 +177,7 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
                                 [Problem("", None, "", _("the database refused the import, "
                                                          "nothing was written ({detail})")
                                          .format(detail=detail))])
-        except _REFUSED as exc:
+        except REFUSED as exc:
             # validate reads the whole file, so this is a last line of defence (a sheet
             # read again while applying): refused in one line and recorded, like any other.
             sess.rollback()

@@ -82,41 +82,41 @@ class CellParser:
                     n=column.max_length))
             return value
         if kind == "date":
-            value = p.parse_date(raw)
-            if value.year < 1900:
-                raise ValueError(_("{date} is before 1900").format(date=value.isoformat()))
-            if value > self.today and not (sheet == "targets"):
-                raise ValueError(_("{date} is in the future").format(date=value.isoformat()))
-            return value
+            day = p.parse_date(raw)
+            if day.year < 1900:
+                raise ValueError(_("{date} is before 1900").format(date=day.isoformat()))
+            if day > self.today and not (sheet == "targets"):
+                raise ValueError(_("{date} is in the future").format(date=day.isoformat()))
+            return day
         if kind == "bool":
             return p.parse_bool(raw)
         if kind == "int":
-            value = p.parse_int(raw)
+            whole = p.parse_int(raw)
             name = column.name
-            if name == "household_size" and value < 1:
+            if name == "household_size" and whole < 1:
                 raise ValueError(_("{value} is not a household size (1 or more)").format(
-                    value=value))
-            if name == "birth_year" and not 1900 <= value <= self.today.year:
+                    value=whole))
+            if name == "birth_year" and not 1900 <= whole <= self.today.year:
                 raise ValueError(_("{value} is not a birth year (1900 to {year})").format(
-                    value=value, year=self.today.year))
-            if value < 0:
-                raise ValueError(_("{value} is negative").format(value=value))
-            return value
+                    value=whole, year=self.today.year))
+            if whole < 0:
+                raise ValueError(_("{value} is negative").format(value=whole))
+            return whole
         if kind == "decimal":
-            value = p.parse_decimal(raw)
-            if value < 0:
-                raise ValueError(_("{value} is negative").format(value=value))
-            if value > MAX_AMOUNT:
-                raise ValueError(_("{value} is too large").format(value=value))
-            return value
+            amount = p.parse_decimal(raw)
+            if amount < 0:
+                raise ValueError(_("{value} is negative").format(value=amount))
+            if amount > MAX_AMOUNT:
+                raise ValueError(_("{value} is too large").format(value=amount))
+            return amount
         if kind == "float":
             return p.parse_float(raw)
         if kind == "score":
-            value = p.parse_float(raw)
-            if not 0 <= value <= 1:
+            score = p.parse_float(raw)
+            if not 0 <= score <= 1:
                 raise ValueError(_("{value} is outside 0–1 (write 0.75, not 75)").format(
                     value=p.text(raw)))
-            return value
+            return score
         if kind == "country":
             return p.parse_country(raw)
         if kind == "region":

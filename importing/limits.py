@@ -150,6 +150,9 @@ UNREADABLE: tuple[type[BaseException], ...] = (
     etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
     RuntimeError, OverflowError, KeyError, IndexError, ValueError, UnicodeError,
     RecursionError, MemoryError)
+# What refuses a file while it is read: a named problem, or damage (``except REFUSED``; a
+# tuple constant, since mypy cannot check ``except (FileProblem, *UNREADABLE)``).
+REFUSED: tuple[type[BaseException], ...] = (FileProblem, *UNREADABLE)
 
 
 def unreadable(name: str, exc: BaseException) -> FileProblem:

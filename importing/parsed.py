@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importing.schema import Sheet
+
+if TYPE_CHECKING:
+    from importing.existing import Existing
 
 MAX_PROBLEMS = 20_000
 
@@ -50,6 +53,7 @@ class Validated:
     sheets_present: tuple[str, ...]
     truncated: int = 0  # problems not kept beyond MAX_PROBLEMS
     notes: list[str] = field(default_factory=list)  # how the file was read (encodings)
+    existing: Existing | None = None  # what the database holds of the file's cases (once read)
 
     @property
     def ok(self) -> bool:

@@ -118,7 +118,8 @@ def existing_rows(conn: Connection, table: Table, columns: Iterable[str],
             else rows_in(conn, stmt, table.c[where[0]], where[1]))
     found: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        found[key(row)].append(dict(row))
+        values = dict(row)
+        found[key(values)].append(values)
     return found
 
 

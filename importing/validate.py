@@ -24,9 +24,9 @@ from i18n import _
 from importing.cells import CellParser, parse_sheet
 from importing.cross_checks import cross_checks
 from importing.existing import Existing
-from importing.limits import UNREADABLE, unreadable
+from importing.limits import REFUSED, unreadable
 from importing.parsed import Collector, Table, Validated, file_cases
-from importing.reader import FileProblem, RawSheet, Source, open_sheets
+from importing.reader import RawSheet, Source, open_sheets
 from importing.schema import BY_NAME, SHEET_NAMES
 
 Progress = Callable[[float, str], None]
@@ -41,7 +41,7 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
     report = progress or (lambda _f, _m: None)
     try:
         raw_sheets, missing = open_sheets(source)
-    except (FileProblem, *UNREADABLE) as exc:
+    except REFUSED as exc:
         out.add("", None, "", str(unreadable(source.name, exc)))
         return Validated(source.name, tables, out.problems, ())
     for name in missing:
@@ -64,7 +64,7 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
 
             tables[raw.name] = parse_sheet(raw, out, cells, tick)
             done += raw.size_hint or 1
-    except (FileProblem, *UNREADABLE) as exc:
+    except REFUSED as exc:
         out.add("", None, "", str(unreadable(source.name, exc)))
         return Validated(source.name, tables, out.problems, (), out.truncated)
     report(0.8, _("checking references"))
@@ -75,5 +75,5 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
                                                    q.row or 0))
     validated = Validated(source.name, tables, problems, tuple(s.name for s in raw_sheets),
                           out.truncated, [s.note for s in raw_sheets if s.note])
-    validated.existing = existing  # type: ignore[attr-defined]
+    validated.existing = existing
     return validated

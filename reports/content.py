@@ -32,7 +32,7 @@ from i18n import N_, _
 from i18n.formats import month
 from i18n.vocab import field_name
 from metrics import catalogue
-from metrics.filters import PROGRAMME_START, Filters
+from metrics.filters import PROGRAMME_START, Filters, Granularity
 from reports.files import Provenance, countries_words, hidden_count, period_words
 from views import charts
 from views.format import by_kind, dimension_label, is_missing, percent
@@ -70,7 +70,7 @@ class ChartSpec:
     draw: str = "bars"  # bars | stacked | cumulative
     field: str = ""  # the breakdown drawn (bars, stacked)
     colour: bool = True
-    granularity: str | None = None  # e.g. month for a cumulative line
+    granularity: Granularity | None = None  # e.g. month for a cumulative line
 
     @property
     def by(self) -> tuple[str, ...]:

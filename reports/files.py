@@ -159,6 +159,10 @@ def with_source(chart: alt.TopLevelMixin, lines: list[str],
     """A copy of ``chart`` with ``lines`` added under its title, a fixed width and a white
     background (vl-convert renders transparent otherwise). ``large``: bigger type and
     bars, for a slide or a printed page."""
+    # Every top-level chart is a SchemaBase, which holds copy() and the title;
+    # TopLevelMixin, the type the pages pass charts as, declares neither.
+    if not isinstance(chart, alt.SchemaBase):
+        raise TypeError(f"not an Altair chart: {chart!r}")
     chart = chart.copy(deep=True)
     title = chart.title
     text: Any = ""

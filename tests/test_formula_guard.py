@@ -23,6 +23,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -32,6 +33,9 @@ from data_access import db, spreadsheet
 from data_access.models import Cooperative, Target
 from data_access.scope import Scope
 from data_access.vocab import Sector
+
+if TYPE_CHECKING:
+    from importing import ImportReport
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED = ["=1+1", "+A1", "-2+3", "@SUM(A1)", "\t=x", "\r=x", "#x", "-"]
@@ -94,9 +98,8 @@ def export_xlsx(new_db: Callable[[], str]) -> bytes:
     return buffer.getvalue()
 
 
-def _report():  # type: ignore[no-untyped-def]
-    from importing import ImportReport
-    from importing.validate import Problem
+def _report() -> ImportReport:
+    from importing import ImportReport, Problem
 
     return ImportReport("f.xlsx", "0" * 64, dry_run=True, ok=False,
                         problems=[Problem(t, NUMBER, t, t) for t in TEXTS])

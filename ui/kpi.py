@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -136,7 +136,10 @@ def plain(items: Sequence[Card], per_row: int = 4) -> None:
                     st.caption(item.caption)
 
 
-def _rows(items: Sequence, per_row: int) -> list[Sequence]:  # type: ignore[type-arg]
+T = TypeVar("T")
+
+
+def _rows(items: Sequence[T], per_row: int) -> list[Sequence[T]]:
     return [items[i:i + per_row] for i in range(0, len(items), per_row)]
 
 

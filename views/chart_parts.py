@@ -34,9 +34,8 @@ TITLE_WIDTH = 52  # characters on one line of a chart title (a half-width column
 def chart_title(title: str, unit: str, subtitle: str = "") -> alt.TitleParams:
     """The title with its unit, on as many lines as it needs (a title on one line was cut
     with "…" in a half-width column); the subtitle likewise."""
-    text: str | list[str] = f"{title} ({unit})"
-    if len(text) > TITLE_WIDTH:
-        text = wrap(text, TITLE_WIDTH, lines=4)
+    line = f"{title} ({unit})"
+    text: str | list[str] = wrap(line, TITLE_WIDTH, lines=4) if len(line) > TITLE_WIDTH else line
     params: dict[str, Any] = {"anchor": "start"}
     if subtitle:
         params["subtitle"] = (wrap(subtitle, TITLE_WIDTH + 20, lines=4)
@@ -129,7 +128,7 @@ def note_text(note: str) -> str:
     return _("hidden") if note == "hidden" else note
 
 
-def hidden_marks(data: pd.DataFrame, category: str, *, horizontal: bool,
+def hidden_marks(data: pd.DataFrame, category: str | alt.X | alt.Y, *, horizontal: bool,
                  at: str | None = None, tooltip: list[alt.Tooltip] | None = None,
                  offset: alt.YOffset | alt.XOffset | None = None) -> alt.Chart | None:
     """Text marks for the hidden cells of ``data``: at the value axis' zero, or at the
@@ -155,11 +154,14 @@ def hidden_marks(data: pd.DataFrame, category: str, *, horizontal: bool,
 
 # --- layers, legends, tooltips, order -----------------------------------------------------
 
-def layered(title: alt.TitleParams, layers: list[Any], **properties: Any) -> Any:
+def layered(title: alt.TitleParams, layers: list[alt.Chart | alt.LayerChart | None],
+            **properties: Any) -> alt.Chart | alt.LayerChart:
     shown = [layer for layer in layers if layer is not None]
     if len(shown) == 1:
         return shown[0].properties(title=title, **properties)
-    return alt.layer(*shown, title=title).properties(**properties)
+    # LayerChart itself, not alt.layer: that one may return a FacetChart (when the layers
+    # share a facet encoding, which ours never have), so it is typed as either.
+    return alt.LayerChart(layer=shown, title=title).properties(**properties)
 
 
 def stack_marks(data: pd.DataFrame, category: str, group: str, unit: str, *,
@@ -185,9 +187,9 @@ def bottom_legend(field: str, values: list[str]) -> alt.Legend:
     """A bottom legend that shows codes in words (``food_processing`` → Food processing)."""
     labels = {v: dimension_label(field, v).replace("'", "’") for v in values}
     expr = " : ".join(f"datum.label == '{k}' ? '{v}'" for k, v in labels.items())
-    extra = {"labelExpr": f"{expr} : datum.label"} if expr else {}
     return alt.Legend(title=None, orient="bottom", columns=min(4, max(1, len(values))),
-                      labelLimit=0, **extra)
+                      labelLimit=0,
+                      labelExpr=f"{expr} : datum.label" if expr else alt.Undefined)
 
 
 def tooltips(fields: list[str], unit: str, fmt: str) -> list[alt.Tooltip]:

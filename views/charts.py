@@ -159,7 +159,8 @@ def stacked_periods(frame: pd.DataFrame, field: str, *, title: str, unit: str,
 
 @remembered
 def cumulative_line(frame: pd.DataFrame, *, title: str, unit: str,
-                    targets: pd.DataFrame | None = None, subtitle: str = "") -> alt.Chart:
+                    targets: pd.DataFrame | None = None,
+                    subtitle: str = "") -> alt.LayerChart:
     """A cumulative series over periods, with target points/line when given."""
     actual, target = _("Actual"), _("Target")
     data = frame.dropna(subset=["value"]).assign(series=actual)
@@ -179,7 +180,8 @@ def cumulative_line(frame: pd.DataFrame, *, title: str, unit: str,
             tooltip=[alt.Tooltip("period_start:T", title=_("Date")),
                      alt.Tooltip("value:Q", title=_("Target ({unit})").format(unit=unit),
                                  format=",d")]))
-    return alt.layer(*layers, title=chart_title(title, unit, subtitle)).properties(height=300)
+    return alt.LayerChart(layer=layers, title=chart_title(title, unit, subtitle)).properties(
+        height=300)
 
 
 @remembered
@@ -311,13 +313,13 @@ def threshold_bars(frame: pd.DataFrame, field: str, *, title: str, unit: str,
     text = alt.Chart(line).mark_text(align="left", dx=4, dy=-6, color=RULE, baseline="bottom"
                                      ).encode(x="threshold:Q", y=alt.value(0), text="text:N")
     layers = [layer for layer in (chart, marks, rule, text) if layer is not None]
-    return alt.layer(*layers, title=chart_title(title, unit, subtitle)).properties(
+    return alt.LayerChart(layer=layers, title=chart_title(title, unit, subtitle)).properties(
         height=alt.Step(22))
 
 
 @remembered
 def traffic_lights(frame: pd.DataFrame, row: str, column: str, *, title: str,
-                   subtitle: str = "") -> alt.Chart:
+                   subtitle: str = "") -> alt.LayerChart:
     """A table of coloured cells: ``status`` (on track / at risk / off track / unknown)
     as the colour, ``text`` (e.g. "84 %") written in the cell."""
     statuses = list(STATUS_COLOURS)
@@ -338,4 +340,5 @@ def traffic_lights(frame: pd.DataFrame, row: str, column: str, *, title: str,
                  alt.Tooltip("text:N", title=_("Achieved")),
                  alt.Tooltip("status_label:N", title=_("Status"))])
     text = base.mark_text(color="white", fontWeight="bold").encode(text="text:N")
-    return alt.layer(cells, text).properties(height=alt.Step(30), width=alt.Step(110))
+    return alt.LayerChart(layer=[cells, text]).properties(height=alt.Step(30),
+                                                          width=alt.Step(110))
