@@ -61,6 +61,13 @@ CATALOGUE: tuple[Indicator, ...] = (
               N_("Distinct members of cooperatives, and share of BEN-2"), N_("delivery date"),
               ("country", "region", "sex", "age_group", "vulnerability", "sector", "period"),
               False, ("share",)),
+    # One event per returnee and cooperative sector (metrics.indicators.cooperative_sectors).
+    Indicator("COOP-3", N_("Cooperative members by sector"), N_("memberships"), "count",
+              N_("Members of cooperatives, counted once per returnee and sector of the "
+                 "cooperative their delivered assistance points to"),
+              N_("first delivery to a cooperative of the sector"),
+              ("country", "region", "sex", "age_group", "vulnerability", "sector", "period"),
+              True),
     Indicator("TRN-1", N_("Returnees trained"), N_("returnees"), "count",
               N_("Distinct beneficiaries with at least one completed session, by kind"),
               N_("session date"), BENEFICIARY_DIMS + ("kind",), False),

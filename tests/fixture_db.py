@@ -327,6 +327,17 @@ EXPECTED: dict[str, dict[str, float | dict[str, float]]] = {
                "country": {"MA": 3, "TN": 0, "SN": 2},
                "quarter": {"2015Q1": 0, "2015Q2": 2, "2015Q3": 1, "2015Q4": 0,
                            "2016Q1": 2, "2016Q3": 0}},
+    # memberships (returnee, the cooperative's sector) by the first delivery to such a
+    # cooperative: b4 agriculture 2015-06-30 (C1), b5 agriculture 2015-06-30, b6
+    # agriculture 2015-07-01, b15 livestock 2016-01-01 (C2), b16 livestock 2016-01-15.
+    # Here each cooperative's sector is its members' assistance sector and no returnee is
+    # in two sectors, so it equals COOP-2 by sector; only groups with members appear.
+    "COOP-3": {"total": 5,
+               "country": {"MA": 3, "SN": 2},
+               "sex": {"M": 3, "F": 2},  # M: 4 6 15; F: 5 16
+               "sector": {"agriculture": 3, "livestock": 2},
+               "quarter": {"2015Q2": 2, "2015Q3": 1, "2016Q1": 2},
+               "year": {"2015": 3, "2016": 2}},
     # completed: 1 2 4 6 9 11 14 15
     "TRN-1": {"total": 8,
               "country": {"MA": 4, "TN": 2, "SN": 2},

@@ -65,6 +65,12 @@ SIMPLE = {
     "COOP-2": ("SELECT {g} AS g, COUNT(*) FROM beneficiary b JOIN "
                + first_delivery(collective=True)
                + " f ON f.beneficiary_id = b.id WHERE {p} GROUP BY 1", "f.fd"),
+    # One row per returnee and cooperative sector, at the first delivery to one of them.
+    "COOP-3": ("SELECT {g} AS g, COUNT(*) FROM beneficiary b JOIN (SELECT a.beneficiary_id, "
+               "c.sector, MIN(a.delivered_date) AS fd FROM assistance a JOIN cooperative c "
+               "ON c.id = a.cooperative_id WHERE a.status = 'delivered' AND "
+               "a.delivered_date IS NOT NULL GROUP BY a.beneficiary_id, c.sector) f "
+               "ON f.beneficiary_id = b.id WHERE {p} GROUP BY 1", "f.fd"),
     "TRN-1": ("SELECT {g} AS g, COUNT(DISTINCT t.beneficiary_id) FROM attendance t JOIN "
               "training_session s ON s.id = t.session_id JOIN beneficiary b ON "
               "b.id = t.beneficiary_id WHERE t.completed = :yes AND {p} GROUP BY 1",
@@ -106,6 +112,7 @@ def figures(conn: Connection, code: str, dim: str, start: dt.date,
     if code in SIMPLE:
         sql, date = SIMPLE[code]
         group = ("b.sector" if (code, dim) == ("COOP-1", "sector")
+                 else "f.sector" if (code, dim) == ("COOP-3", "sector")
                  else _group(dim, date, capacity=code.startswith("CAP")))
         return _run(conn, sql.format(g=group, p=f"{date} BETWEEN :s AND :e"), params)
     if code == "TRN-2":

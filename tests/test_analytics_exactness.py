@@ -182,6 +182,52 @@ def test_scoped_viewers_get_their_countries_cells(make_database: Callable[[str, 
     pd.testing.assert_frame_equal(fast_total, exact_total)
 
 
+def test_coop_3_reads_the_cooperatives_sector_once_per_returnee_and_sector(
+        backend: str, make_database: Callable[[str, str], str]) -> None:
+    """COOP-3 (cooperative members by sector) by hand, on the cubes and on the case tables,
+    where the fixture alone cannot tell it from COOP-2 by sector (there every collective
+    delivery has its cooperative's sector): C1 becomes a trade cooperative (its members'
+    assistance stays agriculture) and b4 also gets a delivery, sector left blank, to C4
+    (handicraft) on 2016-03-01, so b4 is a member in two sectors."""
+    from decimal import Decimal
+
+    from sqlalchemy import update
+
+    from data_access.models import Assistance, Cooperative
+    from data_access.vocab import AssistanceKind, AssistanceStatus, Modality, Sector
+    from metrics import compute
+
+    url = make_database(backend, "exact_coop_3")
+    build_fixture(url)
+    with db.session(url, Scope.everything()) as session:
+        session.execute(update(Cooperative).where(Cooperative.id == 1)
+                        .values(sector=Sector("trade")))
+        session.add(Assistance(beneficiary_id=4, country="MA", modality=Modality("collective"),
+                               kind=AssistanceKind("business_grant"), sector=None,
+                               amount_eur=Decimal(300), approved_date=D(2016, 2, 1),
+                               delivered_date=D(2016, 3, 1), cooperative_id=4,
+                               status=AssistanceStatus("delivered")))
+    cubes.refresh(url)
+    # memberships: b4 b5 b6 trade (C1: 2015-06-30, 06-30, 07-01), b15 b16 livestock (C2:
+    # 2016-01-01, 01-15), b4 handicraft (C4: 2016-03-01); COOP-2 still counts b4 once.
+    by_hand = {(): {"": 6}, ("sector",): {"trade": 3, "livestock": 2, "handicraft": 1},
+               ("country",): {"MA": 4, "SN": 2},
+               ("period",): {"2015": 3, "2016": 3}}
+    f = Filters(granularity="year")
+    with db.session(url, Scope.everything()) as session:
+        assert fast.answer("COOP-3", session, f, ("sector",)) is not None, "no cube answer"
+        for analytics in (True, False):
+            session.info["analytics"] = analytics
+            for by, want in by_hand.items():
+                got = compute("COOP-3", session, f, by)
+                key = by[0] if by else None
+                values = {str(r[key]) if key else "": r["value"] for _, r in got.iterrows()}
+                assert values == want, f"COOP-3 by {by}, cubes {analytics}"
+            assert compute("COOP-2", session, f)["value"].iloc[0] == 5
+        session.info["analytics"] = True
+    assert compare_all(url, RANGES, ("COOP-3", "COOP-2")) > 40
+
+
 @pytest.fixture(scope="module")
 def demo_100k(tmp_path_factory: pytest.TempPathFactory) -> str:
     cached = ROOT / "bench-data" / "demo-100k.db"

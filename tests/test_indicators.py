@@ -118,14 +118,16 @@ def test_first_and_last_day_of_a_quarter_land_in_it_once(session: Session) -> No
     assert compute("CAP-1", session, leap)["value"].iloc[0] == 1  # Commune de Fès
 
 
-@pytest.mark.parametrize("code", ["BEN-1", "BEN-2", "ASS-1", "ASS-2", "COOP-1", "CAP-2"])
+@pytest.mark.parametrize("code", ["BEN-1", "BEN-2", "ASS-1", "ASS-2", "COOP-1", "COOP-3",
+                                  "CAP-2"])
 def test_per_period_figures_add_up_to_the_total(session: Session, code: str) -> None:
     assert catalogue.get(code).additive
     per = figures(session, code, "quarter")
     assert math.isclose(sum(per.values()), hand(code, "total")["total"])
 
 
-@pytest.mark.parametrize("code", ["BEN-1", "BEN-2", "ASS-1", "ASS-2", "COOP-1", "CAP-2"])
+@pytest.mark.parametrize("code", ["BEN-1", "BEN-2", "ASS-1", "ASS-2", "COOP-1", "COOP-3",
+                                  "CAP-2"])
 def test_cumulative_additive_is_the_running_sum(session: Session, code: str) -> None:
     per = figures(session, code, "quarter")
     cumulative = figures(session, code, "quarter", cumulative=True)
@@ -162,7 +164,7 @@ def test_cumulative_keeps_breakdowns(session: Session) -> None:
 
 TUNISIA = {  # by hand, as the "country" breakdowns in fixture_db plus the rest
     "BEN-1": 5, "BEN-2": 4, "BEN-3": 0.5, "ASS-1": 4, "ASS-2": 5200, "ASS-3": 136,
-    "COOP-1": 0, "COOP-2": 0, "TRN-1": 2, "TRN-2": 0.5, "TRN-3": 2 / 3, "FUP-1": 1.0,
+    "COOP-1": 0, "COOP-2": 0, "COOP-3": 0, "TRN-1": 2, "TRN-2": 0.5, "TRN-3": 2 / 3, "FUP-1": 1.0,
     "FUP-2": 0.75, "FUP-2-12M": 0.5, "FUP-3": 8, "FUP-4": 4.75 / 9, "CAP-1": 3, "CAP-2": 52,
 }
 

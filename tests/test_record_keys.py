@@ -110,6 +110,16 @@ def expected(code: str, t: dict[str, pd.DataFrame], by: tuple[str, ...]) -> pd.D
         coop = dates(t["cooperative"], "registration_date")
         return distinct_cells(coop[coop["registration_date"].notna()], "id",
                               "registration_date", by)
+    if code == "COOP-3":  # a membership (returnee, cooperative sector) adds the returnee's key
+        asst = dates(t["assistance"], "delivered_date")
+        asst = asst[(asst["status"] == "delivered") & asst["delivered_date"].notna()
+                    & asst["cooperative_id"].notna()]
+        rows = asst.merge(t["cooperative"][["id", "sector"]], left_on="cooperative_id",
+                          right_on="id", suffixes=("", "_coop"))
+        rows = (rows.groupby(["beneficiary_id", "sector"], as_index=False)["delivered_date"]
+                .min().merge(ben, left_on="beneficiary_id", right_on="id"))
+        rows["membership"] = rows["beneficiary_id"].astype(str) + "|" + rows["sector"]
+        return distinct_cells(rows, "membership", "delivered_date", by)
     if code == "TRN-1":
         att = t["attendance"].merge(
             dates(t["training_session"], "session_date")[["id", "session_date"]],
@@ -169,6 +179,7 @@ CASES = {"BEN-1": [(), ("country",), ("sex",), ("period",), ("country", "period"
          "BEN-2": [(), ("country",), ("sex",), ("period",), ("sex", "period")],
          "ASS-1": [(), ("country",), ("sex",), ("period",)],
          "COOP-1": [(), ("country",), ("period",)],
+         "COOP-3": [(), ("country",), ("sex",), ("period",)],
          "TRN-1": [(), ("country",), ("sex",), ("period",)],
          "FUP-1": [(), ("country",), ("sex",), ("period",)],
          "CAP-1": [(), ("country",), ("period",)]}

@@ -4,6 +4,7 @@ from metrics.indicators import (  # noqa: F401
     assistance,
     beneficiaries,
     capacity,
+    cooperative_sectors,
     followup,
     timing,
     training,
