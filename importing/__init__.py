@@ -26,6 +26,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+import metrics  # noqa: F401 - declares the cubes the import refreshes
 from analytics import hooks as refresh
 from data_access import db
 from data_access import scope as scope_module
