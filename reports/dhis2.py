@@ -176,11 +176,13 @@ def build(session: Session, mapping: Mapping, filters: Filters,
                     region = row["region"]
                     unit = mapping.regions.get(str(region)) if _present(region) else None
                     if unit is None:
-                        where = (f"region {region}" if _present(region) and
-                                 str(region) not in ("unknown", "none", "")
-                                 else "no region")
-                        warnings[f"{code}: {country} {where} has no org unit in the "
-                                 "mapping; value skipped"] += 1
+                        if _present(region) and str(region) not in ("unknown", "none", ""):
+                            message = (f"{code}: region {region} ({country}) has no org "
+                                       "unit in the mapping; value skipped")
+                        else:
+                            message = (f"{code}: {country} figures of records with no "
+                                       "region have no org unit; value skipped")
+                        warnings[message] += 1
                         continue
                 else:
                     unit = mapping.countries.get(country)
