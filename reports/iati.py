@@ -39,7 +39,7 @@ import yaml
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from i18n import _, language
+from i18n import N_, _, language
 from metrics import catalogue, targets
 from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
 
@@ -139,9 +139,9 @@ def _indicator_element(result: etree._Element, code: str, rows: pd.DataFrame,
     _narratives(etree.SubElement(indicator, "title"), title)
     unit = _translated(spec.unit)
     definition = _translated(spec.definition)
-    description = {lang: _translated(
+    description = {lang: _translated(N_(
         "{definition} ({unit}). Actual values are cumulated from the programme start to "
-        "the end of each period; targets are cumulative too.",
+        "the end of each period; targets are cumulative too."),
         definition=definition[lang], unit=unit[lang])[lang] for lang in LANGUAGES}
     _narratives(etree.SubElement(indicator, "description"), description)
     etree.SubElement(indicator, "reference", vocabulary="99", code=code)
@@ -174,7 +174,7 @@ def _indicator_element(result: etree._Element, code: str, rows: pd.DataFrame,
                 _dimension(actual, row["line"])
                 note = notes.get((code, row["line"], end), "")
                 _narratives(etree.SubElement(actual, "comment"), _translated(
-                    "Not published: {note} (small counts are not disclosed)",
+                    N_("Not published: {note} (small counts are not disclosed)"),
                     note=note or "<5"))
                 continue
             actual.set("value", _number(_scaled(float(value), spec.kind)))
