@@ -121,7 +121,7 @@ def test_the_iati_file_is_the_hand_worked_logframe_and_validates(fixture_url: st
 def test_the_schema_refuses_a_broken_activity() -> None:
     # The validation is real: the same file with its identifier removed, or a target
     # period without an end, is refused by the schema.
-    good = (ROOT / "docs" / "examples" / "iati_results_example.xml").read_bytes()
+    good = (ROOT / "docs" / "examples" / "iati_results_demo.xml").read_bytes()
     assert iati.validate(good) == []
     for path in ("iati-activity/iati-identifier", ".//period/period-end"):
         root = etree.fromstring(good)
