@@ -282,3 +282,23 @@ def test_the_iati_download_is_for_managers(fixture_url: str, monkeypatch: pytest
         content = iati_file(fixture_url)
         assert iati.validate(content) == []
         assert b"Not published: &lt;5" in content
+
+
+def test_without_an_activity_file_the_page_says_so(fixture_url: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", fixture_url)
+    monkeypatch.setenv("DEMO_MODE", "true")
+    monkeypatch.setenv("USERS_FILE", str(tmp_path / "users.yaml"))
+    monkeypatch.setenv("IATI_ACTIVITY_FILE", str(tmp_path / "missing.yaml"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = at.session_state["name"] = "demo-manager"
+    at.run()
+    at.switch_page("pages/targets.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "IATI results file (XML)" not in [b.proto.label for b in at.get("download_button")]
+    # the file name is data: escaped for Markdown (ui.text.say)
+    assert "No IATI activity file (missing\\.yaml): the IATI export is not set up." in [
+        c.value for c in at.caption]

@@ -149,8 +149,10 @@ def iati_download() -> None:
         return
     settings = load_settings()
     if not settings.iati_activity_file.exists():
-        st.caption(_("No IATI activity file ({path}): the IATI export is not set up.")
-                   .format(path=settings.iati_activity_file.name))
+        from ui.text import say
+
+        st.caption(say(_("No IATI activity file ({path}): the IATI export is not set up."),
+                       path=settings.iati_activity_file.name))
         return
     url = data.database_url()
     username = st.session_state.get("username")
