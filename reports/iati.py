@@ -172,10 +172,16 @@ def _indicator_element(result: etree._Element, code: str, rows: pd.DataFrame,
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 hidden += 1
                 _dimension(actual, row["line"])
-                note = notes.get((code, row["line"], end), "")
-                _narratives(etree.SubElement(actual, "comment"), _translated(
-                    N_("Not published: {note} (small counts are not disclosed)"),
-                    note=note or "<5"))
+                note = notes.get((code, row["line"], end), "") or "<5"
+                if note.startswith("hidden"):  # "hidden (n<5)": its basis is small
+                    comment = _translated(N_(
+                        "Not published: fewer than {n} behind this figure (small counts "
+                        "are not disclosed)"), n=note.rpartition("<")[2].rstrip(")"))
+                else:
+                    comment = _translated(
+                        N_("Not published: {note} (small counts are not disclosed)"),
+                        note=note)
+                _narratives(etree.SubElement(actual, "comment"), comment)
                 continue
             actual.set("value", _number(_scaled(float(value), spec.kind)))
             _dimension(actual, row["line"])

@@ -141,7 +141,11 @@ def test_a_hidden_cell_is_hidden_in_both_files(fixture_url: str) -> None:
     assert "3" not in [a.get("value") for a in root.iter("actual")
                        if a.find("dimension") is not None
                        and a.find("dimension").get("value") == "TN"]
-    assert built.hidden >= 1
+    # FUP-2 for Senegal: one returnee visited, a rate on a basis below 5
+    assert _periods(root, "FUP-2")[("2015-01-01", "2016-12-31", "SN")]["actual"] == (
+        "hidden: Not published: fewer than 5 behind this figure (small counts are not "
+        "disclosed)")
+    assert built.hidden == 3  # COOP-1 (2), CAP-1 Tunisia (3), FUP-2 Senegal (basis 1)
     # Every count actual a donor gets is at least 5 and a multiple of 5.
     counts = [a.get("value") for code in ("BEN-2", "COOP-1", "CAP-1")
               for a in next(i for i in root.iter("indicator")
