@@ -306,3 +306,15 @@ def test_without_an_activity_file_the_page_says_so(fixture_url: str, tmp_path: P
     # the file name is data: escaped for Markdown (ui.text.say)
     assert "No IATI activity file (missing\\.yaml): the IATI export is not set up." in [
         c.value for c in at.caption]
+
+
+def test_a_broken_activity_file_is_refused_with_a_reason(tmp_path: Path) -> None:
+    data = yaml.safe_load(ACTIVITY.read_text(encoding="utf-8"))
+    del data["reporting_org"]["ref"]
+    path = tmp_path / "activity.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(iati.IatiError, match="reporting_org needs ref and type"):
+        iati.load_activity(path)
+    path.write_text("results: [", encoding="utf-8")
+    with pytest.raises(iati.IatiError, match="cannot read the IATI activity file"):
+        iati.load_activity(path)
