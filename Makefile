@@ -8,7 +8,9 @@
 #
 # Also: make lint (ruff, then mypy over the whole repository, strict on data_access, analytics
 # and metrics: see pyproject.toml), make bench (benchmarks), make requirements (re-pin
-# requirements.txt from requirements.in). .venv is (re)installed when requirements.txt changes.
+# requirements.txt and requirements-dev.txt, with hashes, from their .in files). .venv gets
+# both (the Docker image only the runtime requirements.txt) and is reinstalled when either
+# lock file changes.
 # Narrow a test run with PYTEST_ARGS, e.g. make test PYTEST_ARGS="tests/test_scope.py -x".
 
 SHELL := /bin/bash
@@ -19,24 +21,27 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements.txt
+LOCKS := requirements.txt requirements-dev.txt
 PYTEST_ARGS ?=
 
 .PHONY: help run test lint bench venv system-deps requirements
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Installs when requirements.txt differs from what was last installed (a copy in .venv).
+# Installs when either lock file differs from what was last installed (a copy of both, one
+# after the other, in .venv). --require-hashes: every file pip downloads must match a hash.
 venv: $(PY)
-	@if ! cmp -s requirements.txt $(STAMP); then \
-		echo "installing requirements.txt into $(VENV)"; \
-		$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt; \
-		cp requirements.txt $(STAMP); \
+	@if ! cat $(LOCKS) | cmp -s - $(STAMP); then \
+		echo "installing $(LOCKS) into $(VENV)"; \
+		$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes \
+			-r requirements.txt -r requirements-dev.txt; \
+		cat $(LOCKS) > $(STAMP); \
 	else \
-		echo "$(VENV) is up to date with requirements.txt"; \
+		echo "$(VENV) is up to date with $(LOCKS)"; \
 	fi
 
 system-deps:
@@ -60,7 +65,10 @@ lint: venv
 bench: venv
 	$(PY) -m benchmarks
 
+# The runtime lock first: the dev lock is constrained by it (-c requirements.txt).
+COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 requirements: venv
 	$(PY) -m pip install --quiet --disable-pip-version-check pip-tools
-	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
-		--output-file requirements.txt requirements.in
+	$(COMPILE) --output-file requirements.txt requirements.in
+	$(COMPILE) --output-file requirements-dev.txt requirements-dev.in

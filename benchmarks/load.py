@@ -5,11 +5,17 @@
     python -m benchmarks.load --sessions 5 --duration 60 --db /tmp/load10k.db \
         --beneficiaries 10000
     python -m benchmarks.load --driver browser --sessions 3     # chromium tabs instead
+    python -m benchmarks.load --postgres --proxy --servers 2 --sessions 40
+                                    # the deployment: 2 replicas on PostgreSQL behind nginx
 
 Not part of the test command. It
 
 1. makes the database if the file is missing (``manage.py demo-data --beneficiaries N``);
-2. starts ``streamlit run app.py`` on a free port of 127.0.0.1 in demo mode against it;
+2. starts ``streamlit run app.py`` on a free port of 127.0.0.1 in demo mode against it
+   (``--servers N``: N of them; ``--postgres``: against a throw-away PostgreSQL server
+   holding a copy of that database; ``--proxy``: behind deploy/nginx.conf, the
+   deployment's proxy with sticky sessions, run by Debian's nginx, the replicas sharing
+   the users file and keys as compose.yaml's do);
 3. opens N sessions (the six demo accounts in turn, started half a second apart). The
    default driver, ``websocket``, speaks Streamlit's own protocol over the websocket from
    this process (``benchmarks/streamlit_ws.py``), so the machine's CPU goes to the server,
@@ -43,9 +49,17 @@ from pathlib import Path
 
 from benchmarks.load_browser import drive_browser
 from benchmarks.load_report import Setup, print_profile, report
-from benchmarks.load_server import Sampler, cpu_seconds, ensure_database, start_server
+from benchmarks.load_server import (
+    Sampler,
+    cpu_seconds,
+    ensure_database,
+    postgres_copy,
+    replica_settings,
+    start_server,
+)
 from benchmarks.load_sessions import Results, parse_think
 from benchmarks.load_ws import drive_websocket
+from benchmarks.proxy import Proxy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
                              "(--driver websocket)")
     parser.add_argument("--browsers", type=int, default=1,
                         help="chromium processes (--driver browser)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="serve a copy of --db in a throw-away PostgreSQL server")
+    parser.add_argument("--proxy", action="store_true",
+                        help="sessions go through deploy/nginx.conf (nginx) to the servers "
+                             "(--driver websocket)")
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--profile", action="store_true",
                         help="sample the server's script threads' stacks and print where "
@@ -77,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.sessions <= 100 or not 1 <= args.duration <= 3600 or \
             not 1 <= args.servers <= 8:
         parser.error("--sessions 1..100, --duration 1..3600, --servers 1..8")
-    if args.servers > 1 and args.driver == "browser":
-        parser.error("--servers is for --driver websocket")
+    if (args.servers > 1 or args.proxy) and args.driver == "browser":
+        parser.error("--servers and --proxy are for --driver websocket")
     try:
         think_time = parse_think(args.think)
     except ValueError as exc:
@@ -86,20 +105,27 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     url = ensure_database(args.db, args.beneficiaries)
     folder = Path(tempfile.mkdtemp(prefix="rrd-load-"))
-    servers = []
+    servers: list = []
+    pg = proxy = None
+    shared = replica_settings(folder) if args.proxy else None
     try:
+        if args.postgres:
+            pg, url = postgres_copy(args.db, folder)
         for number in range(args.servers):  # one after the other: each migrates at start
             (folder / f"server{number}").mkdir()
             servers.append(start_server(url, folder / f"server{number}",
-                                        profile=args.profile))
+                                        profile=args.profile, settings=shared))
         pids, bases = [p.pid for p, _b, _l in servers], [b for _p, b, _l in servers]
+        if args.proxy:
+            proxy = Proxy(folder, [b.removeprefix("http://") for b in bases]).start()
         sampler = Sampler(pids)
         results = Results()
         cpu = (sum(cpu_seconds(p) for p in pids), time.process_time())
         sampler.start()
         if args.driver == "websocket":
             t0 = asyncio.run(drive_websocket(bases, args.sessions, args.duration,
-                                             args.timeout, think_time, results, args.seed))
+                                             args.timeout, think_time, results, args.seed,
+                                             proxy.base if proxy else None))
         else:
             t0 = asyncio.run(drive_browser(bases[0], args.sessions, args.duration,
                                            args.timeout, think_time, results, args.seed,
@@ -109,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
                     time.process_time() - cpu[1], args.servers)
         sampler.stop.set()
         sampler.join(5)
+        routes = proxy.routes() if proxy else {}
     finally:
+        if proxy is not None:
+            proxy.stop()
         for proc, _base, _log in servers:
             proc.terminate()
         for proc, _base, _log in servers:
@@ -117,14 +146,33 @@ def main(argv: list[str] | None = None) -> int:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if pg is not None:
+            pg.cleanup()
     for step in results.steps:
         step.at -= t0
+    print(f"\n{args.servers} server(s) on {'PostgreSQL' if args.postgres else 'SQLite'}"
+          f"{', behind deploy/nginx.conf' if args.proxy else ''}")
     report(results, [(t - t0, m) for t, m in sampler.samples if t >= t0 - 2], run)
+    if args.proxy:
+        print_routes(routes, bases)
     if args.profile:
         print_profile(folder / "server0" / "profile.txt")
     print(f"server logs: {folder}/server*/streamlit.log")
-    return 1 if results.errors else 0
+    moved = any(len(upstreams) > 1 for upstreams in routes.values())
+    return 1 if results.errors or moved else 0
 
+
+def print_routes(routes: dict[str, set[str]], bases: list[str]) -> None:
+    """Sessions (routing cookies) per replica, from the proxy's access log; a cookie whose
+    websockets reached more than one replica broke stickiness."""
+    per = {b.removeprefix("http://"): 0 for b in bases}
+    for upstreams in routes.values():
+        for upstream in upstreams:
+            per[upstream] = per.get(upstream, 0) + 1
+    moved = sum(1 for upstreams in routes.values() if len(upstreams) > 1)
+    print("sessions per replica (proxy log): " +
+          ", ".join(f"{address} {count}" for address, count in per.items()) +
+          f"; sessions whose websockets reached more than one replica: {moved}")
 
 
 if __name__ == "__main__":

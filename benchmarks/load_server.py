@@ -53,6 +53,36 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
+def replica_settings(folder: Path) -> dict[str, str]:
+    """What replicas behind one proxy share, as compose.yaml gives them: one users file,
+    one re-login cookie key, one Streamlit cookie secret."""
+    import secrets
+
+    return {"USERS_FILE": str(folder / "users.yaml"),
+            "COOKIE_KEY": secrets.token_urlsafe(48),
+            "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_urlsafe(48)}
+
+
+def postgres_copy(sqlite_path: Path, folder: Path):
+    """A throw-away PostgreSQL server (tests/pg.py) holding a copy of the SQLite demo
+    database (benchmarks/copy_db.py: the same rows and analytics cells, no rebuild);
+    returns (server, url). The caller cleans the server up."""
+    from benchmarks.copy_db import copy
+    from tests.pg import PgServer
+
+    server = PgServer().start()
+    try:
+        url = server.create_database("rrd_load")
+        started = time.monotonic()
+        print(f"copying {sqlite_path} into PostgreSQL …", flush=True)
+        copy(str(sqlite_path), url, progress=lambda _line: None)
+        print(f"  copied in {time.monotonic() - started:.0f} s", flush=True)
+    except BaseException:
+        server.cleanup()
+        raise
+    return server, url
+
+
 class Sampler(threading.Thread):
     """The servers' RSS, summed, every ``every`` seconds."""
 
@@ -70,14 +100,17 @@ class Sampler(threading.Thread):
 
 
 def start_server(url: str, folder: Path, *, profile: bool = False,
+                 settings: dict[str, str] | None = None,
                  ) -> tuple[subprocess.Popen[bytes], str, Path]:
     """``streamlit run app.py`` in demo mode on a free port (under the stack sampler of
-    benchmarks/sampled_server.py with ``profile``: it writes ``folder/profile.txt``)."""
+    benchmarks/sampled_server.py with ``profile``: it writes ``folder/profile.txt``).
+    ``settings``: more environment, e.g. the users file and keys replicas share."""
     port = free_port()
     log = folder / "streamlit.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
     env.update(DATABASE_URL=url, DEMO_MODE="true", USERS_FILE=str(folder / "users.yaml"),
                PYTHONUNBUFFERED="1")
+    env.update(settings or {})
     with open(log, "wb") as out:
         entry = [str(ROOT / "benchmarks" / "sampled_server.py"), str(folder / "profile.txt")] \
             if profile else ["-m", "streamlit"]

@@ -19,9 +19,11 @@ from benchmarks.load_sessions import (
 
 
 async def ws_session(number: int, base: str, deadline: float, timeout: float,
-                     think_time: tuple[float, float], results: Results, seed: int) -> None:
+                     think_time: tuple[float, float], results: Results, seed: int,
+                     cookies: dict[str, str] | None = None) -> None:
     """One user: sign in, then page and filter changes until the deadline. A step that
-    times out leaves the socket mid-run: connect again and sign in anew."""
+    times out leaves the socket mid-run: connect again and sign in anew. ``cookies`` go
+    with every handshake (behind the proxy: its routing cookie, as a browser keeps it)."""
     from benchmarks.streamlit_ws import ProtocolError, Session
 
     rng = random.Random(seed + number)
@@ -30,7 +32,7 @@ async def ws_session(number: int, base: str, deadline: float, timeout: float,
         if time.monotonic() > deadline:
             return
         try:
-            async with Session(base, timeout) as session:
+            async with Session(base, timeout, cookies=cookies) as session:
                 await _ws_walk(number, session, deadline, think_time, results, rng)
             return
         except (TimeoutError, ProtocolError, OSError) as exc:
@@ -102,9 +104,13 @@ async def _ws_walk(number: int, session, deadline: float,
 
 async def drive_websocket(bases: list[str], sessions: int, duration: float,
                           timeout: float, think_time: tuple[float, float], results: Results,
-                          seed: int) -> float:
+                          seed: int, proxy: str | None = None) -> float:
     """Every session until the deadline, session i on server i mod len(bases) (as a
-    proxy with sticky sessions would); returns when the traffic started (monotonic)."""
+    proxy with sticky sessions would), or with ``proxy`` every session through that proxy:
+    a first visit of its page gets the proxy's routing cookie, which then goes with each of
+    the session's handshakes, as a browser's would. Returns when the traffic started
+    (monotonic)."""
+    from benchmarks.proxy import ROUTE_COOKIE, route_cookie
     from benchmarks.streamlit_ws import Session
 
     # One visit first: until a session has run app.py, a fresh Streamlit process serves
@@ -112,10 +118,14 @@ async def drive_websocket(bases: list[str], sessions: int, duration: float,
     for base in bases:
         async with Session(base, timeout) as first:
             await first.run()
+    cookies: list[dict[str, str] | None] = [None] * sessions
+    if proxy is not None:
+        cookies = [{ROUTE_COOKIE: await asyncio.to_thread(route_cookie, proxy)}
+                   for _ in range(sessions)]
     t0 = time.monotonic()
     deadline = t0 + duration
     # Stagger the sign-ins a little, as people arrive.
-    await asyncio.gather(*[after_delay(i * 0.5, ws_session(i, bases[i % len(bases)], deadline,
-                                                           timeout, think_time, results, seed))
-                           for i in range(sessions)])
+    await asyncio.gather(*[after_delay(i * 0.5, ws_session(
+        i, proxy or bases[i % len(bases)], deadline, timeout, think_time, results, seed,
+        cookies[i])) for i in range(sessions)])
     return t0

@@ -9,6 +9,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9][A-Za-z0-9.+!-]*$")
 
@@ -39,28 +41,36 @@ def test_no_secret_in_the_streamlit_config() -> None:
         ".streamlit/secrets.toml" in (ROOT / ".gitignore").read_text()
 
 
-def _requirements() -> list[str]:
+LOCKS = {"requirements.txt": "requirements.in", "requirements-dev.txt": "requirements-dev.in"}
+
+
+def _requirements(lock: str = "requirements.txt") -> list[str]:
+    """The requirement of each entry of a lock file, its ``--hash`` options left out."""
     lines = []
-    for raw in (ROOT / "requirements.txt").read_text().splitlines():
+    text = (ROOT / lock).read_text().replace("\\\n", " ")
+    for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
+        line = re.sub(r"\s+--hash=\S+", "", line).strip()
         if line:
             lines.append(line)
     return lines
 
 
-def test_every_requirement_is_pinned_to_an_exact_version() -> None:
-    lines = _requirements()
+@pytest.mark.parametrize("lock", LOCKS)
+def test_every_requirement_is_pinned_to_an_exact_version(lock: str) -> None:
+    lines = _requirements(lock)
     assert lines
     loose = [line for line in lines if not PIN.match(line)]
     assert not loose, f"not name==version: {loose}"
 
 
-def test_every_direct_dependency_is_pinned() -> None:
-    pinned = {line.split("==")[0].lower().replace("_", "-") for line in _requirements()}
+@pytest.mark.parametrize("lock", LOCKS)
+def test_every_direct_dependency_is_pinned(lock: str) -> None:
+    pinned = {line.split("==")[0].lower().replace("_", "-") for line in _requirements(lock)}
     direct = []
-    for raw in (ROOT / "requirements.in").read_text().splitlines():
+    for raw in (ROOT / LOCKS[lock]).read_text().splitlines():
         line = raw.split("#", 1)[0].strip()
-        if line:
+        if line and not line.startswith("-"):  # -c requirements.txt: a constraint
             direct.append(re.split(r"[\[<>=!~; ]", line, maxsplit=1)[0].lower()
                           .replace("_", "-"))
     assert direct
