@@ -23,17 +23,18 @@ from importing import ImportReport, Problem, Source, run_import
 from importing.survey.checks import check
 from importing.survey.export import Translation, read
 from importing.survey.mapping import Mapping, MappingError, load
+from importing.validate import Progress
 
 __all__ = ["Mapping", "MappingError", "load", "run"]
 
 
 def run(url: str, source: Source, mapping: Mapping, scope: Scope, *, username: str,
         dry_run: bool = False, today: dt.date | None = None,
-        progress: object = None) -> ImportReport:
+        progress: Progress | None = None) -> ImportReport:
     """Validate the export and, when it has no problem, write its visits in one transaction."""
     found = Translation()
     report = run_import(url, source, scope, username=username, dry_run=dry_run, today=today,
-                        progress=progress,  # type: ignore[arg-type]
+                        progress=progress,
                         reader=lambda s: read(s, mapping, found), check=check(found))
     report.problems = [_relabel(q, found) for q in report.problems]
     return report

@@ -247,11 +247,11 @@ def _computed(score: Score, located: list[tuple[Item, int]], cell: Any, number: 
     wrong = False
     for item, index in located:
         value = cell(index)
-        if p.is_blank(value):
-            continue
-        if item.share:
-            chosen = set(p.text(value).split())  # select_multiple: names, space-separated
+        if item.share:  # select_multiple: names, space-separated; blank: none ticked
+            chosen = set() if p.is_blank(value) else set(p.text(value).split())
             parts.append(len(chosen & set(item.of)) / len(item.of))
+            continue
+        if p.is_blank(value):
             continue
         try:
             number_value = p.parse_float(value)

@@ -18,6 +18,7 @@ is computed from. The shipped one, ``surveys/followup.yaml``, documents every ke
         reverse: [econ/q2]              # answers where 5 is the worst: 1 - that
         share_selected: {question: soc/support, of: [family, friends]}  # an item of
         #   mean_of: the share of the listed choices ticked in a select_multiple
+        #   (blank: none ticked)
 
 A question is named by its path in the form, groups joined with ``/`` (``econ/score``);
 the export may join them with ``/`` (KoboToolbox), ``-`` (ODK Central) or ``.``, or leave
