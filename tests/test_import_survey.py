@@ -372,3 +372,32 @@ Fixture = Callable[[str, str], str]
 @pytest.fixture
 def sqlite_url(make_database: Fixture, request: pytest.FixtureRequest) -> str:
     return make_database("sqlite", request.node.name)
+
+
+# --- the Import page --------------------------------------------------------------------
+
+def test_the_import_page_takes_a_survey_export(sqlite_url: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_pages import open_page
+
+    load_cases(sqlite_url)
+    at = open_page(sqlite_url, monkeypatch, "pages/import_data.py")
+    at.radio[0].set_value("survey").run()
+    assert at.selectbox[0].value == "followup"
+    payload = (EXAMPLES / "followup_kobo_invalid.xlsx").read_bytes()
+    at.file_uploader[0].set_value(("followup_kobo_invalid.xlsx", payload,
+                                   "application/octet-stream"))
+    at = at.run()
+    at = at.button[[b.label for b in at.button].index("Check and import")].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error and at.error[0].value.startswith("**Nothing was imported.**")
+    problems = at.dataframe[0].value
+    assert sorted(problems.iloc[:, 2]) == ["case/case_number", "econ/income_sufficient",
+                                           "econ/jobs_created", "visit/visit_date"]
+    payload = (EXAMPLES / "followup_kobo.xlsx").read_bytes()
+    at.file_uploader[0].set_value(("followup_kobo.xlsx", payload, "application/octet-stream"))
+    at = at.run()
+    at = at.button[[b.label for b in at.button].index("Check and import")].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.success and "200" in at.success[0].value
+    assert len(visits(sqlite_url)) == 200

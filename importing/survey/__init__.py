@@ -22,10 +22,16 @@ from data_access.scope import Scope
 from importing import ImportReport, Problem, Source, run_import
 from importing.survey.checks import check
 from importing.survey.export import Translation, read
-from importing.survey.mapping import Mapping, MappingError, load
+from importing.survey.mapping import SURVEYS, Mapping, MappingError, load
 from importing.validate import Progress
 
-__all__ = ["Mapping", "MappingError", "load", "run"]
+__all__ = ["Mapping", "MappingError", "forms", "load", "run"]
+
+
+def forms() -> list[str]:
+    """The forms with a mapping file in ``surveys/`` (``followup`` first)."""
+    names = sorted(p.stem for p in SURVEYS.glob("*.yaml"))
+    return sorted(names, key=lambda n: n != "followup")
 
 
 def run(url: str, source: Source, mapping: Mapping, scope: Scope, *, username: str,
