@@ -12,6 +12,8 @@ importing the same export twice changes nothing and an edited submission updates
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -25,7 +27,8 @@ from importing.problems import error_file_bytes
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("import-survey", help="validate and import a KoboToolbox "
                                    "or ODK Central survey export")
-    parser.add_argument("path", help="the export: .xlsx or .csv (or ODK Central's .zip)")
+    parser.add_argument("path", nargs="?", help="the export: .xlsx or .csv (or ODK Central's "
+                        ".zip); not with --pull")
     parser.add_argument("--form", default="followup",
                         help="the form's mapping: a name in surveys/ (default: followup) or "
                              "a mapping file's path")
@@ -41,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default=None,
                         help="language of the messages (default: the DEFAULT_LANGUAGE "
                              "setting)")
+    parser.add_argument("--pull", metavar="URL", help="pull the submissions from this ODK "
+                        "Central server instead of reading a file")
+    parser.add_argument("--project", type=int, default=1, help="--pull: the project's number")
+    parser.add_argument("--xml-form-id", help="--pull: the form's id on the server")
+    parser.add_argument("--email", help="--pull: the server account's e-mail (password: "
+                        "ODK_CENTRAL_PASSWORD, or asked)")
     parser.set_defaults(func=run)
 
 
@@ -59,9 +68,27 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(_("error: {problem}").format(problem=exc), file=sys.stderr)
         return 2
     scope = Scope.for_countries(args.country) if args.country else Scope.everything()
+    if (args.pull is None) == (args.path is None):
+        print(_("error: give the export FILE, or --pull URL (not both)"), file=sys.stderr)
+        return 2
+    if args.pull is not None:
+        from importing.sources import FileProblem
+        from importing.survey.pull import pull
+
+        if not args.xml_form_id or not args.email:
+            print(_("error: --pull needs --xml-form-id and --email"), file=sys.stderr)
+            return 2
+        password = os.environ.get("ODK_CENTRAL_PASSWORD") or getpass.getpass()
+        try:
+            source = pull(args.pull, args.project, args.xml_form_id, args.email, password)
+        except FileProblem as exc:
+            print(_("error: {problem}").format(problem=exc), file=sys.stderr)
+            return 1
+    else:
+        source = Source.from_path(Path(args.path))
     line = ProgressLine(not args.quiet)
-    report = survey.run(settings.database_url, Source.from_path(Path(args.path)), mapping,
-                        scope, username=args.user, dry_run=args.dry_run, progress=line)
+    report = survey.run(settings.database_url, source, mapping, scope, username=args.user,
+                        dry_run=args.dry_run, progress=line)
     line.end()
     return show(report, args.errors)
 

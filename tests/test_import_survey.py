@@ -401,3 +401,91 @@ def test_the_import_page_takes_a_survey_export(sqlite_url: str,
     assert not at.exception, [e.value for e in at.exception]
     assert at.success and "200" in at.success[0].value
     assert len(visits(sqlite_url)) == 200
+
+
+# --- pulling from ODK Central (a local server replaying recorded answers) ---------------
+
+class _Central:
+    """ODK Central's two answers, as recorded: the session, then the form's CSV export
+    (the shipped ODK Central export stands for the recorded CSV)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        requests_seen: list[tuple[str, str, str]] = []
+        self.seen = requests_seen
+        body = (EXAMPLES / "followup_odk.csv").read_bytes()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", 0))
+                sent = self.rfile.read(length).decode()
+                requests_seen.append(("POST", self.path, sent))
+                ok = '"password": "right"' in sent
+                answer = (b'{"createdAt":"2026-12-02T10:00:00.000Z","expiresAt":'
+                          b'"2026-12-03T10:00:00.000Z","token":"lSpAIeksRu1CNZs7"}' if ok
+                          else b'{"code":401.2,"message":"Could not authenticate"}')
+                self.send_response(200 if ok else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def do_GET(self) -> None:  # noqa: N802
+                requests_seen.append(("GET", self.path, self.headers.get("Authorization", "")))
+                wanted = "/v1/projects/3/forms/reintegration_followup/submissions.csv"
+                authorised = self.headers.get("Authorization") == "Bearer lSpAIeksRu1CNZs7"
+                found = self.path == wanted and authorised
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", "text/csv; charset=utf-8")
+                self.send_header("Content-Length", str(len(body) if found else 0))
+                self.end_headers()
+                if found:
+                    self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def central() -> Any:
+    server = _Central()
+    yield server
+    server.close()
+
+
+def test_pull_from_odk_central_imports_like_the_export(sqlite_url: str, central: Any,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    from cli import main
+
+    load_cases(sqlite_url)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("ODK_CENTRAL_PASSWORD", "right")
+    args = ["import-survey", "--pull", central.url, "--project", "3", "--xml-form-id",
+            "reintegration_followup", "--email", "amina@example.org", "--quiet"]
+    assert main(args) == 0
+    assert "reintegration_followup.csv imported. followups: 200 new" in capsys.readouterr().out
+    assert [(m, p) for m, p, _x in central.seen] == [
+        ("POST", "/v1/sessions"),
+        ("GET", "/v1/projects/3/forms/reintegration_followup/submissions.csv")]
+    assert_figures(sqlite_url, by_hand("followup_kobo.xlsx"))
+    assert main(args) == 0  # pulled again: nothing changes
+    assert "0 new, 0 updated, 200 unchanged" in capsys.readouterr().out
+    monkeypatch.setenv("ODK_CENTRAL_PASSWORD", "wrong")
+    assert main(args) == 1
+    assert "password was refused" in capsys.readouterr().err
+    monkeypatch.setenv("ODK_CENTRAL_PASSWORD", "right")
+    assert main([*args[:6], "other_form", *args[7:]]) == 1
+    assert "no form other_form in project 3" in capsys.readouterr().err

@@ -38,6 +38,7 @@ from i18n import _
 SURVEYS = Path(__file__).resolve().parents[2] / "surveys"
 FIELDS = ("case_number", "country", "visit_date", "business_operating", "jobs_created")
 SCORES = ("score_economic", "score_social", "score_psychosocial")
+ID_COLUMNS = ("meta/rootUuid", "_uuid", "KEY", "meta/instanceID")
 
 
 class MappingError(ValueError):
@@ -75,7 +76,7 @@ class Mapping:
     path: Path
     fields: dict[str, str]  # template column → question path
     scores: dict[str, Score]
-    id_columns: tuple[str, ...] = ("meta/rootUuid", "_uuid", "KEY", "meta/instanceID")
+    id_columns: tuple[str, ...] = ID_COLUMNS
     replaces_columns: tuple[str, ...] = ("meta/deprecatedID",)
     sheet: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -167,7 +168,7 @@ def load(form_or_path: str | Path) -> Mapping:
     scores = {k: _score(k, v, f"{path.name}: scores.{k}") for k, v in scores_spec.items()}
     submission = data.get("submission") or {}
     ids = _strings(submission["id"], f"{path.name}: submission.id") if "id" in submission \
-        else Mapping.__dataclass_fields__["id_columns"].default
+        else ID_COLUMNS
     replaces = _strings(submission["replaces"], f"{path.name}: submission.replaces") \
         if submission.get("replaces") else ()
     return Mapping(str(data.get("form") or path.stem), path,
