@@ -171,7 +171,7 @@ def visits(url: str) -> dict[str, tuple[str, str]]:
         rows = sess.execute(select(FollowUp.submission_uuid, Beneficiary.case_number,
                                    FollowUp.visit_date)
                             .join(Beneficiary, Beneficiary.id == FollowUp.beneficiary_id))
-        return {u: (c, str(d)[:10]) for u, c, d in rows}
+        return {str(u): (c, str(d)[:10]) for u, c, d in rows}
 
 
 def test_an_edited_export_updates_its_visits(empty_db_url: str) -> None:
