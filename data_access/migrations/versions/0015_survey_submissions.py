@@ -28,5 +28,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(INDEX, table_name='follow_up')
-    with op.batch_alter_table('follow_up') as batch:
-        batch.drop_column('submission_uuid')
+    # A plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy would lose the table's
+    # triggers (migration 0004).
+    op.drop_column('follow_up', 'submission_uuid')
