@@ -152,8 +152,7 @@ def read(source: Source, mapping: Mapping, found: Translation
     header = ["" if p.is_blank(h) else p.text(h) for h in raw.header]
 
     def locate(path: str) -> int | None:
-        index = find_column(header, path)
-        return index
+        return find_column(header, path)
 
     problems = found.problems
     plain: dict[str, int] = {}
@@ -202,10 +201,12 @@ def read(source: Source, mapping: Mapping, found: Translation
             found.columns[name] = ", ".join(header[i] for _item, i in located)
     columns = [*plain, *scores, "submission_uuid", "replaces_uuid"]
 
+    unusable = any(q.row == 1 for q in problems)  # the header's problems say why, once
+
     def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
         for number, cells in raw.rows:
-            if problems and any(q.row == 1 for q in problems):
-                continue  # the header is unusable: its problems say why, once
+            if unusable:
+                continue  # read through (the limits), nothing parsed
             if all(p.is_blank(c) for c in cells):
                 continue
             found.submissions += 1
