@@ -18,6 +18,7 @@ COMMANDS = (
     "cli.importer",
     "cli.indicators",
     "cli.report",
+    "cli.survey",
     "cli.template",
     "cli.users",
 )

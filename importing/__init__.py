@@ -38,7 +38,7 @@ from importing.limits import REFUSED, unreadable
 from importing.parsed import Problem
 from importing.reader import Source
 from importing.schema import SHEET_NAMES
-from importing.validate import Progress, validate
+from importing.validate import ExtraCheck, Progress, SheetReader, validate
 
 __all__ = ["ImportReport", "Problem", "Source", "run_import", "problems_frame_rows"]
 
@@ -122,8 +122,11 @@ def _open(url: str) -> Session:
 def run_import(url: str, source: Source, scope: Scope, *, username: str,
                dry_run: bool = False, today: dt.date | None = None,
                indicator_codes: Collection[str] | None = None,
-               progress: Progress | None = None) -> ImportReport:
-    """Validate ``source`` and, when it has no problem, apply it in one transaction."""
+               progress: Progress | None = None, reader: SheetReader | None = None,
+               check: ExtraCheck | None = None) -> ImportReport:
+    """Validate ``source`` and, when it has no problem, apply it in one transaction.
+    ``reader`` and ``check``: another file format read into the template's sheets, and
+    its own checks (``importing.validate``; the survey import, ``importing.survey``)."""
     report_progress = progress or (lambda _f, _m: None)
     try:
         sha = file_sha256(source)
@@ -142,7 +145,8 @@ def run_import(url: str, source: Source, scope: Scope, *, username: str,
         try:
             conn = sess.connection()
             validated = validate(source, conn, scope, today=today,
-                                 indicator_codes=indicator_codes, progress=report_progress)
+                                 indicator_codes=indicator_codes, progress=report_progress,
+                                 reader=reader, check=check)
             report = ImportReport(source.name, sha, dry_run, validated.ok,
                                   validated.problems, truncated=validated.truncated,
                                   notes=validated.notes)

@@ -93,7 +93,7 @@ def touched(conn: Connection, validated: Validated) -> Touched:
     members' cells are recomputed too, should a cube ever read a cooperative's values).
     Capacity-building and targets rows belong to no beneficiary. Keep this a superset of
     what ``apply`` writes: a beneficiary missing here keeps stale cells."""
-    cases = file_cases(validated.tables, valid_only=True)
+    cases = file_cases(validated.tables, valid_only=True) | validated.also_touched
     coops: set[int] = set()
     t = validated.tables.get("cooperatives")
     if t is not None and t.rows:

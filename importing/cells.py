@@ -141,7 +141,7 @@ class CellParser:
 
 def parse_sheet(raw: RawSheet, out: Collector, cells: CellParser,
                 tick: Callable[[int], None]) -> Table:
-    sheet = BY_NAME[raw.name]
+    sheet = raw.sheet or BY_NAME[raw.name]
     table = Table(sheet)
     mapping = _map_header(raw, sheet, out)
     if mapping is None:

@@ -54,6 +54,9 @@ class Validated:
     truncated: int = 0  # problems not kept beyond MAX_PROBLEMS
     notes: list[str] = field(default_factory=list)  # how the file was read (encodings)
     existing: Existing | None = None  # what the database holds of the file's cases (once read)
+    # cases whose rows the file changes without naming them (a survey visit moved to
+    # another case by an edited submission: its old case), for the analytics refresh
+    also_touched: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:

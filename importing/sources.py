@@ -9,7 +9,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from importing.schema import Sheet
 
 
 class FileProblem(ValueError):
@@ -28,6 +31,9 @@ class RawSheet:
     rows: Iterator[tuple[int, tuple[Any, ...]]]  # (spreadsheet row number, cells)
     size_hint: int | None  # rows in the sheet when known, for progress
     note: str | None = None  # how the file was read, when the user should know (encoding)
+    # The sheet's columns when they are not the template's: the survey import's followups
+    # carry the submission id too (importing.survey); None: the template's sheet.
+    sheet: Sheet | None = None
 
 
 @dataclass

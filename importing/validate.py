@@ -30,17 +30,25 @@ from importing.reader import RawSheet, Source, open_sheets
 from importing.schema import BY_NAME, SHEET_NAMES
 
 Progress = Callable[[float, str], None]
+# Another way to read a file into the template's sheets (the survey import, issue 20):
+# the raw sheets and the template sheets missing.
+SheetReader = Callable[[Source], tuple[list[RawSheet], list[str]]]
+# Checks of its own after the cross-checks (same Collector, so the same all-or-nothing);
+# returns case numbers whose analytics cells the file may change beyond its own rows.
+ExtraCheck = Callable[[Connection, dict[str, Table], Existing, Scope, Collector], set[str]]
 
 
 def validate(source: Source, conn: Connection, scope: Scope, *,
              today: dt.date | None = None, indicator_codes: Collection[str] | None = None,
-             progress: Progress | None = None) -> Validated:
-    """Read and check the whole file; nothing is written."""
+             progress: Progress | None = None, reader: SheetReader | None = None,
+             check: ExtraCheck | None = None) -> Validated:
+    """Read and check the whole file; nothing is written. ``reader`` replaces the
+    template reader (``open_sheets``); ``check`` runs after the cross-checks."""
     out = Collector()
     tables = {name: Table(BY_NAME[name]) for name in SHEET_NAMES}
     report = progress or (lambda _f, _m: None)
     try:
-        raw_sheets, missing = open_sheets(source)
+        raw_sheets, missing = (reader or open_sheets)(source)
     except REFUSED as exc:
         out.add("", None, "", str(unreadable(source.name, exc)))
         return Validated(source.name, tables, out.problems, ())
@@ -70,10 +78,12 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
     report(0.8, _("checking references"))
     existing = Existing.load(conn, file_cases(tables), scope)
     cross_checks(tables, existing, scope, out)
+    also_touched = check(conn, tables, existing, scope, out) if check is not None else set()
     problems = sorted(out.problems, key=lambda q: (SHEET_NAMES.index(q.sheet)
                                                    if q.sheet in SHEET_NAMES else -1,
                                                    q.row or 0))
     validated = Validated(source.name, tables, problems, tuple(s.name for s in raw_sheets),
                           out.truncated, [s.note for s in raw_sheets if s.note])
     validated.existing = existing
+    validated.also_touched = also_touched
     return validated

@@ -174,18 +174,41 @@ def training(conn: Connection, t: Parsed, counts: dict[str, int],
 
 def followups(conn: Connection, t: Parsed, counts: dict[str, int],
               cases: CaseIds) -> None:
+    """Matched on case + visit date; a survey's rows (``importing.survey``: the sheet has a
+    ``submission_uuid`` column) first on their submission id, or the id the submission
+    replaces (an edit's previous id), so an edited submission updates its visit even when
+    it moved the date or the case; a workbook visit of the same case and date takes the id."""
     names = ("business_operating", "jobs_created", "score_economic", "score_social",
              "score_psychosocial")
     cols = [*present_columns(t, names), "country"]
-    existing = existing_rows(conn, FUP, ["beneficiary_id", "visit_date", "country", *names],
+    survey = "submission_uuid" in t.at
+    if survey:
+        cols += ["visit_date", "beneficiary_id", "submission_uuid"]
+    existing = existing_rows(conn, FUP, ["beneficiary_id", "visit_date", "country",
+                                         "submission_uuid", *names],
                              lambda r: (r["beneficiary_id"], str(r["visit_date"])[:10]),
                              ("beneficiary_id", beneficiary_ids(cases)))
+    by_uuid: dict[tuple[str, str], dict[str, Any]] = {}
+    if survey:
+        ids = {row[t.at[c]] for row in t.valid_rows()
+               for c in ("submission_uuid", "replaces_uuid")} - {None}
+        for found in existing_rows(conn, FUP, ["beneficiary_id", "visit_date", "country",
+                                               "submission_uuid", *names],
+                                   lambda r: (r["country"], r["submission_uuid"]),
+                                   ("submission_uuid", ids)).values():
+            by_uuid[(found[0]["country"], found[0]["submission_uuid"])] = found[0]
     upsert = Upsert(counts)
     for row in t.valid_rows():
         bid, country = case_of(t, row, cases)
         values = row_values(t, row, ("visit_date", *names))
         values.update(beneficiary_id=bid, country=country)
-        current = existing.get((bid, str(values["visit_date"])), [None])[0]
+        current = None
+        if survey:
+            values["submission_uuid"] = row[t.at["submission_uuid"]]
+            current = by_uuid.get((country, values["submission_uuid"])) or by_uuid.get(
+                (country, row[t.at["replaces_uuid"]]))
+        if current is None:
+            current = existing.get((bid, str(values["visit_date"])), [None])[0]
         upsert.row(current, values, cols)
     upsert.flush(conn, FUP)
 

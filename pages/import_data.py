@@ -9,7 +9,7 @@ import streamlit as st
 from data_access.db import DatabaseUnavailable
 from i18n import _, pgettext
 from i18n import formats as F
-from importing import ImportReport, Source, run_import
+from importing import ImportReport, Source, run_import, survey
 from importing.limits import Limits
 from importing.problems import error_file_bytes, indicator_codes, problems_frame
 from importing.template import write_workbook
@@ -74,6 +74,20 @@ with st.expander(_("The import template and the rules"), expanded=False):
                        mime="application/vnd.openxmlformats-officedocument."
                             "spreadsheetml.sheet", icon=":material/download:")
 
+TEMPLATE, SURVEY = "template", "survey"
+kind = st.radio(_("What is the file?"), (TEMPLATE, SURVEY), horizontal=True,
+                format_func=lambda k: {TEMPLATE: _("The import template (a workbook or CSV "
+                                                   "files)"),
+                                       SURVEY: _("A survey export (KoboToolbox or ODK "
+                                                 "Central)")}[k])
+form = None
+if kind == SURVEY:
+    forms = survey.forms()
+    form = st.selectbox(_("Survey form (its mapping file in surveys/)"), forms)
+    st.caption(_("The export as KoboToolbox or ODK Central downloads it (.xlsx or .csv, or "
+                 "ODK Central's .zip), with its metadata columns. Each submission is one "
+                 "follow-up visit, matched on the submission's id: importing the same export "
+                 "again changes nothing, an edited submission updates its visit."))
 upload = st.file_uploader(_("File to import"), type=["xlsx", "xlsm", "csv", "zip"],
                           help=limits_text, max_upload_size=bounds.file_mb)
 dry_run = st.toggle(_("Check only (dry run: validate and count, write nothing)"), value=False)
@@ -87,9 +101,14 @@ if upload is not None and st.button(_("Check and import") if not dry_run
         bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
     try:
-        report = run_import(data.database_url(), Source(upload.name, data=upload.getvalue()),
-                            scope, username=username, dry_run=dry_run,
-                            indicator_codes=indicator_codes(), progress=progress)
+        source = Source(upload.name, data=upload.getvalue())
+        if form is not None:
+            report = survey.run(data.database_url(), source, survey.load(form), scope,
+                                username=username, dry_run=dry_run, progress=progress)
+        else:
+            report = run_import(data.database_url(), source, scope, username=username,
+                                dry_run=dry_run, indicator_codes=indicator_codes(),
+                                progress=progress)
     except DatabaseUnavailable as exc:
         data.unavailable(exc)
         raise

@@ -166,9 +166,13 @@ class FollowUp(CountryScoped, Timestamped, Base):
     score_economic: Mapped[float | None] = mapped_column(Float)
     score_social: Mapped[float | None] = mapped_column(Float)
     score_psychosocial: Mapped[float | None] = mapped_column(Float)
+    # The survey submission the visit came from (issue 20, migration 0015): Kobo's
+    # meta/rootUuid or _uuid, ODK Central's KEY; NULL for a visit typed in the workbook.
+    submission_uuid: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         UniqueConstraint("beneficiary_id", "visit_date", name="uq_follow_up_beneficiary_date"),
+        Index("uq_follow_up_country_submission", "country", "submission_uuid", unique=True),
     )
 
 
