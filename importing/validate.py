@@ -23,6 +23,7 @@ from data_access.scope import Scope
 from i18n import _
 from importing.cells import CellParser, parse_sheet
 from importing.cross_checks import cross_checks
+from importing.currency import check_and_convert
 from importing.existing import Existing
 from importing.limits import REFUSED, unreadable
 from importing.parsed import Collector, Table, Validated, file_cases
@@ -70,6 +71,7 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
     report(0.8, _("checking references"))
     existing = Existing.load(conn, file_cases(tables), scope)
     cross_checks(tables, existing, scope, out)
+    check_and_convert(tables, conn, scope, out)  # after the cases' dates are known
     problems = sorted(out.problems, key=lambda q: (SHEET_NAMES.index(q.sheet)
                                                    if q.sheet in SHEET_NAMES else -1,
                                                    q.row or 0))

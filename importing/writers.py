@@ -22,6 +22,7 @@ from importing.upsert import (
     SES,
     TGT,
     VUL,
+    XR,
     CaseIds,
     Upsert,
     beneficiary_ids,
@@ -32,6 +33,7 @@ from importing.upsert import (
     insert_rows,
     present_columns,
     row_values,
+    same_value,
 )
 
 BEN_COLUMNS = ("country", "region", "sex", "birth_date", "birth_year", "household_size",
@@ -102,7 +104,8 @@ def cooperatives(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
 
 def assistance(conn: Connection, t: Parsed, counts: dict[str, int],
                cases: CaseIds) -> None:
-    names = ("sector", "amount_eur", "approved_date", "delivered_date", "status")
+    names = ("sector", "amount_eur", "amount_local", "currency", "rate_date", "approved_date",
+             "delivered_date", "status")
     cols = [*present_columns(t, names), "country"] + (
         ["cooperative_id"] if "cooperative" in t.present else [])
     coops = {(name, country): cid for name, country, cid in conn.execute(
@@ -223,3 +226,21 @@ def targets(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
                                 str(values["period_end"])), [None])[0]
         upsert.row(current, values, cols)
     upsert.flush(conn, TGT)
+
+
+def exchange_rates(conn: Connection, t: Parsed, counts: dict[str, int]) -> set[tuple[Any, ...]]:
+    """Write the rates (matched on currency + month); returns the (currency, month) keys
+    that are new or changed, whose grants ``apply`` converts again."""
+    cols = present_columns(t, ("rate", "source"))
+    existing = existing_rows(conn, XR, ["currency", "month", "rate", "source"],
+                             lambda r: (r["currency"], str(r["month"])[:10]))
+    upsert = Upsert(counts)
+    changed: set[tuple[Any, ...]] = set()
+    for row in t.valid_rows():
+        values = row_values(t, row, ("currency", "month", "rate", "source"))
+        current = existing.get((values["currency"], str(values["month"])), [None])[0]
+        if current is None or not same_value(current["rate"], values["rate"]):
+            changed.add((values["currency"], values["month"]))
+        upsert.row(current, values, cols)
+    upsert.flush(conn, XR)
+    return changed
