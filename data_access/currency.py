@@ -136,10 +136,10 @@ class RatesUsed:
 
 
 def rates_used(session: Session, start: dt.date | None = None,
-               end: dt.date | None = None) -> RatesUsed:
+               end: dt.date | None = None, countries: Collection[str] = ()) -> RatesUsed:
     """The rates behind the delivered grants the session's scope sees (delivered in
-    [start, end] when given): read through the scoped session, so a focal point's note
-    names their grants' currencies only."""
+    [start, end] and of ``countries`` when given): read through the scoped session, so a
+    focal point's note names their grants' currencies only."""
     stmt = select(Assistance.currency, Assistance.rate_date, Assistance.delivered_date,
                   Assistance.approved_date).where(Assistance.currency.is_not(None),
                                                   Assistance.amount_local.is_not(None),
@@ -148,6 +148,8 @@ def rates_used(session: Session, start: dt.date | None = None,
         stmt = stmt.where(Assistance.delivered_date >= start)
     if end is not None:
         stmt = stmt.where(Assistance.delivered_date <= end)
+    if countries:
+        stmt = stmt.where(Assistance.country.in_(sorted(countries)))
     used: set[tuple[str, dt.date]] = set()
     for currency, rate_date, delivered, approved in session.execute(stmt.distinct()):
         month = rate_month(rate_date, delivered, approved)

@@ -70,8 +70,8 @@ def check_and_convert(tables: dict[str, Table], conn: Connection, scope: Scope,
     for index, row in enumerate(t.rows):
         number = row[0]
         local, currency, given = row[a["amount_local"]], row[a["currency"]], row[a["amount_eur"]]
-        if local is None and currency is None:
-            continue
+        if (local is None and currency is None) or number in t.rejected:
+            continue  # nothing to convert, or a cell already has its problem
         if local is None:
             out.add("assistance", number, "amount_local", _(
                 "the currency {currency} is given but not the amount paid in it "
@@ -102,8 +102,8 @@ def check_and_convert(tables: dict[str, Table], conn: Connection, scope: Scope,
                 continue
             amount = convert(local, rate)
             why = _(" at the rate of {month} ({rate} {currency} for 1 {reporting})").format(
-                month=month.strftime("%Y-%m"), rate=format(Decimal(rate).normalize(), 'f'), currency=currency,
-                reporting=reporting)
+                month=month.strftime("%Y-%m"), rate=format(Decimal(rate).normalize(), "f"),
+                currency=currency, reporting=reporting)
         if given is not None and Decimal(given) != amount:
             out.add("assistance", number, "amount_eur", _(
                 "amount_eur {given} does not match amount_local {local} {currency}, which is "

@@ -88,7 +88,8 @@ def sheets(session: Session) -> dict[str, Iterator[tuple[Any, ...]]]:
         "beneficiaries": _beneficiaries(session),
         "assistance": _rows(session, select(
             Beneficiary.case_number, a.modality, a.kind, a.sector, a.amount_eur,
-            a.amount_local, a.currency, a.rate_date, a.approved_date, a.delivered_date, c.name, a.status, Beneficiary.country)
+            a.amount_local, a.currency, a.rate_date, a.approved_date, a.delivered_date, c.name,
+            a.status, Beneficiary.country)
             .join(Beneficiary, Beneficiary.id == a.beneficiary_id)
             .outerjoin(c, c.id == a.cooperative_id).order_by(a.id)),
         "cooperatives": _rows(session, select(

@@ -28,7 +28,7 @@ from importing.existing import Existing
 from importing.limits import REFUSED, unreadable
 from importing.parsed import Collector, Table, Validated, file_cases
 from importing.reader import RawSheet, Source, open_sheets
-from importing.schema import BY_NAME, SHEET_NAMES
+from importing.schema import BY_NAME, REQUIRED_SHEETS, SHEET_NAMES
 
 Progress = Callable[[float, str], None]
 
@@ -48,7 +48,7 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
     for name in missing:
         out.add(name, None, "", _("the sheet '{sheet}' is missing; the template has the "
                                   "sheets {names} (leave a sheet empty, but keep it)").format(
-            sheet=name, names=", ".join(SHEET_NAMES)))
+            sheet=name, names=", ".join(REQUIRED_SHEETS)))
     cells = CellParser(today or dt.date.today(), indicator_codes)
     total = sum(s.size_hint or 1 for s in raw_sheets) or 1
     done = 0

@@ -50,6 +50,7 @@ with right:
                sector, PROJECT, f, "projects_by_sector_and_country")
 
 st.subheader(_("Grants disbursed"))
+st.caption(data.money_note(f))
 left, right = st.columns(2)
 with left:
     amounts = data.figure("ASS-2", f, ("country",))
