@@ -37,6 +37,7 @@ from data_access.models import (
     TrainingSession,
 )
 
+
 def reporting_currency() -> str:
     """The programme's reporting currency (ISO 4217): what ``assistance.amount_eur`` and
     every money figure are in, and what ``exchange_rate`` converts to (issue 20). EUR for

@@ -264,3 +264,33 @@ def test_template_and_export_round_trip_the_currency(
     export(source, Scope.for_countries(["MA"]), mine)
     rows = list(load_workbook(mine)["exchange_rates"].iter_rows(min_row=3, values_only=True))
     assert rows == []
+
+
+def test_demo_grants_in_local_currency_convert_back(
+        make_database: Callable[[str, str], str]) -> None:
+    """The demo pays every third business grant in its country's currency; each converts
+    back, at its month's demo rate, to the EUR amount it always had (so the demo's
+    figures are unchanged), and the rates note names the three currencies."""
+    import demo
+    from data_access.currency import convert, rate_month, rates_used
+
+    url = make_database("sqlite", "demo_currency")
+    demo.load(url, demo.generate(1500, 3), progress=lambda _m: None)
+    with db.get_engine(url).connect() as conn:
+        rates = {(r.currency, r.month): Decimal(r.rate) for r in conn.execute(
+            select(ExchangeRate.currency, ExchangeRate.month, ExchangeRate.rate))}
+        a = Assistance
+        rows = conn.execute(select(a.amount_eur, a.amount_local, a.currency, a.rate_date,
+                                   a.delivered_date, a.approved_date, a.country)
+                            .where(a.currency.is_not(None))).all()
+    assert {r.currency for r in rows} == {"MAD", "TND", "XOF"}
+    assert {(r.country, r.currency) for r in rows} == {("MA", "MAD"), ("TN", "TND"),
+                                                       ("SN", "XOF")}
+    for r in rows:
+        month = rate_month(r.rate_date, r.delivered_date, r.approved_date)
+        assert convert(Decimal(r.amount_local), rates[(r.currency, month)]) == r.amount_eur
+    with db.session(url, Scope.everything()) as session:
+        note = rates_used(session).note("EUR")
+    assert note.startswith("Amounts in EUR; MAD, TND, XOF converted at the monthly rates of "
+                           "2015-"), note
+    assert note.endswith("(InforEuro (demo))")
