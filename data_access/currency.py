@@ -153,7 +153,7 @@ def rates_used(session: Session, start: dt.date | None = None,
     used: set[tuple[str, dt.date]] = set()
     for currency, rate_date, delivered, approved in session.execute(stmt.distinct()):
         month = rate_month(rate_date, delivered, approved)
-        if month is not None:
+        if month is not None and currency is not None:
             used.add((currency, month))
     if not used:
         return RatesUsed((), None, None, ())
