@@ -294,3 +294,21 @@ def test_demo_grants_in_local_currency_convert_back(
     assert note.startswith("Amounts in EUR; MAD, TND, XOF converted at the monthly rates of "
                            "2015-"), note
     assert note.endswith("(InforEuro (demo))")
+
+
+def test_projects_page_says_the_currency_and_rates(
+        make_database: Callable[[str, str], str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Projects page names the reporting currency and the rates behind its grants;
+    for a focal point, only their own country's currency."""
+    import demo
+    from tests.test_pages import open_page
+
+    url = make_database("sqlite", "pages_currency")
+    demo.load(url, demo.generate(300, seed=7), progress=lambda _m: None)
+    at = open_page(url, monkeypatch, "pages/projects.py")
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Amounts in EUR; MAD, TND, XOF converted at the monthly rates "
+                            "of 2015-") and "(InforEuro (demo))" in c for c in captions), captions
+    focal = open_page(url, monkeypatch, "pages/projects.py", user="demo-focal-ma")
+    captions = [c.value for c in focal.caption]
+    assert any(c.startswith("Amounts in EUR; MAD converted") for c in captions), captions
