@@ -219,7 +219,7 @@ class Report:
     def provenance(self) -> Provenance:
         return Provenance(self.programme, self.filters, self.data_as_of,
                           self.scope.suppression_threshold if self.scope.aggregates_only
-                          else None, self.scope.rounding_base)
+                          else None, self.scope.rounding_base, self.money_note)
 
     @property
     def period(self) -> str:

@@ -312,3 +312,30 @@ def test_projects_page_says_the_currency_and_rates(
     focal = open_page(url, monkeypatch, "pages/projects.py", user="demo-focal-ma")
     captions = [c.value for c in focal.caption]
     assert any(c.startswith("Amounts in EUR; MAD converted") for c in captions), captions
+
+
+def test_the_deck_and_the_export_files_say_the_currency_and_rates(
+        make_database: Callable[[str, str], str]) -> None:
+    """The donor deck's cover and the lines every exported money file carries name the
+    reporting currency and the rates (here the file's: 2016-01 to 2016-03, InforEuro and
+    BCEAO); in French too."""
+    from pptx import Presentation
+
+    from cli.report import build_file
+    from reports.files import Provenance
+
+    url = make_database("sqlite", "deck_currency")
+    assert do_import(url, workbook_bytes(FILE)).ok
+    want = ("Amounts in EUR; MAD, TND, XOF converted at the monthly rates of 2016-01 to "
+            "2016-03 (BCEAO, InforEuro)")
+    deck = build_file(url, Scope(aggregates_only=True), Q1, ["headline"], "pptx", "MoTuSe")
+    cover = Presentation(io.BytesIO(deck)).slides[0]
+    texts = [s.text_frame.text for s in cover.shapes if s.has_text_frame]
+    assert any(want in t for t in texts), texts
+    french = build_file(url, Scope(aggregates_only=True), Q1, ["headline"], "pptx", "MoTuSe",
+                        lang="fr")
+    texts = [s.text_frame.text for s in Presentation(io.BytesIO(french)).slides[0].shapes
+             if s.has_text_frame]
+    assert any("Montants en EUR ; MAD, TND, XOF convertis aux taux mensuels de 2016-01 à "
+               "2016-03" in t for t in texts), texts
+    assert Provenance("MoTuSe", Q1, dt.datetime(2026, 1, 1), money=want).lines()[-1] == want
