@@ -65,7 +65,6 @@ def check_and_convert(tables: dict[str, Table], conn: Connection, scope: Scope,
     t = tables["assistance"]
     if "amount_local" not in t.present and "currency" not in t.present:
         return
-    t.present |= {"amount_eur", "amount_local", "currency", "rate_date"}
     a = t.at
     for index, row in enumerate(t.rows):
         number = row[0]

@@ -339,3 +339,34 @@ def test_the_deck_and_the_export_files_say_the_currency_and_rates(
     assert any("Montants en EUR ; MAD, TND, XOF convertis aux taux mensuels de 2016-01 à "
                "2016-03" in t for t in texts), texts
     assert Provenance("MoTuSe", Q1, dt.datetime(2026, 1, 1), money=want).lines()[-1] == want
+
+
+def test_a_file_with_some_amount_columns_keeps_the_others(
+        make_database: Callable[[str, str], str]) -> None:
+    """A column the file lacks keeps its stored value: a file of local amounts without an
+    amount_eur column leaves an EUR grant's amount alone; a file of EUR amounts without
+    the local columns keeps a converted grant whose EUR amount it repeats, and replaces the
+    conversion of one whose EUR amount it changes."""
+    url = make_database("sqlite", "amount_columns")
+    assert do_import(url, workbook_bytes(FILE)).ok
+    local_only = (b"case_number,modality,kind,amount_local,currency,delivered_date\n"
+                  b"E1,individual,business_grant,,,2016-03-10\n"
+                  b"T1,individual,business_grant,3300,TND,2016-01-20\n")
+    report = do_import(url, local_only, name="assistance.csv")
+    assert report.ok, report.problems
+    assert report.counts["assistance"] == {"inserted": 0, "updated": 0, "unchanged": 2,
+                                           "rejected": 0}
+    assert stored(url) == STORED
+    eur_only = (b"case_number,modality,kind,amount_eur,delivered_date\n"
+                b"A1,individual,business_grant,950,2016-01-15\n"
+                b"A2,individual,business_grant,500,2016-02-10\n")
+    report = do_import(url, eur_only, name="assistance.csv")
+    assert report.ok, report.problems
+    assert report.counts["assistance"]["updated"] == 1  # A1; A2 repeats its 500.00
+    assert stored(url) == {**STORED, "A1": Decimal("950.00")}
+    with db.get_engine(url).connect() as conn:
+        local = {r.case_number: (r.amount_local, r.currency) for r in conn.execute(
+            select(Beneficiary.case_number, Assistance.amount_local, Assistance.currency)
+            .join(Assistance, Assistance.beneficiary_id == Beneficiary.id))}
+    assert local["A1"] == (None, None)  # typed in EUR now: no conversion left to redo
+    assert local["A2"] == (Decimal("5450.00"), "MAD")
