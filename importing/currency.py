@@ -48,10 +48,16 @@ def check_and_convert(tables: dict[str, Table], conn: Connection, scope: Scope,
     reporting = reporting_currency()
     rates_table = tables["exchange_rates"]
     at = rates_table.at
+    rates = stored_rates(conn)
     for row in rates_table.rows:
         if row[0] in rates_table.rejected:
             continue
-        if scope.countries is not None:
+        stored = rates.get((row[at["currency"]], row[at["month"]]))
+        # A focal point may add a month's rate no one has yet (no stored grant is converted
+        # at a missing rate, so no other country's figure moves) or repeat a stored one
+        # (their own export), never change one.
+        if scope.countries is not None and stored is not None \
+                and Decimal(stored) != Decimal(row[at["rate"]]):
             out.add("exchange_rates", row[0], "currency", _(
                 "exchange rates apply to every country: they can be set by an administrator "
                 "or manager only"), rates_table)
@@ -59,7 +65,6 @@ def check_and_convert(tables: dict[str, Table], conn: Connection, scope: Scope,
             out.add("exchange_rates", row[0], "currency", _(
                 "{currency} is the reporting currency: it needs no rate").format(
                 currency=reporting), rates_table)
-    rates = stored_rates(conn)
     rates.update(file_rates(rates_table))
 
     t = tables["assistance"]

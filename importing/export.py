@@ -5,9 +5,9 @@ export holds their countries only (and never the programme-wide targets); the co
 line's default scope is everything. Importing the export into an empty database gives the
 same indicator values (tests/test_export_roundtrip.py).
 
-The exchange rates are programme-wide (every country's grants share them): they are
-exported to a viewer who sees every country, and left out of a focal point's export (a
-focal point may not import them back).
+The exchange rates are programme-wide (every country's grants share them): a viewer who
+sees every country gets them all, a focal point those of the currencies their grants were
+paid in (so that their export imports again).
 
 Not exported (not in the template): the pipeline dates ``counselled_date`` and
 ``plan_approved_date``, and training sessions nobody attended.
@@ -82,8 +82,9 @@ def sheets(session: Session) -> dict[str, Iterator[tuple[Any, ...]]]:
     scope = session.info.get("scope")
     xr = ExchangeRate
     rates = select(xr.currency, xr.month, xr.rate, xr.source).order_by(xr.currency, xr.month)
-    if scope is not None and scope.restricted:
-        rates = rates.where(xr.id.is_(None))  # programme-wide: a focal point's has none
+    if scope is not None and scope.restricted:  # the scope narrows the assistance read
+        rates = rates.where(xr.currency.in_(select(a.currency).where(
+            a.currency.is_not(None)).distinct().scalar_subquery()))
     return {
         "beneficiaries": _beneficiaries(session),
         "assistance": _rows(session, select(

@@ -184,9 +184,13 @@ def test_a_missing_rate_is_a_row_problem_and_nothing_is_written(
     euro = do_import(url, workbook_bytes(_with("exchange_rates", [
         dict(currency="EUR", month="2016-01", rate=1)])))
     assert [(p.sheet, p.column) for p in euro.problems] == [("exchange_rates", "currency")]
-    scoped = do_import(url, b"currency,month,rate\nMAD,2016-03,11\n", name="exchange_rates.csv",
-                       scope=Scope.for_countries(["MA"]))
+    scoped = do_import(url, b"currency,month,rate\nMAD,2016-01,11\n", name="exchange_rates.csv",
+                       scope=Scope.for_countries(["MA"]))  # a correction: not theirs to make
     assert [(p.sheet, p.column) for p in scoped.problems] == [("exchange_rates", "currency")]
+    new = do_import(url, b"currency,month,rate\nMAD,2016-03,11\nMAD,2016-01,10.8\n",
+                    name="exchange_rates.csv", scope=Scope.for_countries(["MA"]),
+                    dry_run=True)  # a month no one has a rate for yet, and a stored rate
+    assert new.ok, new.problems
     assert snapshot(url) == before
 
 
@@ -259,11 +263,16 @@ def test_template_and_export_round_trip_the_currency(
     assert_ass_2(target, BY_MONTH, TOTAL)
     with db.get_engine(target).connect() as conn:
         assert len(conn.execute(select(ExchangeRate.id)).all()) == 4
-    # a focal point's export leaves the programme-wide rates out (it could not import them)
+    # a focal point's export holds the rates of their grants' currencies, and imports again
     mine = tmp_path / "ma.xlsx"
     export(source, Scope.for_countries(["MA"]), mine)
     rows = list(load_workbook(mine)["exchange_rates"].iter_rows(min_row=3, values_only=True))
-    assert rows == []
+    assert [r[:2] for r in rows] == [("MAD", dt.datetime(2016, 1, 1)),
+                                     ("MAD", dt.datetime(2016, 2, 1))]
+    empty = make_database("sqlite", "currency_ma")
+    report = do_import(empty, mine.read_bytes(), scope=Scope.for_countries(["MA"]))
+    assert report.ok, report.problems
+    assert stored(empty) == {k: v for k, v in STORED.items() if k.startswith("A")}
 
 
 def test_demo_grants_in_local_currency_convert_back(
