@@ -17,6 +17,7 @@ COMMANDS = (
     "cli.export",
     "cli.importer",
     "cli.indicators",
+    "cli.rates",
     "cli.report",
     "cli.survey",
     "cli.template",

@@ -19,7 +19,7 @@ from pathlib import Path
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
 from i18n import LANGUAGES, _, language
-from importing import Source, run_import
+from importing import ImportReport, Source, run_import
 from importing.problems import error_file_bytes, indicator_codes
 
 
@@ -77,6 +77,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                         username=args.user, dry_run=args.dry_run,
                         indicator_codes=indicator_codes(), progress=line)
     line.end()
+    return print_report(report, args.errors)
+
+
+def print_report(report: ImportReport, errors: str | None) -> int:
+    """Print the problems (and write them to ``errors``) and the summary; the exit code."""
     if not report.ok:
         for p in report.problems:
             where = " ".join(x for x in (
@@ -87,8 +92,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if report.truncated:
             print(_("… and {n} more problems").format(n=f"{report.truncated:,}"),
                   file=sys.stderr)
-    if args.errors and report.problems:
-        target = Path(args.errors)
+    if errors and report.problems:
+        target = Path(errors)
         target.write_bytes(error_file_bytes(report, target.suffix.lower()))
         print(_("problems written to {file}").format(file=target), file=sys.stderr)
     print(report.summary(), file=sys.stdout if report.ok else sys.stderr)

@@ -1,10 +1,13 @@
 """`manage.py indicators`: indicator values for a period, as JSON or CSV.
 
 This output is a contract: pages, exports and this command compute every figure with the
-same ``metrics.compute``. Rates are fractions, money is EUR. Without ``--by``, JSON is one
-object ``{"BEN-2": 412, "ASS-2": 123456.0, "ASS-2.mean": 1234.5, …}`` with every
-registered indicator; with ``--by``, a list of objects, one per group value, with the
-indicators that have that breakdown. Suppressed figures (donor scope) print as null.
+same ``metrics.compute``. Rates are fractions, money is in the reporting currency, which
+``ASS-2.currency`` names, and ``ASS-2.rates`` says at which rates grants paid in a local
+currency were converted (issue 20). Without ``--by``, JSON is one object
+``{"BEN-2": 412, "ASS-2": 123456.0, "ASS-2.mean": 1234.5, "ASS-2.currency": "EUR", …}``
+with every registered indicator; with ``--by``, a list of objects, one per group value,
+with the indicators that have that breakdown. Suppressed figures (donor scope) print as
+null.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any, overload
 from sqlalchemy.orm import Session
 
 from data_access import db
+from data_access.currency import rates_used
+from data_access.lookups import reporting_currency
 from data_access.scope import Scope
 from data_access.settings import load_settings
 from data_access.spreadsheet import write_csv
@@ -116,6 +121,12 @@ def run(args: argparse.Namespace) -> int:
     filters = Filters(args.start, args.end, tuple(args.country))
     with db.session(settings.database_url, Scope.everything()) as session:
         result = collect(session, filters, args.by, args.indicator)
+        money = {"ASS-2.currency": reporting_currency(),
+                 "ASS-2.rates": rates_used(session, filters.start, filters.end,
+                                           filters.countries).note(reporting_currency())}
+    for row in [result] if isinstance(result, dict) else result:
+        if "ASS-2" in row:
+            row.update(money)
     if args.format == "json":
         json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

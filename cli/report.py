@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from data_access import db, lookups
+from data_access.currency import rates_used
 from data_access.scope import Scope
 from data_access.settings import load_settings
 from i18n import LANGUAGES, language
@@ -55,9 +56,12 @@ def build_file(url: str, scope: Scope, filters: Filters, sections: list[str], fm
         key = narratives.scope_key(scope, filters)
         texts = {k: n.text for k, n in narratives.load(session, filters, sections,
                                                        key).items()}
+        money = rates_used(session, filters.start, filters.end, filters.countries).note(
+            lookups.reporting_currency())
         report = content.build(content.SessionSource(session), filters, sections,
                                scope=scope, programme=programme,
-                               data_as_of=lookups.data_as_of(session), narratives=texts)
+                               data_as_of=lookups.data_as_of(session), narratives=texts,
+                               money_note=money)
         return pptx.build(report) if fmt == "pptx" else pdf.build(report)
 
 

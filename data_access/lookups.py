@@ -10,6 +10,7 @@ scoped even while the analytics cubes are stale): every query is an index seek o
   that country's stretch of the index;
 - the data's "as of" (reports, exports, the charts' last month): the latest
   ``updated_at`` per table and country, on the ``(country, updated_at)`` indexes;
+- the programme's reporting currency (``reporting_currency``);
 - a donor report's saved narrative rows (``reports.narratives``): the one of a section,
   scope key and period, or the latest earlier non-empty one.
 
@@ -35,6 +36,14 @@ from data_access.models import (
     ReportNarrative,
     TrainingSession,
 )
+
+
+def reporting_currency() -> str:
+    """The programme's reporting currency (ISO 4217): what ``assistance.amount_eur`` and
+    every money figure are in, and what ``exchange_rate`` converts to (issue 20). EUR for
+    MoTuSe; the one place to read it from the programme's settings."""
+    return "EUR"
+
 
 # A country code is two letters; a guard against a loop that would never end.
 MAX_COUNTRIES = 1000

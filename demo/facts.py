@@ -6,12 +6,15 @@ random generator, in a fixed order. Every fact row copies its case's country.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from data_access import followups
+from data_access.currency import CENT, convert
 from demo.columns import NULL_DAY, Dates, Table, choose, with_timestamps
 from demo.profile import (
     CAPACITY_ACTIVITIES,
@@ -21,6 +24,7 @@ from demo.profile import (
     PROFILES,
     SECTORS_INDIVIDUAL,
     SMALL_KINDS,
+    START,
     TRAINING_KINDS,
     region_name,
 )
@@ -81,14 +85,22 @@ def assistance(g: Generator) -> Table:
     delivered = np.concatenate([g.delivery_day[cases], extra_delivery])[order]
     g.project_country = g.country[who]
     g.project_delivered = np.where(delivered == NULL_DAY, LAST_DAY + 1, delivered)
+    ids = _ids(len(who))
+    # drawn in the order they always were (kinds, then amounts): the same seed, the same data
+    kinds = np.concatenate([kind, choose(rng, SMALL_KINDS, len(extra))])[order]
+    amount_eur = np.concatenate([amount, _amounts(rng, 150, 600, len(extra))])[order]
+    local, currency = local_grants(ids, g.country_code[who], kinds, amount_eur,
+                                   np.where(delivered == NULL_DAY, approved, delivered))
     return Table("assistance", with_timestamps({
-        "id": _ids(len(who)),
+        "id": ids,
         "beneficiary_id": g.ids[who],
         "modality": np.concatenate([modality, np.full(len(extra), "individual",
                                                       dtype=object)])[order],
-        "kind": np.concatenate([kind, choose(rng, SMALL_KINDS, len(extra))])[order],
+        "kind": kinds,
         "sector": np.concatenate([sector, np.full(len(extra), None, dtype=object)])[order],
-        "amount_eur": np.concatenate([amount, _amounts(rng, 150, 600, len(extra))])[order],
+        "amount_eur": amount_eur,
+        "amount_local": local,
+        "currency": currency,
         "approved_date": Dates(approved),
         "delivered_date": Dates(delivered),
         "cooperative_id": g.cooperative_ids(who),
@@ -96,6 +108,66 @@ def assistance(g: Generator) -> Table:
                                                   dtype=object)])[order],
         "country": g.country_code[who],
     }, approved))
+
+
+# Grants paid in local currency (issue 20): every third business grant, in the currency of
+# its country, at a demo rate of its month (units for 1 EUR, the InforEuro convention).
+LOCAL_CURRENCY = {"MA": "MAD", "TN": "TND", "SN": "XOF"}
+RATE_SOURCE = "InforEuro (demo)"
+
+
+def demo_rate(currency: str, month: int) -> Decimal:
+    """The demo rate of ``currency`` in the ``month``-th month since January 2015 (0 …
+    23): the dirham drifting between 10.75 and 10.97, the dinar from 2.15 to 2.38, the CFA
+    franc at its fixed 655.957."""
+    if currency == "MAD":
+        return Decimal("10.75") + Decimal("0.02") * (month % 12)
+    if currency == "TND":
+        return Decimal("2.15") + Decimal("0.01") * month
+    return Decimal("655.957")
+
+
+def _month(days: np.ndarray) -> np.ndarray:
+    """Months since January 2015 of days since START (2015-01-01)."""
+    dates = np.datetime64(START.isoformat(), "D") + days.astype("timedelta64[D]")
+    return (dates.astype("datetime64[M]").astype(np.int64)
+            - np.datetime64("2015-01", "M").astype(np.int64))
+
+
+def local_grants(ids: np.ndarray, countries: np.ndarray, kinds: np.ndarray,
+                 amount_eur: np.ndarray, rate_days: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``amount_local`` and ``currency`` of every assistance row (None for grants paid in
+    EUR). Drawn from no random number, so every other demo figure stays as it was; the EUR
+    amounts stay as they were too: local = EUR × rate rounded to the cent, and since every
+    rate is above 1, local ÷ rate rounds back to the same EUR amount (checked here)."""
+    local = np.full(len(ids), None, dtype=object)
+    currency = np.full(len(ids), None, dtype=object)
+    chosen = np.flatnonzero((ids % 3 == 0) & (kinds == "business_grant")
+                            & (rate_days != NULL_DAY))
+    months = _month(rate_days[chosen])
+    for index, month in zip(chosen.tolist(), months.tolist(), strict=True):
+        code = LOCAL_CURRENCY[str(countries[index])]
+        rate = demo_rate(code, int(month))
+        eur = Decimal(int(amount_eur[index]))
+        paid = (eur * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+        assert convert(paid, rate) == eur, (paid, rate, eur)
+        local[index], currency[index] = float(paid), code
+    return local, currency
+
+
+def exchange_rates() -> Table:
+    """The demo rates: every currency of ``LOCAL_CURRENCY``, every month of 2015–2016."""
+    rows = [(code, month) for code in sorted(LOCAL_CURRENCY.values()) for month in range(24)]
+    firsts = np.array([(dt.date(2015 + m // 12, m % 12 + 1, 1) - START).days
+                       for _c, m in rows], dtype=np.int64)
+    return Table("exchange_rate", with_timestamps({
+        "id": _ids(len(rows)),
+        "currency": np.array([c for c, _m in rows], dtype=object),
+        "month": Dates(firsts),
+        "rate": np.array([float(demo_rate(c, m)) for c, m in rows]),
+        "source": np.full(len(rows), RATE_SOURCE, dtype=object),
+    }, firsts))
 
 
 def choose_sectors(g: Generator, cases: np.ndarray, in_coop: np.ndarray) -> np.ndarray:

@@ -133,8 +133,8 @@ class Generator:
         cooperatives = self._cooperative_table()
         capacity = facts.capacity(self)
         targets = facts.targets(self)
-        return [beneficiaries, cooperatives, sessions, capacity, targets, assistance,
-                attendance, follow_ups, vulnerabilities]
+        return [beneficiaries, cooperatives, sessions, capacity, targets,
+                facts.exchange_rates(), assistance, attendance, follow_ups, vulnerabilities]
 
     # --- who: country and pipeline group -----------------------------------------------
 

@@ -27,7 +27,7 @@ Progress = Callable[[str], None]
 # Children before parents: the order that deletes without breaking a foreign key.
 CASE_TABLES = ("follow_up", "attendance", "beneficiary_vulnerability", "assistance",
                "training_session", "cooperative", "capacity_activity", "target",
-               "beneficiary")
+               "beneficiary", "exchange_rate")
 
 
 def existing_rows(url: str) -> dict[str, int]:

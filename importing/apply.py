@@ -14,7 +14,10 @@ updates in place; nothing is ever deleted except vulnerability flags a case no l
 - training on case + kind + session date: the session is found or created by country
   (the case's) + kind + date + provider, the attendance by session + beneficiary.
 - follow-ups on case + visit date; capacity-building on country + date + institution +
-  activity; targets on indicator + country + period end.
+  activity; targets on indicator + country + period end; exchange rates on currency +
+  month, written before the assistance; a new or corrected rate converts again every
+  stored grant of its currency and month (``data_access.currency.recompute``), after
+  the file's own rows are written.
 
 A column the file does not have is left as it is on existing rows. Existing rows are read
 only for the cases the file names (``WHERE case_number IN`` / ``WHERE beneficiary_id IN``,
@@ -28,18 +31,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from analytics.hooks import Touched
+from data_access.currency import recompute
 from data_access.vocab import CooperativeStatus
 from i18n import _
+from importing.currency import affected_cases
+from importing.existing import rows_in
 from importing.parsed import Validated, file_case_keys, file_cases
-from importing.upsert import COOP, case_ids, existing_rows, present_columns, row_values, same_value
+from importing.upsert import (
+    BEN,
+    COOP,
+    case_ids,
+    existing_rows,
+    present_columns,
+    row_values,
+    same_value,
+)
 from importing.writers import (
     assistance,
     beneficiaries,
     capacity,
     cooperatives,
+    exchange_rates,
     followups,
     targets,
     training,
@@ -65,6 +80,8 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
     for index, (name, step) in enumerate(steps):
         report(0.82 + 0.04 * index, _("writing {sheet}").format(sheet=name))
         step()
+    changed = exchange_rates(conn, tables["exchange_rates"], counts["exchange_rates"]) \
+        if tables["exchange_rates"].rows else set()
     cases = case_ids(conn, file_case_keys(validated.tables))
     fact_steps: list[tuple[str, Callable[[], None]]] = [
         ("assistance", lambda: assistance(conn, tables["assistance"], counts["assistance"],
@@ -80,6 +97,7 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
         report(0.9 + 0.018 * index, _("writing {sheet}").format(sheet=name))
         if tables[name].rows:
             step()
+    recompute(conn, changed)
     return counts
 
 
@@ -91,9 +109,16 @@ def touched(conn: Connection, validated: Validated) -> Touched:
     change copied to its fact rows, and a training row's session is found or created, never
     changed), and the existing cooperatives whose own values the file changes (their
     members' cells are recomputed too, should a cube ever read a cooperative's values).
-    Capacity-building and targets rows belong to no beneficiary. Keep this a superset of
-    what ``apply`` writes: a beneficiary missing here keeps stale cells."""
+    Capacity-building and targets rows belong to no beneficiary; a new or corrected
+    exchange rate touches the beneficiaries whose grants it converts. Keep this a superset
+    of what ``apply`` writes: a beneficiary missing here keeps stale cells."""
     cases = file_cases(validated.tables, valid_only=True) | validated.also_touched
+    rates = validated.tables.get("exchange_rates")
+    if rates is not None and rates.rows:
+        ids = affected_cases(conn, rates)
+        if ids:
+            cases |= {r["case_number"] for r in rows_in(conn, select(BEN.c.case_number),
+                                                        BEN.c.id, ids)}
     coops: set[int] = set()
     t = validated.tables.get("cooperatives")
     if t is not None and t.rows:

@@ -130,6 +130,12 @@ class CellParser:
             return p.parse_enum(column.enum, raw)
         if kind == "vulnerabilities":
             return p.parse_vulnerabilities(raw)
+        if kind == "currency":
+            return p.parse_currency(raw)
+        if kind == "month":
+            return p.parse_month(raw)
+        if kind == "rate":
+            return p.parse_rate(raw)
         if kind == "indicator":
             code = p.text(raw).upper()
             if self.codes is not None and code not in self.codes:

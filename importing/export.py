@@ -5,6 +5,10 @@ export holds their countries only (and never the programme-wide targets); the co
 line's default scope is everything. Importing the export into an empty database gives the
 same indicator values (tests/test_export_roundtrip.py).
 
+The exchange rates are programme-wide (every country's grants share them): a viewer who
+sees every country gets them all, a focal point those of the currencies their grants were
+paid in (so that their export imports again).
+
 Not exported (not in the template): the pipeline dates ``counselled_date`` and
 ``plan_approved_date``, and training sessions nobody attended.
 """
@@ -28,6 +32,7 @@ from data_access.models import (
     BeneficiaryVulnerability,
     CapacityActivity,
     Cooperative,
+    ExchangeRate,
     FollowUp,
     Target,
     TrainingSession,
@@ -74,11 +79,18 @@ def _beneficiaries(session: Session) -> Iterator[tuple[Any, ...]]:
 def sheets(session: Session) -> dict[str, Iterator[tuple[Any, ...]]]:
     """Row iterators for every template sheet, read through ``session``'s scope."""
     a, c, ts, at, f = Assistance, Cooperative, TrainingSession, Attendance, FollowUp
+    scope = session.info.get("scope")
+    xr = ExchangeRate
+    rates = select(xr.currency, xr.month, xr.rate, xr.source).order_by(xr.currency, xr.month)
+    if scope is not None and scope.restricted:  # the scope narrows the assistance read
+        rates = rates.where(xr.currency.in_(select(a.currency).where(
+            a.currency.is_not(None)).distinct().scalar_subquery()))
     return {
         "beneficiaries": _beneficiaries(session),
         "assistance": _rows(session, select(
             Beneficiary.case_number, a.modality, a.kind, a.sector, a.amount_eur,
-            a.approved_date, a.delivered_date, c.name, a.status, Beneficiary.country)
+            a.amount_local, a.currency, a.rate_date, a.approved_date, a.delivered_date, c.name,
+            a.status, Beneficiary.country)
             .join(Beneficiary, Beneficiary.id == a.beneficiary_id)
             .outerjoin(c, c.id == a.cooperative_id).order_by(a.id)),
         "cooperatives": _rows(session, select(
@@ -101,6 +113,7 @@ def sheets(session: Session) -> dict[str, Iterator[tuple[Any, ...]]]:
         "targets": _rows(session, select(
             Target.indicator, Target.country, Target.period_end, Target.baseline,
             Target.target).order_by(Target.id)),
+        "exchange_rates": _rows(session, rates),
     }
 
 

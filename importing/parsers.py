@@ -292,3 +292,49 @@ def parse_region(value: Any, country: str) -> str:
                            "(e.g. {example}) or its name").format(
                                value=repr(raw), country=country, example=example))
     return code
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_FR_MONTH = re.compile(r"^(\d{1,2})/(\d{4})$")
+
+
+def parse_month(value: Any) -> dt.date:
+    """``YYYY-MM``, ``MM/YYYY`` or any date of the month → the month's first day."""
+    raw = text(value)
+    match = _MONTH.match(raw)
+    if match:
+        year, month = (int(g) for g in match.groups())
+    else:
+        match = _FR_MONTH.match(raw)
+        if not match:
+            try:
+                return parse_date(value).replace(day=1)
+            except ValueError:
+                raise ValueError(_("{value} is not a month: write YYYY-MM (or any date of "
+                                   "the month)").format(value=repr(raw))) from None
+        month, year = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        raise ValueError(_("{value} is not a month: write YYYY-MM (or any date of "
+                           "the month)").format(value=repr(raw)))
+    return dt.date(year, month, 1)
+
+
+def parse_currency(value: Any) -> str:
+    """An ISO 4217 currency code (``MAD``, ``tnd``) → its upper-case code."""
+    raw = text(value)
+    code = raw.upper()
+    if not re.fullmatch(r"[A-Z]{3}", code) or pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(_("{value} is not a currency: write its ISO 4217 code (MAD, TND, "
+                           "XOF, EUR)").format(value=repr(raw)))
+    return code
+
+
+def parse_rate(value: Any) -> Decimal:
+    """A rate: a number above 0, up to 6 decimals (``10.8473``, ``655,957``)."""
+    try:
+        rate = parse_decimal(value, places=6)
+    except AmbiguousNumber:
+        raise
+    if rate <= 0:
+        raise ValueError(_("{value} is not a rate (above 0)").format(value=repr(text(value))))
+    return rate

@@ -28,7 +28,7 @@ class Column:
     name: str
     french: str | None
     kind: str  # text, date, bool, int, decimal, score, float, country, region, sex, enum,
-    #            vulnerabilities, indicator
+    #            vulnerabilities, indicator, currency, month, rate
     description: str
     required: bool = False
     enum: type[StrEnum] | None = None
@@ -45,6 +45,7 @@ class Sheet:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # the columns a row is matched on
     description: str
+    optional: bool = False  # a file may leave the sheet out (it came after the others)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -103,7 +104,16 @@ SHEETS: tuple[Sheet, ...] = (
            enum=AssistanceKind),
         _c("sector", "secteur", "enum", "Business sector", enum=Sector),
         _c("amount_eur", "montant_eur", "decimal",
-           "Amount in EUR (0 or more): 1500 or 1 500, not 1,500 or 1.500 (ambiguous)"),
+           "Amount in EUR, the reporting currency (0 or more): 1500 or 1 500, not 1,500 or "
+           "1.500 (ambiguous); blank when amount_local is given (it is converted)"),
+        _c("amount_local", "montant_local", "decimal",
+           "Amount paid in the local currency (0 or more), converted to EUR at the month's "
+           "rate of the exchange_rates sheet"),
+        _c("currency", "devise", "currency",
+           "Currency of amount_local: ISO 4217 code (MAD, TND, XOF)"),
+        _c("rate_date", "date_taux", "date",
+           f"Date whose month's rate converts amount_local, {DATE_HELP} (blank: the "
+           "delivery date, else the approval date)"),
         _c("approved_date", "date_approbation", "date", f"Approval date, {DATE_HELP}"),
         _c("delivered_date", "date_livraison", "date", f"Delivery date, {DATE_HELP}"),
         _c("cooperative", "cooperative", "text",
@@ -171,7 +181,19 @@ SHEETS: tuple[Sheet, ...] = (
         _c("baseline", "reference", "float", "Baseline value (optional)"),
         _c("target", "cible", "float", "Target value (required)", required=True),
     ), ("indicator", "country", "period_end"), "one row per logframe target"),
+    Sheet("exchange_rates", (
+        _c("currency", "devise", "currency", "ISO 4217 code: MAD, TND, XOF (required)",
+           required=True),
+        _c("month", "mois", "month", "Month: YYYY-MM, or any date of the month (required)",
+           required=True),
+        _c("rate", "taux", "rate", "Units of the currency for 1 EUR, e.g. 10.8473 "
+           "(required)", required=True),
+        _c("source", "source", "text", "Where the rate comes from (InforEuro, a bank)",
+           max_length=200),
+    ), ("currency", "month"), "one row per currency and month: the rate grants are "
+        "converted at", optional=True),
 )
 
 BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 SHEET_NAMES: tuple[str, ...] = tuple(s.name for s in SHEETS)
+REQUIRED_SHEETS: tuple[str, ...] = tuple(s.name for s in SHEETS if not s.optional)

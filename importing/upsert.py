@@ -18,6 +18,7 @@ from data_access.models import (
     BeneficiaryVulnerability,
     CapacityActivity,
     Cooperative,
+    ExchangeRate,
     FollowUp,
     Target,
     TrainingSession,
@@ -39,6 +40,7 @@ ATT = Attendance.__table__
 FUP = FollowUp.__table__
 CAP = CapacityActivity.__table__
 TGT = Target.__table__
+XR = ExchangeRate.__table__
 
 
 def chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:

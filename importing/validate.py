@@ -23,11 +23,12 @@ from data_access.scope import Scope
 from i18n import _
 from importing.cells import CellParser, parse_sheet
 from importing.cross_checks import cross_checks
+from importing.currency import check_and_convert
 from importing.existing import Existing
 from importing.limits import REFUSED, unreadable
 from importing.parsed import Collector, Table, Validated, file_cases
 from importing.reader import RawSheet, Source, open_sheets
-from importing.schema import BY_NAME, SHEET_NAMES
+from importing.schema import BY_NAME, REQUIRED_SHEETS, SHEET_NAMES
 
 Progress = Callable[[float, str], None]
 # Another way to read a file into the template's sheets (the survey import, issue 20):
@@ -55,7 +56,7 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
     for name in missing:
         out.add(name, None, "", _("the sheet '{sheet}' is missing; the template has the "
                                   "sheets {names} (leave a sheet empty, but keep it)").format(
-            sheet=name, names=", ".join(SHEET_NAMES)))
+            sheet=name, names=", ".join(REQUIRED_SHEETS)))
     cells = CellParser(today or dt.date.today(), indicator_codes)
     total = sum(s.size_hint or 1 for s in raw_sheets) or 1
     done = 0
@@ -78,6 +79,7 @@ def validate(source: Source, conn: Connection, scope: Scope, *,
     report(0.8, _("checking references"))
     existing = Existing.load(conn, file_cases(tables), scope)
     cross_checks(tables, existing, scope, out)
+    check_and_convert(tables, conn, scope, out)  # after the cases' dates are known
     also_touched = check(conn, tables, existing, scope, out) if check is not None else set()
     problems = sorted(out.problems, key=lambda q: (SHEET_NAMES.index(q.sheet)
                                                    if q.sheet in SHEET_NAMES else -1,

@@ -22,6 +22,7 @@ from importing.upsert import (
     SES,
     TGT,
     VUL,
+    XR,
     CaseIds,
     Upsert,
     beneficiary_ids,
@@ -32,6 +33,7 @@ from importing.upsert import (
     insert_rows,
     present_columns,
     row_values,
+    same_value,
 )
 
 BEN_COLUMNS = ("country", "region", "sex", "birth_date", "birth_year", "household_size",
@@ -102,9 +104,12 @@ def cooperatives(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
 
 def assistance(conn: Connection, t: Parsed, counts: dict[str, int],
                cases: CaseIds) -> None:
-    names = ("sector", "amount_eur", "approved_date", "delivered_date", "status")
+    names = ("sector", *MONEY, "approved_date", "delivered_date", "status")
+    money = any(c in t.present for c in MONEY)
     cols = [*present_columns(t, names), "country"] + (
         ["cooperative_id"] if "cooperative" in t.present else [])
+    if money:  # the amounts are written together, so they never disagree
+        cols += [c for c in MONEY if c not in cols]
     coops = {(name, country): cid for name, country, cid in conn.execute(
         select(COOP.c.name, COOP.c.country, COOP.c.id))}
     existing = existing_rows(conn, ASS, ["beneficiary_id", "modality", "kind", "country",
@@ -123,8 +128,30 @@ def assistance(conn: Connection, t: Parsed, counts: dict[str, int],
         matches = existing.get(key, [])
         current = matches[seen[key]] if seen[key] < len(matches) else None
         seen[key] += 1
+        if money:
+            _money_values(t, values, current)
         upsert.row(current, values, cols)
     upsert.flush(conn, ASS)
+
+
+MONEY = ("amount_eur", "amount_local", "currency", "rate_date")
+
+
+def _money_values(t: Parsed, values: dict[str, Any], current: dict[str, Any] | None) -> None:
+    """The four amount columns of one assistance row, when the file has some of them: a
+    column the file lacks keeps its stored value, except that an EUR amount typed in place
+    of a converted one replaces the conversion (the local amount, its currency and rate
+    date are cleared), and a row without a local amount keeps its stored EUR amount when
+    the file has no ``amount_eur`` column (``importing.currency`` converted the others)."""
+    for c in ("amount_local", "currency", "rate_date"):
+        if c not in t.present:
+            values[c] = current[c] if current is not None else None
+    if "amount_eur" not in t.present and values["amount_local"] is None:
+        values["amount_eur"] = current["amount_eur"] if current is not None else None
+    if "amount_local" not in t.present and current is not None \
+            and current["amount_local"] is not None \
+            and not same_value(current["amount_eur"], values["amount_eur"]):
+        values.update(amount_local=None, currency=None, rate_date=None)
 
 
 def training(conn: Connection, t: Parsed, counts: dict[str, int],
@@ -246,3 +273,21 @@ def targets(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
                                 str(values["period_end"])), [None])[0]
         upsert.row(current, values, cols)
     upsert.flush(conn, TGT)
+
+
+def exchange_rates(conn: Connection, t: Parsed, counts: dict[str, int]) -> set[tuple[Any, ...]]:
+    """Write the rates (matched on currency + month); returns the (currency, month) keys
+    that are new or changed, whose grants ``apply`` converts again."""
+    cols = present_columns(t, ("rate", "source"))
+    existing = existing_rows(conn, XR, ["currency", "month", "rate", "source"],
+                             lambda r: (r["currency"], str(r["month"])[:10]))
+    upsert = Upsert(counts)
+    changed: set[tuple[Any, ...]] = set()
+    for row in t.valid_rows():
+        values = row_values(t, row, ("currency", "month", "rate", "source"))
+        current = existing.get((values["currency"], str(values["month"])), [None])[0]
+        if current is None or not same_value(current["rate"], values["rate"]):
+            changed.add((values["currency"], values["month"]))
+        upsert.row(current, values, cols)
+    upsert.flush(conn, XR)
+    return changed

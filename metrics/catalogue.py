@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from data_access.lookups import reporting_currency
 from i18n import N_
 
 UnitKind = Literal["count", "rate", "money", "days", "score"]
@@ -48,8 +49,12 @@ CATALOGUE: tuple[Indicator, ...] = (
     Indicator("ASS-1", N_("Reintegration projects"), N_("projects"), "count",
               N_("Delivered assistance records, by modality and sector"), N_("delivery date"),
               ASSISTANCE_DIMS, True),
-    Indicator("ASS-2", N_("Grants disbursed"), N_("EUR"), "money",
-              N_("Sum and mean of delivered amounts (EUR)"), N_("delivery date"),
+    # In the reporting currency (data_access.lookups.reporting_currency); grants paid in a
+    # local currency are converted at their month's rate (data_access.currency).
+    Indicator("ASS-2", N_("Grants disbursed"), reporting_currency(), "money",
+              N_("Sum and mean of delivered amounts, in the reporting currency; grants paid "
+                 "in a local currency converted at their month's exchange rate"),
+              N_("delivery date"),
               ASSISTANCE_DIMS, True, ("mean", "records")),
     Indicator("ASS-3", N_("Time to assistance"), N_("days"), "days",
               N_("Median days from return date to first delivery"), N_("first delivery date"),

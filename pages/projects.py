@@ -50,12 +50,13 @@ with right:
                sector, PROJECT, f, "projects_by_sector_and_country")
 
 st.subheader(_("Grants disbursed"))
+st.caption(data.money_note(f))
 left, right = st.columns(2)
 with left:
     amounts = data.figure("ASS-2", f, ("country",))
     page.chart(charts.bars(amounts, "country", title=_("Grants disbursed by country"),
                            unit=GRANTS),
-               amounts, GRANT, f, "grants_by_country")
+               amounts, GRANT, f, "grants_by_country", money=True)
 with right:
     bands = data.derived("amount_bands", f)
     bands = bands.assign(label=[band_label(int(b)) for b in bands["band"]])
@@ -63,12 +64,12 @@ with right:
                                 unit=_("records"), band_title=_("Amount (EUR)"),
                                 subtitle=_("Number of delivered records per {width} band")
                                 .format(width=money(BAND_WIDTH))),
-               bands, GRANT, f, "grants_by_amount_band")
+               bands, GRANT, f, "grants_by_amount_band", money=True)
 
 by_sector = data.figure("ASS-2", f, ("sector",))
 page.table(page.formatted(by_sector, ["sector"], {
     "records": (_("Records with an amount"), "count"), "value": (_("Total (EUR)"), "money"),
-    "mean": (_("Mean (EUR)"), "money")}), GRANT, f, "grants_by_sector")
+    "mean": (_("Mean (EUR)"), "money")}), GRANT, f, "grants_by_sector", money=True)
 
 st.subheader(_("Time from return to assistance"))
 left, right = st.columns(2)

@@ -211,12 +211,15 @@ class Report:
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(
         microsecond=0))
     images: dict[str, bytes] = field(default_factory=dict, repr=False)  # PNGs, once rendered
+    # What the money figures are in and at which rates (issue 20): "Amounts in EUR; MAD
+    # converted at the monthly rates of 2016-01 to 2016-03 (InforEuro)".
+    money_note: str = ""
 
     @property
     def provenance(self) -> Provenance:
         return Provenance(self.programme, self.filters, self.data_as_of,
                           self.scope.suppression_threshold if self.scope.aggregates_only
-                          else None, self.scope.rounding_base)
+                          else None, self.scope.rounding_base, self.money_note)
 
     @property
     def period(self) -> str:
@@ -348,7 +351,7 @@ def _target_points(progress: pd.DataFrame | None, code: str,
 
 def build(source: FigureSource, filters: Filters, sections: Sequence[str], *,
           scope: Scope, programme: str, data_as_of: dt.datetime,
-          narratives: dict[str, str] | None = None) -> Report:
+          narratives: dict[str, str] | None = None, money_note: str = "") -> Report:
     """The report for ``filters`` as the viewer with ``scope`` may see it."""
     if scope.countries is not None:
         filters = replace(filters, countries=scope.narrow(filters.countries))
@@ -377,4 +380,5 @@ def build(source: FigureSource, filters: Filters, sections: Sequence[str], *,
         built.append(Section(key, _(spec.title), _(spec.question), figures, chart_items,
                              narratives.get(key, "")))
     return Report(programme, filters, scope, data_as_of, built,
-                  logframe_table(progress) if "headline" in sections else None)
+                  logframe_table(progress) if "headline" in sections else None,
+                  money_note=money_note)

@@ -119,6 +119,7 @@ class Provenance:
     data_as_of: dt.datetime
     threshold: int | None = None  # the suppression threshold when it applies (donors)
     base: int = 5  # the rounding base of donors' counts (data_access.disclosure)
+    money: str = ""  # a money figure's currency and rates (data_access.currency, issue 20)
 
     def suppression_rule(self) -> str:
         if self.threshold is None:
@@ -143,6 +144,8 @@ class Provenance:
                 rule += " " + ngettext("{n} figure hidden here.", "{n} figures hidden here.",
                                        hidden).format(n=hidden)
             lines.append(rule)
+        if self.money:
+            lines.append(self.money)
         return lines
 
 

@@ -115,6 +115,8 @@ def _cover(pdf: _Document, report: Report) -> None:
     rule = report.provenance.suppression_rule()
     if rule:
         pdf.paragraph(rule, 10, colour=GREY)
+    if report.money_note:
+        pdf.paragraph(report.money_note + ".", 10, colour=GREY)
     pdf.ln(8)
     pdf.paragraph(_("Contents"), 12, bold=True)
     for section in report.sections:

@@ -268,7 +268,8 @@ def build(report: Report) -> bytes:
     subtitle.left, subtitle.top, subtitle.width, subtitle.height = MARGIN, Inches(3.4), \
         WIDTH - 2 * MARGIN, Inches(2.4)
     subtitle.text = f"{report.programme}\n{report.period} · {report.countries}\n" + \
-        _("Data as of {moment}").format(moment=datetime(report.data_as_of))
+        _("Data as of {moment}").format(moment=datetime(report.data_as_of)) + (
+            f"\n{report.money_note}" if report.money_note else "")
     _notes(slide, report, [_("Sections: {sections}").format(
         sections=", ".join(s.title for s in report.sections))])
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 import metrics
 from data_access import db, lookups
+from data_access.currency import RatesUsed, rates_used
 from data_access.db import DatabaseUnavailable
 from data_access.scope import Scope
 from data_access.settings import load_settings
@@ -192,6 +193,19 @@ def total(code: str, filters: Filters) -> pd.Series:
     return figure(code, filters).iloc[0]
 
 
+@st.cache_data(show_spinner=False, hash_funcs=KEYS, ttl=900, max_entries=500)
+def _rates_used(url: str, scope: Scope, version: int, filters: Filters,
+                _session: Session) -> RatesUsed:
+    return rates_used(_session, filters.start, filters.end, filters.countries)
+
+
+def money_note(filters: Filters) -> str:
+    """What the money figures of ``filters`` are in and at which rates (issue 20):
+    "Amounts in EUR; MAD, TND converted at the monthly rates of 2016-01 to 2016-03
+    (InforEuro)", in the viewer's language."""
+    return read(_rates_used, filters).note(lookups.reporting_currency())
+
+
 def clear_cache() -> None:
     """After an import or any write: every cached result (figures, logframe, derived
     figures, filter choices, "data as of") is recomputed on next use."""
@@ -280,7 +294,7 @@ def _report(url: str, scope: Scope, version: int, filters: Filters, sections: tu
     from reports.content import build
 
     return build(sys.modules[__name__], filters, sections, scope=scope, programme=programme,
-                 data_as_of=data_as_of())
+                 data_as_of=data_as_of(), money_note=money_note(filters))
 
 
 def report(filters: Filters, sections: Sequence[str], programme: str,

@@ -33,7 +33,8 @@ from reports.audit import record_export
 HIDDEN = re.compile(r"^(<\d+|hidden.*)$")
 
 
-def _context(filters: Filters) -> tuple[files.Provenance, str, str | None, Scope]:
+def _context(filters: Filters, money: bool = False
+             ) -> tuple[files.Provenance, str, str | None, Scope]:
     from data_access.settings import load_settings
     from ui import data
     from ui.viewer import current_scope
@@ -41,7 +42,8 @@ def _context(filters: Filters) -> tuple[files.Provenance, str, str | None, Scope
     scope = current_scope()
     provenance = files.Provenance(
         load_settings().programme_name, filters, data.data_as_of(),
-        scope.suppression_threshold if scope.aggregates_only else None, scope.rounding_base)
+        scope.suppression_threshold if scope.aggregates_only else None, scope.rounding_base,
+        data.money_note(filters) if money else "")
     username = st.session_state.get("username")
     return provenance, data.database_url(), str(username) if username else None, scope
 
@@ -63,8 +65,8 @@ def deferred(make: Callable[[], bytes], url: str, username: str | None, kind: st
 
 
 def chart_downloads(chart: alt.TopLevelMixin, frame: pd.DataFrame, filters: Filters,
-                    name: str) -> None:
-    provenance, url, username, scope = _context(filters)
+                    name: str, money: bool = False) -> None:
+    provenance, url, username, scope = _context(filters, money)
     lines = provenance.lines(files.hidden_count(frame) or None)
     stem = files.file_name(name, filters, "x")[:-2]
     with st.popover(_("Download"), icon=":material/download:", key=f"dlp-{stem}"):
@@ -86,11 +88,12 @@ def hidden_cells(frame: pd.DataFrame) -> int:
 
 
 def table_downloads(source: pd.DataFrame | Callable[[], pd.DataFrame], filters: Filters,
-                    name: str, title: str) -> None:
+                    name: str, title: str, money: bool = False) -> None:
     """CSV/XLSX buttons for a table (``source``: the table, or a callable that builds it).
     Everything that reads the whole table (counting hidden cells, writing the file) runs
-    on click, so a long table costs nothing on reruns."""
-    provenance, url, username, scope = _context(filters)
+    on click, so a long table costs nothing on reruns. ``money``: the files say the
+    currency and the rates behind the amounts."""
+    provenance, url, username, scope = _context(filters, money)
     stem = files.file_name(name, filters, "x")[:-2]
 
     def whole() -> tuple[pd.DataFrame, list[str]]:

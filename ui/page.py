@@ -41,13 +41,15 @@ def empty(what: str, filters: Filters) -> None:
 
 
 def chart(chart: alt.TopLevelMixin, frame: pd.DataFrame, what: str,
-          filters: Filters, name: str = "", *, key: str | None = None) -> list[dict[str, Any]]:
+          filters: Filters, name: str = "", *, key: str | None = None,
+          money: bool = False) -> list[dict[str, Any]]:
     """Draw a chart with its filters caption, or say why there is nothing to draw.
 
     ``name`` is the stem of export file names (e.g. ``beneficiaries_by_sector``); the
     export helpers (issue 6) add PNG/SVG downloads here, for every chart at once.
     ``key``: the chart was built with a click selection (``views.charts.PICK``); clicking
     reruns the page, and the values clicked (one dict per mark) are returned.
+    ``money``: the downloads say the currency and the rates behind the amounts.
     """
     if not has_data(frame):
         empty(what, filters)
@@ -82,7 +84,7 @@ def chart(chart: alt.TopLevelMixin, frame: pd.DataFrame, what: str,
         st.caption(md(caption(filters, extra, by_period=False)))
     from ui.exports import chart_downloads  # PNG/SVG of exactly this chart (issue 6)
 
-    chart_downloads(chart, frame, filters, name or what)
+    chart_downloads(chart, frame, filters, name or what, money)
     return picked
 
 
@@ -109,7 +111,7 @@ TABLE_LIMIT = 1000
 
 def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "", *,
           total: int | None = None, full: Callable[[], pd.DataFrame] | None = None,
-          limit: int | None = None) -> None:
+          limit: int | None = None, money: bool = False) -> None:
     """Draw a table already formatted for people (labels, numbers as text where hidden).
 
     ``name`` is the stem of export file names; CSV/XLSX downloads are added here (issue 6).
@@ -131,7 +133,7 @@ def table(frame: pd.DataFrame, what: str, filters: Filters, name: str = "", *,
                        total=number(rows)))
     from ui.exports import table_downloads  # CSV/XLSX of exactly this table (issue 6)
 
-    table_downloads(full or (lambda: frame), filters, name or what, what)
+    table_downloads(full or (lambda: frame), filters, name or what, what, money)
 
 
 def formatted(frame: pd.DataFrame, dims: list[str], columns: dict[str, tuple[str, str]]

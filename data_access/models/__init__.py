@@ -37,6 +37,7 @@ from data_access.models.case_tables import (
     BeneficiaryVulnerability,
     CapacityActivity,
     Cooperative,
+    ExchangeRate,
     FollowUp,
     Target,
     TrainingSession,
@@ -45,7 +46,7 @@ from data_access.models.case_tables import (
 __all__ = [
     "KEY_RANGE", "NAMING", "AnalyticsCell", "AnalyticsState", "Assistance", "Attendance",
     "AuditEvent", "Base", "Beneficiary", "BeneficiaryVulnerability", "CapacityActivity",
-    "Cooperative", "CountryScoped", "FollowUp", "ImportRun", "LoginSession",
+    "Cooperative", "CountryScoped", "ExchangeRate", "FollowUp", "ImportRun", "LoginSession",
     "ReportNarrative", "SignInAttempt", "Target", "Timestamped", "TrainingSession",
     "new_record_key",
 ]

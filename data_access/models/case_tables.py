@@ -1,6 +1,7 @@
 """The case tables: beneficiaries and their vulnerabilities, cooperatives, assistance,
-training sessions and attendance, follow-up visits, capacity-building activities, and the
-logframe targets. Every one but ``Target`` is ``CountryScoped``."""
+training sessions and attendance, follow-up visits, capacity-building activities, the
+logframe targets and the monthly exchange rates. Every one but ``Target`` and
+``ExchangeRate`` is ``CountryScoped``."""
 
 from __future__ import annotations
 
@@ -107,7 +108,17 @@ class Assistance(CountryScoped, Timestamped, Base):
     modality: Mapped[Modality]
     kind: Mapped[AssistanceKind]
     sector: Mapped[Sector | None]
+    # The amount in the programme's reporting currency (``data_access.lookups.
+    # reporting_currency``, EUR for MoTuSe; the column keeps its first name): every figure
+    # and cube reads this one. A grant paid in a local currency also keeps what was paid
+    # (``amount_local`` in ``currency``, ISO 4217) and the date that fixes its rate
+    # (``rate_date``; blank: the delivery date, else the approval date); ``amount_eur`` is
+    # then ``amount_local`` converted at that month's ``exchange_rate`` (issue 20), and is
+    # recomputed when that rate is corrected.
     amount_eur: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    amount_local: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    rate_date: Mapped[dt.date | None] = mapped_column(Date)
     approved_date: Mapped[dt.date | None] = mapped_column(Date)
     delivered_date: Mapped[dt.date | None] = mapped_column(Date)
     cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperative.id"))
@@ -207,3 +218,21 @@ class Target(Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("indicator", "country", "period_end", name="uq_target_key"),
     )
+
+
+class ExchangeRate(Timestamped, Base):
+    """A month's rate of one currency: ``rate`` units of ``currency`` for one unit of the
+    reporting currency (the InforEuro convention: 1 EUR = 10.8473 MAD is 10.8473), for the
+    grants whose rate date falls in ``month`` (its first day). Programme-wide, not
+    ``CountryScoped``: a Moroccan and a Senegalese grant of one month share the rate of their
+    currency. ``source`` says where the rate comes from (InforEuro, a bank, the sheet)."""
+
+    __tablename__ = "exchange_rate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    month: Mapped[dt.date] = mapped_column(Date)
+    rate: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    source: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("currency", "month", name="uq_exchange_rate_key"),)
