@@ -163,10 +163,10 @@ def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:
 def _span():
     from data_access import db, lookups
     from data_access.scope import Scope
-    from metrics.filters import PROGRAMME_END, PROGRAMME_START
+    from metrics.filters import programme_end, programme_start
 
     with db.session(_url(), Scope.everything()) as session:
-        return lookups.data_period(session) or (PROGRAMME_START, PROGRAMME_END)
+        return lookups.data_period(session) or (programme_start(), programme_end())
 
 
 IMPORT_EXISTING, IMPORT_NEW = 250, 250  # cases in the benchmark's import file

@@ -118,7 +118,7 @@ class CellParser:
                     value=p.text(raw)))
             return score
         if kind == "country":
-            return p.parse_country(raw)
+            return p.in_programme(p.parse_country(raw))
         if kind == "region":
             if country is None:
                 return None  # the country cell already has a problem

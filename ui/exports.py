@@ -34,13 +34,13 @@ HIDDEN = re.compile(r"^(<\d+|hidden.*)$")
 
 
 def _context(filters: Filters) -> tuple[files.Provenance, str, str | None, Scope]:
-    from data_access.settings import load_settings
+    from data_access.programme import programme_title
     from ui import data
     from ui.viewer import current_scope
 
     scope = current_scope()
     provenance = files.Provenance(
-        load_settings().programme_name, filters, data.data_as_of(),
+        programme_title(), filters, data.data_as_of(),
         scope.suppression_threshold if scope.aggregates_only else None, scope.rounding_base)
     username = st.session_state.get("username")
     return provenance, data.database_url(), str(username) if username else None, scope

@@ -27,7 +27,7 @@ from data_access.scope import Scope
 from i18n import _, bound
 from i18n.formats import month, quarter
 from metrics import periods
-from metrics.filters import GRANULARITIES, PROGRAMME_END, PROGRAMME_START, Filters
+from metrics.filters import GRANULARITIES, Filters, programme_end, programme_start
 from ui import data
 from ui.viewer import current_scope
 from views.format import country_label
@@ -131,7 +131,7 @@ def _choices(url: str, scope: Scope, version: int,
              _session: Session) -> tuple[list[str], tuple[dt.date, dt.date]]:
     # Read in the page run's snapshot (ui.data.read), like the figures the choices select.
     countries = lookups.countries_present(_session)
-    span = lookups.data_period(_session) or (PROGRAMME_START, PROGRAMME_END)
+    span = lookups.data_period(_session) or (programme_start(), programme_end())
     return countries, span
 
 
