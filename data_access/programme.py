@@ -7,22 +7,22 @@ and optionally its own reporting periods (donor quarters that need not start in 
 and a colour per country. Every country the dashboard offers (sidebar, users, imports,
 colours) and the programme's start and end come from here::
 
-    countries = ["MA", "TN", "SN"]
-    start = 2015-01-01
-    end = 2016-12-31
-    currency = "EUR"
+    countries = ["GN", "NG"]
+    start = 2017-01-01
+    end = 2021-12-31
+    currency = "USD"
 
     [name]
-    en = "MoTuSe – …"
-    fr = "MoTuSe – …"
+    en = "Example – …"
+    fr = "Exemple – …"
 
     [colours]            # optional
-    MA = "#c1272d"
+    GN = "#c1272d"
 
     [[reporting_periods]]   # optional, contiguous, inside [start, end]
     label = "Y1 Q1"
-    start = 2015-02-01
-    end = 2015-04-30
+    start = 2017-02-01
+    end = 2017-04-30
 
 ``programme()`` reads the file once per path (``programme.cache_clear()`` forgets it);
 a bad file raises ``ProgrammeError`` (a ``SettingsError``) naming the file, the fault and
