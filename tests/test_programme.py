@@ -223,8 +223,10 @@ def test_import_of_its_cases_and_a_refused_outside_country(
     from tests.test_import import do_import, snapshot
 
     url = make_database("sqlite", "five_import")
+    # A host country may be any country; the case's own must be the programme's.
     guinea = dict(case_number="G1", country="GN", region="GN-C", sex="F",
-                  return_date="2018-02-01", registration_date="2018-02-10")
+                  return_date="2018-02-01", registration_date="2018-02-10",
+                  host_country="France")
     nigeria = dict(case_number="N1", country="Nigeria", region="Lagos", sex="M",
                    return_date="2019-03-01", registration_date="2019-03-05")
     report = do_import(url, _cases([guinea, nigeria]))
