@@ -38,8 +38,8 @@ class Dates:
             return [None] * len(days)
         low, high = int(days[valid].min()), int(days[valid].max())
         # Format each distinct day once, then index: far cheaper than formatting every row.
-        start = np.datetime64(self.origin.isoformat(), "D")
-        lookup = np.datetime_as_string(start + np.arange(low, high + 1)).astype(object)
+        origin = np.datetime64(self.origin.isoformat(), "D")
+        lookup = np.datetime_as_string(origin + np.arange(low, high + 1)).astype(object)
         if self.with_time:
             lookup = lookup + " 00:00:00"
         out = np.full(len(days), None, dtype=object)
