@@ -144,6 +144,17 @@ class Settings:
     programme_name: str | None = _setting(
         None, "programme name printed on the dashboard, reports and exports",
         shown="the programme file's name, in the viewer's language")
+    iati_activity_file: Path = _setting(
+        str(PROJECT_ROOT / "exports" / "iati_activity.yaml"),
+        "IATI export: YAML file naming the activity (identifier, reporting and "
+        "participating organisations, status, countries) and the logframe's results "
+        "(outcomes and outputs and their indicator codes)", Path,
+        shown="`exports/iati_activity.yaml`")
+    dhis2_mapping_file: Path = _setting(
+        str(PROJECT_ROOT / "exports" / "dhis2_mapping.yaml"),
+        "DHIS2 export: YAML file mapping indicator codes (and breakdown values) to data "
+        "elements (and category option combos), countries and regions to organisation "
+        "units", Path, shown="`exports/dhis2_mapping.yaml`")
     default_language: str = _setting(
         "en", "interface language when a user has chosen none (`en`, `fr`)", _language)
     lockout_attempts: int = _setting(

@@ -8,7 +8,7 @@ import streamlit as st
 from i18n import _
 from i18n.formats import number
 from metrics import catalogue, targets
-from ui import data, filters, kpi, page
+from ui import data, exports, filters, kpi, page
 from views import charts
 from views.format import by_kind, country_label, dimension_label, is_missing, month, percent
 
@@ -84,6 +84,7 @@ page.table(people_table(now.sort_values(["indicator", "country"], na_position="f
            TARGET, f, "logframe_in_force")
 
 st.subheader(_("The logframe"))
+exports.iati_download()  # managers and admins only: the programme's results for IATI
 page.table(people_table(progress.sort_values(["indicator", "country", "period_end"],
                                              na_position="first")),
            TARGET, f, "logframe")

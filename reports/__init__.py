@@ -9,6 +9,10 @@
 - ``reports.pptx`` / ``reports.pdf``: the report as a slide deck or an A4 PDF.
 - ``reports.narratives``: the free text per section, saved per period and scope.
 - ``reports.audit``: every export is written to the audit log.
+- ``reports.iati`` / ``reports.dhis2`` (issue 20): the logframe's results as an IATI 2.03
+  activity file (validated against the schema in ``reports/iati_schema``), and indicator
+  values as a DHIS2 data value set through a mapping file; both read their figures in
+  the session they are given (a donor session for anything published).
 
 The pages, ``ui.exports`` (download buttons) and ``manage.py report`` use this package;
 it must never import Streamlit.

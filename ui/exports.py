@@ -113,3 +113,61 @@ def table_downloads(source: pd.DataFrame | Callable[[], pd.DataFrame], filters: 
                 deferred(make, url, username, "table", fmt, file, filters, scope),
                 file_name=file, mime=files.MIME[fmt], key=f"dl-{file}", on_click="ignore",
                 icon=":material/table:")
+
+
+# Roles that publish the programme's results (issue 20): the IATI file is the
+# organisation's publication of the whole programme, so managers and administrators
+# make it. A donor already has the Donor report; a focal point sees one country, and an
+# activity file of one country's slice would misstate the programme.
+PUBLISHERS = ("admin", "manager")
+
+
+def iati_file(url: str) -> bytes:
+    """The IATI activity file, always read in a donor (aggregates-only) session whatever
+    the viewer's own scope: every figure in it is a protected one."""
+    from data_access import db
+    from data_access.programme import programme_title
+    from data_access.settings import load_settings
+    from reports import iati
+
+    settings = load_settings()
+    scope = Scope(aggregates_only=True, suppression_threshold=settings.suppression_threshold,
+                  rounding_base=settings.disclosure_rounding_base)
+    activity = iati.load_activity(settings.iati_activity_file)
+    with db.session(url, scope) as session:
+        # The publication's own language is English (the file carries both narratives).
+        return iati.build(session, activity, programme=programme_title("en")).content
+
+
+def iati_download() -> None:
+    """The "IATI results file" button of the Targets page, for managers and admins only
+    (nothing for the other roles). Built on click, written to the audit log. The file is
+    the whole programme whatever the sidebar says (so are its name and audit entry)."""
+    from data_access.settings import load_settings
+    from ui import data
+    from ui.viewer import current_role
+
+    if current_role() not in PUBLISHERS:
+        return
+    settings = load_settings()
+    if not settings.iati_activity_file.exists():
+        from ui.text import say
+
+        st.caption(say(_("No IATI activity file ({path}): the IATI export is not set up."),
+                       path=settings.iati_activity_file.name))
+        return
+    url = data.database_url()
+    username = st.session_state.get("username")
+    scope = Scope(aggregates_only=True, suppression_threshold=settings.suppression_threshold,
+                  rounding_base=settings.disclosure_rounding_base)
+    whole = Filters()
+    file = files.file_name("iati_results", whole, "xml")
+    st.download_button(
+        _("IATI results file (XML)"),
+        deferred(functools.partial(iati_file, url), url, str(username) if username else None,
+                 "iati", "xml", file, whole, scope),
+        file_name=file, mime="application/xml", key="dl-iati", on_click="ignore",
+        icon=":material/public:",
+        help=_("The logframe's results, indicators, baselines, targets and actuals as an "
+               "IATI 2.03 activity file, with the figures a donor sees (small counts "
+               "withheld), validated against the IATI schema."))
