@@ -12,6 +12,7 @@ import streamlit as st
 
 from accounts import users
 from data_access.db import DatabaseUnavailable
+from data_access.programme import programme_title
 from data_access.settings import Settings, SettingsError, load_settings
 from i18n import _
 
@@ -102,7 +103,7 @@ def main() -> None:
             st.Page(spec.path, title=_(spec.title), icon=spec.icon))
     navigation = st.navigation(sections, expanded=True)
     auth.sidebar(user, authenticator, settings)
-    st.sidebar.caption(settings.programme_name)
+    st.sidebar.caption(programme_title())
     filters.sidebar()
     navigation.run()
 

@@ -16,7 +16,7 @@ The file has the shape streamlit-authenticator reads::
 Passwords are bcrypt hashes (the format ``streamlit_authenticator.Hasher`` writes and
 checks). Usernames are stored lower-case, as the authenticator compares them.
 
-Demo accounts (``DEMO_ACCOUNTS``) are never written to the file: they are added in memory
+Demo accounts (``demo_accounts()``) are never written to the file: they are added in memory
 when ``settings.demo_mode`` is true and do not exist otherwise. ``check_for_serving``
 refuses a users file that holds a demo account (a ``demo-`` username or ``demo: true``)
 outside demo mode, since their passwords are public.
@@ -40,7 +40,6 @@ import yaml
 from data_access.settings import Settings, SettingsError
 
 ROLES = ("admin", "manager", "focal_point", "donor")
-COUNTRIES = ("MA", "SN", "TN")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 DEMO_PREFIX = "demo-"
 MIN_PASSWORD = 10
@@ -73,9 +72,12 @@ class User:
                 "disabled": self.disabled, "demo": self.demo}
 
 
-# Demo accounts: passwords are public (login page, docs/demo-accounts.md). The hashes are
-# computed once here so that loading users costs no bcrypt work; a test checks they match.
-DEMO_ACCOUNTS: tuple[tuple[User, str], ...] = (
+# Demo accounts: passwords are public (login page, docs/demo-accounts.md). An
+# administrator, a manager, a donor and one focal point per programme country
+# ("demo-focal-xx", password "focal-xx-demo"). The hashes of the demo programme's accounts
+# are computed once here so that loading users costs no bcrypt work (a test checks they
+# match); another programme's focal points are hashed once per process.
+_DEMO_STAFF: tuple[tuple[User, str], ...] = (
     (User("demo-admin", "Demo administrator", "admin", (), demo=True,
           password_hash="$2b$12$IOSKiBQP0d.poXyKSskkUuusESV/NJS7fJIc4RZJXPWvQ.GPnwih2"),
      "admin-demo"),
@@ -85,16 +87,40 @@ DEMO_ACCOUNTS: tuple[tuple[User, str], ...] = (
     (User("demo-donor", "Demo donor", "donor", (), demo=True,
           password_hash="$2b$12$SCdLeNeSSqcpr8yyUWESfeX7XaeznPGsenBrqfRrNQV88a1Q7yuKW"),
      "donor-demo"),
-    (User("demo-focal-ma", "Demo focal point Morocco", "focal_point", ("MA",), demo=True,
-          password_hash="$2b$12$7082/Emc/eL.zQ8jvrht1urgfiGFA/tV9yOcHF08vu0s8px7EuhqG"),
-     "focal-ma-demo"),
-    (User("demo-focal-tn", "Demo focal point Tunisia", "focal_point", ("TN",), demo=True,
-          password_hash="$2b$12$ftbl4PjJeYNfiIwE3mLlkevAmf5I/.CqHcFJ05xuyfrV3VyZRFmF."),
-     "focal-tn-demo"),
-    (User("demo-focal-sn", "Demo focal point Senegal", "focal_point", ("SN",), demo=True,
-          password_hash="$2b$12$QIH8X8RKfc3niHUZFJXR4.3xGJGNOZpy62vlcryFBDw.64kjWSZtW"),
-     "focal-sn-demo"),
 )
+_KNOWN_HASHES = {  # password -> its bcrypt hash (the demo programme's focal points)
+    "focal-ma-demo": "$2b$12$7082/Emc/eL.zQ8jvrht1urgfiGFA/tV9yOcHF08vu0s8px7EuhqG",
+    "focal-tn-demo": "$2b$12$ftbl4PjJeYNfiIwE3mLlkevAmf5I/.CqHcFJ05xuyfrV3VyZRFmF.",
+    "focal-sn-demo": "$2b$12$QIH8X8RKfc3niHUZFJXR4.3xGJGNOZpy62vlcryFBDw.64kjWSZtW",
+}
+_demo_cache: dict[tuple[str, ...], tuple[tuple[User, str], ...]] = {}
+
+
+def demo_accounts() -> tuple[tuple[User, str], ...]:
+    """The demo accounts of the programme (``PROGRAMME_FILE``): (user, public password)."""
+    import pycountry
+
+    countries = programme_countries()
+    if countries not in _demo_cache:
+        focal: list[tuple[User, str]] = []
+        for code in countries:
+            password = f"focal-{code.lower()}-demo"
+            hashed = _KNOWN_HASHES.get(password) or bcrypt.hashpw(
+                password.encode(), bcrypt.gensalt(rounds=10)).decode()
+            country = pycountry.countries.get(alpha_2=code)
+            name = getattr(country, "common_name", None) or getattr(country, "name", code)
+            focal.append((User(f"demo-focal-{code.lower()}", f"Demo focal point {name}",
+                               "focal_point", (code,), demo=True, password_hash=hashed),
+                          password))
+        _demo_cache[countries] = _DEMO_STAFF + tuple(focal)
+    return _demo_cache[countries]
+
+
+def programme_countries() -> tuple[str, ...]:
+    """The programme's countries, in its file's order: the only ones a user may have."""
+    from data_access.programme import programme
+
+    return programme().countries
 
 
 # --- passwords -------------------------------------------------------------------------
@@ -184,7 +210,7 @@ def _write_data(path: Path, data: dict[str, Any]) -> None:
 
 
 def demo_users() -> dict[str, User]:
-    return {user.username: user for user, _password in DEMO_ACCOUNTS}
+    return {user.username: user for user, _password in demo_accounts()}
 
 
 def load(settings: Settings) -> dict[str, User]:
@@ -233,10 +259,11 @@ def check_role(role: str, countries: tuple[str, ...]) -> tuple[str, ...]:
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     countries = tuple(sorted({c.strip().upper() for c in countries if c.strip()}))
-    unknown = [c for c in countries if c not in COUNTRIES]
+    known = programme_countries()
+    unknown = [c for c in countries if c not in known]
     if unknown:
-        raise UserError(f"unknown country {', '.join(unknown)}; countries: "
-                        f"{', '.join(COUNTRIES)}")
+        raise UserError(f"unknown country {', '.join(unknown)} (not one of the "
+                        f"programme's); countries: {', '.join(sorted(known))}")
     if role == "focal_point" and not countries:
         raise UserError("a focal point needs one or more countries (--country SN)")
     if role != "focal_point" and countries:

@@ -23,8 +23,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = "demo-admin"
-COUNTRY_SETS: tuple[list[str], ...] = ([], ["MA"], ["TN"], ["SN"], ["MA", "TN"], ["MA", "SN"],
-                                       ["SN", "TN"])
+
+
+def country_sets() -> list[list[str]]:
+    """Every country, each one alone, and each pair (the programme file's countries)."""
+    from itertools import combinations
+
+    from data_access.programme import programme
+
+    codes = sorted(programme().countries)
+    return [[], *([c] for c in codes), *(sorted(p) for p in combinations(codes, 2))]
 
 
 def _url() -> str:
@@ -119,7 +127,7 @@ def pages(runs: int, selected: str) -> dict:
     paths = _pages(selected)
     # The period presets of the data, for filter changes never seen before.
     names = [n for n in filters.presets(*_span())]
-    combos = [(c, p) for p in names for c in COUNTRY_SETS]
+    combos = [(c, p) for p in names for c in country_sets()]
     combo_iter = iter(combos[1:])
     result: dict[str, dict[str, float]] = {}
     errors: dict[str, str] = {}
@@ -152,7 +160,7 @@ def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:
                 raise RuntimeError(f"{path} raised: {[e.message for e in at.exception][:3]}")
             warm.append(_timed(at))
         for _ in range(runs):
-            countries, period = next(combo_iter, (["MA"], names[0]))
+            countries, period = next(combo_iter, (country_sets()[1], names[0]))
             at.session_state["f_countries"] = countries
             at.session_state["f_period"] = period
             change.append(_timed(at))
@@ -163,10 +171,10 @@ def _page(path: str, runs: int, combo_iter, names) -> dict[str, float]:
 def _span():
     from data_access import db, lookups
     from data_access.scope import Scope
-    from metrics.filters import PROGRAMME_END, PROGRAMME_START
+    from metrics.filters import programme_end, programme_start
 
     with db.session(_url(), Scope.everything()) as session:
-        return lookups.data_period(session) or (PROGRAMME_START, PROGRAMME_END)
+        return lookups.data_period(session) or (programme_start(), programme_end())
 
 
 IMPORT_EXISTING, IMPORT_NEW = 250, 250  # cases in the benchmark's import file

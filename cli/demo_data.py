@@ -1,7 +1,9 @@
 """`manage.py demo-data`: fill the case database with synthetic demo data.
 
-Without ``--beneficiaries`` the data is calibrated on the programme's published figures
-(Morocco, Tunisia, Senegal, 2015–2016); ``--beneficiaries N`` scales every table, for
+The data is drawn for the programme of ``PROGRAMME_FILE`` (its countries and period).
+Without ``--beneficiaries`` the demo programme's data is calibrated on its published
+figures (another programme's countries get middling figures); ``--beneficiaries N``
+scales every table, for
 benchmarks. A database that already holds case data is left alone unless ``--replace``
 (delete it first) or ``--if-empty`` (do nothing, successfully) says otherwise.
 """
@@ -15,6 +17,7 @@ import time
 import demo
 from data_access import db
 from data_access.settings import load_settings
+from demo.profile import programme_world
 
 
 def _positive(raw: str) -> int:
@@ -59,9 +62,10 @@ def run(args: argparse.Namespace) -> int:
         print("demo-data: deleting the existing case data")
         demo.clear(url)
 
-    size = args.beneficiaries or demo.DEFAULT_BENEFICIARIES
+    world = programme_world()
+    size = args.beneficiaries or world.registered
     print(f"demo-data: generating {size:,} beneficiaries (seed {args.seed})")
-    tables = demo.generate(size, args.seed)
+    tables = demo.generate(size, args.seed, world)
     print(f"demo-data: loading ({time.perf_counter() - started:.1f} s so far)")
     demo.load(url, tables, progress=print)
     total = sum(len(t) for t in tables)

@@ -25,11 +25,12 @@ import json
 import sys
 from pathlib import Path
 
+from data_access.programme import programme_title
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
 from importing.export import export
 from importing.problems import indicator_codes
-from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
+from metrics.filters import Filters, programme_end, programme_start
 
 FORMATS = ("xlsx", "iati", "dhis2")
 SUFFIX = {"xlsx": ".xlsx", "iati": ".xml", "dhis2": ".json"}
@@ -50,9 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="only these countries (xlsx: as their focal point sees them; "
                              "dhis2: only their values)")
     parser.add_argument("--from", dest="start", type=dt.date.fromisoformat,
-                        default=PROGRAMME_START, help="dhis2: first day, YYYY-MM-DD")
+                        default=None,
+                        help="dhis2: first day, YYYY-MM-DD (default: the programme's start)")
     parser.add_argument("--to", dest="end", type=dt.date.fromisoformat,
-                        default=PROGRAMME_END, help="dhis2: last day, YYYY-MM-DD")
+                        default=None,
+                        help="dhis2: last day, YYYY-MM-DD (default: the programme's end)")
     parser.add_argument("--period", choices=tuple(PERIODS), default="quarterly",
                         help="dhis2: DHIS2 period type of the values (default quarterly)")
     parser.add_argument("--indicator", nargs="+", metavar="CODE", default=None,
@@ -118,7 +121,7 @@ def _iati(args: argparse.Namespace) -> int:
         return 2
     scope = donor_scope(settings)
     with db.session(settings.database_url, scope) as session:
-        built = iati.build(session, activity, programme=settings.programme_name)
+        built = iati.build(session, activity, programme=programme_title("en"))
     path = Path(args.path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(built.content)
@@ -135,6 +138,8 @@ def _dhis2(args: argparse.Namespace) -> int:
     from reports import dhis2
 
     settings = load_settings()
+    args.start = args.start or programme_start()
+    args.end = args.end or programme_end()
     if args.end < args.start:
         print("error: --to is before --from", file=sys.stderr)
         return 2

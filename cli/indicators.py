@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from data_access import db
 from data_access.currency import rates_used
 from data_access.lookups import reporting_currency
+from data_access.programme import programme as the_programme
 from data_access.scope import Scope
 from data_access.settings import load_settings
 from data_access.spreadsheet import write_csv
 from metrics import catalogue, compute
-from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters, Granularity
+from metrics.filters import Filters, Granularity
 
 PERIODS: tuple[Granularity, ...] = ("quarter", "month", "year")
 # Every breakdown some indicator has, plus the period granularities (by period).
@@ -39,9 +40,11 @@ BY_CHOICES = tuple(dict.fromkeys(
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("indicators", help="print indicator values for a period")
     parser.add_argument("--from", dest="start", type=dt.date.fromisoformat,
-                        default=PROGRAMME_START, help="first day, YYYY-MM-DD")
+                        default=None,
+                        help="first day, YYYY-MM-DD (default: the programme's start)")
     parser.add_argument("--to", dest="end", type=dt.date.fromisoformat,
-                        default=PROGRAMME_END, help="last day, YYYY-MM-DD")
+                        default=None,
+                        help="last day, YYYY-MM-DD (default: the programme's end)")
     parser.add_argument("--country", nargs="+", default=[], metavar="XX",
                         help="ISO 3166-1 alpha-2 codes")
     parser.add_argument("--by", choices=BY_CHOICES,
@@ -118,6 +121,8 @@ def collect(session: Session, filters: Filters, by: str | None,
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    args.start = args.start or the_programme().start
+    args.end = args.end or the_programme().end
     filters = Filters(args.start, args.end, tuple(args.country))
     with db.session(settings.database_url, Scope.everything()) as session:
         result = collect(session, filters, args.by, args.indicator)

@@ -18,10 +18,12 @@ from pathlib import Path
 
 from data_access import db, lookups
 from data_access.currency import rates_used
+from data_access.programme import programme as the_programme
+from data_access.programme import programme_title
 from data_access.scope import Scope
 from data_access.settings import load_settings
 from i18n import LANGUAGES, language
-from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
+from metrics.filters import Filters
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,9 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser("report", help="write the donor report as PPTX or PDF")
     parser.add_argument("--from", dest="start", type=dt.date.fromisoformat,
-                        default=PROGRAMME_START, help="first day, YYYY-MM-DD")
+                        default=None,
+                        help="first day, YYYY-MM-DD (default: the programme's start)")
     parser.add_argument("--to", dest="end", type=dt.date.fromisoformat,
-                        default=PROGRAMME_END, help="last day, YYYY-MM-DD")
+                        default=None,
+                        help="last day, YYYY-MM-DD (default: the programme's end)")
     parser.add_argument("--country", nargs="+", default=[], metavar="XX",
                         help="ISO 3166-1 alpha-2 codes (default: every country)")
     parser.add_argument("--sections", nargs="+", default=list(SECTION_KEYS),
@@ -69,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
     from reports.audit import record_export
 
     settings = load_settings()
+    args.start = args.start or the_programme().start
+    args.end = args.end or the_programme().end
     if args.end < args.start:
         print("error: --to is before --from", file=sys.stderr)
         return 2
@@ -78,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     filters = Filters(args.start, args.end, tuple(args.country))
     began = time.perf_counter()
     data = build_file(settings.database_url, scope, filters, list(args.sections),
-                      args.format, settings.programme_name,
+                      args.format, programme_title(args.lang or settings.default_language),
                       args.lang or settings.default_language)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)

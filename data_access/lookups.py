@@ -40,9 +40,11 @@ from data_access.models import (
 
 def reporting_currency() -> str:
     """The programme's reporting currency (ISO 4217): what ``assistance.amount_eur`` and
-    every money figure are in, and what ``exchange_rate`` converts to (issue 20). EUR for
-    MoTuSe; the one place to read it from the programme's settings."""
-    return "EUR"
+    every money figure are in, and what ``exchange_rate`` converts to (issue 20): the
+    programme file's ``currency`` (EUR for MoTuSe)."""
+    from data_access.programme import programme
+
+    return programme().currency
 
 
 # A country code is two letters; a guard against a loop that would never end.

@@ -135,9 +135,15 @@ class Settings:
         "0.5", "FUP-4: composite reintegration score counted as sustainable", _fraction)
     score_weights: tuple[float, float, float] = _setting(
         "1,1,1", "FUP-4: weights of the economic, social and psychosocial scores", _weights)
-    programme_name: str = _setting(
-        "MoTuSe – Improved reintegration in Morocco, Tunisia and Senegal",
-        "programme name printed on reports and exports")
+    programme_file: Path = _setting(
+        str(PROJECT_ROOT / "programmes" / "motuse.toml"),
+        "TOML file describing the programme: its name in each language, countries (ISO "
+        "3166-1), period, reporting currency (ISO 4217) and optional reporting periods "
+        "and colours (see `data_access/programme.py`; `programmes/example_five.toml` is a "
+        "second one)", Path, shown="`programmes/motuse.toml`")
+    programme_name: str | None = _setting(
+        None, "programme name printed on the dashboard, reports and exports",
+        shown="the programme file's name, in the viewer's language")
     iati_activity_file: Path = _setting(
         str(PROJECT_ROOT / "exports" / "iati_activity.yaml"),
         "IATI export: YAML file naming the activity (identifier, reporting and "

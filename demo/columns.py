@@ -6,26 +6,26 @@ seconds; rows become Python tuples only chunk by chunk, as the loader writes the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from demo.profile import START
-
-NULL_DAY = -(10**6)  # a date column's NULL (dates are days since START, may be negative)
-_START = np.datetime64(START.isoformat(), "D")
+NULL_DAY = -(10**6)  # a date column's NULL (dates are days since the start, may be negative)
 
 
 @dataclass(frozen=True)
 class Dates:
-    """A date column as days since START; ``NULL_DAY`` is NULL.
+    """A date column as days since ``origin`` (the programme's start); ``NULL_DAY`` is
+    NULL.
 
     ``with_time`` renders timestamps (midnight), for created_at/updated_at.
     """
 
     days: np.ndarray
+    origin: dt.date
     with_time: bool = False
 
     def __len__(self) -> int:
@@ -38,7 +38,8 @@ class Dates:
             return [None] * len(days)
         low, high = int(days[valid].min()), int(days[valid].max())
         # Format each distinct day once, then index: far cheaper than formatting every row.
-        lookup = np.datetime_as_string(_START + np.arange(low, high + 1)).astype(object)
+        origin = np.datetime64(self.origin.isoformat(), "D")
+        lookup = np.datetime_as_string(origin + np.arange(low, high + 1)).astype(object)
         if self.with_time:
             lookup = lookup + " 00:00:00"
         out = np.full(len(days), None, dtype=object)
@@ -85,9 +86,10 @@ def nullable(values: np.ndarray, null: np.ndarray) -> np.ndarray:
     return out
 
 
-def with_timestamps(columns: dict[str, Column], days: np.ndarray) -> dict[str, Column]:
+def with_timestamps(columns: dict[str, Column], days: np.ndarray,
+                    origin: dt.date) -> dict[str, Column]:
     """Add created_at/updated_at: the record is taken as entered on its own date."""
-    stamp = Dates(days, with_time=True)
+    stamp = Dates(days, origin, with_time=True)
     return {**columns, "created_at": stamp, "updated_at": stamp}
 
 

@@ -19,22 +19,19 @@ from demo.columns import NULL_DAY, Dates, Table, choose, with_timestamps
 from demo.profile import (
     CAPACITY_ACTIVITIES,
     INSTITUTIONS,
-    LAST_DAY,
     PEOPLE_REACHED,
-    PROFILES,
     SECTORS_INDIVIDUAL,
     SMALL_KINDS,
-    START,
     TRAINING_KINDS,
     region_name,
 )
 
 if TYPE_CHECKING:
     from demo.generate import Generator
+    from demo.profile import World
 
 INDIVIDUAL, COLLECTIVE, COMMUNITY, PLAN_APPROVED, COUNSELLED = range(5)
 SESSION_SIZE = 12  # attendances per training session, roughly
-YEAR_ENDS = (364, LAST_DAY)  # 2015-12-31 and 2016-12-31, as days since the start
 
 
 def _ids(size: int) -> np.ndarray:
@@ -75,7 +72,7 @@ def assistance(g: Generator) -> Table:
     extra = np.flatnonzero(g.group == INDIVIDUAL)
     extra = extra[rng.random(len(extra)) < 0.15]
     extra_delivery = np.minimum(g.delivery_day[extra] + rng.integers(0, 61, len(extra)),
-                                LAST_DAY)
+                                g.last_day)
 
     who = np.concatenate([cases, extra])
     approved = np.concatenate([g.plan_day[cases], g.delivery_day[extra]])
@@ -84,13 +81,14 @@ def assistance(g: Generator) -> Table:
     approved = approved[order]
     delivered = np.concatenate([g.delivery_day[cases], extra_delivery])[order]
     g.project_country = g.country[who]
-    g.project_delivered = np.where(delivered == NULL_DAY, LAST_DAY + 1, delivered)
+    g.project_delivered = np.where(delivered == NULL_DAY, g.last_day + 1, delivered)
     ids = _ids(len(who))
     # drawn in the order they always were (kinds, then amounts): the same seed, the same data
     kinds = np.concatenate([kind, choose(rng, SMALL_KINDS, len(extra))])[order]
     amount_eur = np.concatenate([amount, _amounts(rng, 150, 600, len(extra))])[order]
     local, currency = local_grants(ids, g.country_code[who], kinds, amount_eur,
-                                   np.where(delivered == NULL_DAY, approved, delivered))
+                                   np.where(delivered == NULL_DAY, approved, delivered),
+                                   g.world.start)
     return Table("assistance", with_timestamps({
         "id": ids,
         "beneficiary_id": g.ids[who],
@@ -101,13 +99,13 @@ def assistance(g: Generator) -> Table:
         "amount_eur": amount_eur,
         "amount_local": local,
         "currency": currency,
-        "approved_date": Dates(approved),
-        "delivered_date": Dates(delivered),
+        "approved_date": Dates(approved, g.world.start),
+        "delivered_date": Dates(delivered, g.world.start),
         "cooperative_id": g.cooperative_ids(who),
         "status": np.concatenate([status, np.full(len(extra), "delivered",
                                                   dtype=object)])[order],
         "country": g.country_code[who],
-    }, approved))
+    }, approved, g.world.start))
 
 
 # Grants paid in local currency (issue 20): every third business grant, in the currency of
@@ -127,15 +125,15 @@ def demo_rate(currency: str, month: int) -> Decimal:
     return Decimal("655.957")
 
 
-def _month(days: np.ndarray) -> np.ndarray:
-    """Months since January 2015 of days since START (2015-01-01)."""
-    dates = np.datetime64(START.isoformat(), "D") + days.astype("timedelta64[D]")
+def _month(days: np.ndarray, start: dt.date) -> np.ndarray:
+    """Months since the start's month of days since ``start``."""
+    dates = np.datetime64(start.isoformat(), "D") + days.astype("timedelta64[D]")
     return (dates.astype("datetime64[M]").astype(np.int64)
-            - np.datetime64("2015-01", "M").astype(np.int64))
+            - np.datetime64(start.isoformat()[:7], "M").astype(np.int64))
 
 
 def local_grants(ids: np.ndarray, countries: np.ndarray, kinds: np.ndarray,
-                 amount_eur: np.ndarray, rate_days: np.ndarray
+                 amount_eur: np.ndarray, rate_days: np.ndarray, start: dt.date
                  ) -> tuple[np.ndarray, np.ndarray]:
     """``amount_local`` and ``currency`` of every assistance row (None for grants paid in
     EUR). Drawn from no random number, so every other demo figure stays as it was; the EUR
@@ -143,9 +141,10 @@ def local_grants(ids: np.ndarray, countries: np.ndarray, kinds: np.ndarray,
     rate is above 1, local ÷ rate rounds back to the same EUR amount (checked here)."""
     local = np.full(len(ids), None, dtype=object)
     currency = np.full(len(ids), None, dtype=object)
+    paying = np.isin(countries, list(LOCAL_CURRENCY))  # other programmes' countries: EUR
     chosen = np.flatnonzero((ids % 3 == 0) & (kinds == "business_grant")
-                            & (rate_days != NULL_DAY))
-    months = _month(rate_days[chosen])
+                            & (rate_days != NULL_DAY) & paying)
+    months = _month(rate_days[chosen], start)
     for index, month in zip(chosen.tolist(), months.tolist(), strict=True):
         code = LOCAL_CURRENCY[str(countries[index])]
         rate = demo_rate(code, int(month))
@@ -156,18 +155,23 @@ def local_grants(ids: np.ndarray, countries: np.ndarray, kinds: np.ndarray,
     return local, currency
 
 
-def exchange_rates() -> Table:
-    """The demo rates: every currency of ``LOCAL_CURRENCY``, every month of 2015–2016."""
-    rows = [(code, month) for code in sorted(LOCAL_CURRENCY.values()) for month in range(24)]
-    firsts = np.array([(dt.date(2015 + m // 12, m % 12 + 1, 1) - START).days
+def exchange_rates(world: World) -> Table:
+    """The demo rates: the currency of every programme country ``LOCAL_CURRENCY`` knows,
+    every month of the programme's period (none for another programme's countries)."""
+    start, months = world.start, ((world.end.year - world.start.year) * 12
+                                  + world.end.month - world.start.month + 1)
+    codes = sorted({LOCAL_CURRENCY[p.code] for p in world.profiles if p.code in LOCAL_CURRENCY})
+    rows = [(code, month) for code in codes for month in range(months)]
+    firsts = np.array([(dt.date(start.year + (start.month - 1 + m) // 12,
+                                (start.month - 1 + m) % 12 + 1, 1) - start).days
                        for _c, m in rows], dtype=np.int64)
     return Table("exchange_rate", with_timestamps({
         "id": _ids(len(rows)),
         "currency": np.array([c for c, _m in rows], dtype=object),
-        "month": Dates(firsts),
+        "month": Dates(firsts, start),
         "rate": np.array([float(demo_rate(c, m)) for c, m in rows]),
         "source": np.full(len(rows), RATE_SOURCE, dtype=object),
-    }, firsts))
+    }, firsts, start))
 
 
 def choose_sectors(g: Generator, cases: np.ndarray, in_coop: np.ndarray) -> np.ndarray:
@@ -193,7 +197,7 @@ def follow_ups(g: Generator) -> Table:
                         followups.DUE_DAYS + rng.integers(-14, 15, m),
                         followups.TWELVE_MONTH_DAYS + rng.integers(-21, 22, m)], axis=1)
     visit = g.delivery_day[cases][:, None] + offsets
-    done = (visit <= LAST_DAY) & (rng.random((m, 3)) >= 0.08)
+    done = (visit <= g.last_day) & (rng.random((m, 3)) >= 0.08)
     coop = g.coop_of[cases]
     dissolved = (coop >= 0) & (g.coop_status[np.maximum(coop, 0)] == "dissolved")
     fails = (rng.random(m) < 0.2) | dissolved
@@ -219,14 +223,14 @@ def follow_ups(g: Generator) -> Table:
     return Table("follow_up", with_timestamps({
         "id": _ids(len(who)),
         "beneficiary_id": g.ids[who],
-        "visit_date": Dates(days),
+        "visit_date": Dates(days, g.world.start),
         "business_operating": operating[row, visit_no],
         "jobs_created": jobs[row, visit_no],
         "score_economic": economic[row, visit_no],
         "score_social": social[row, visit_no],
         "score_psychosocial": psychosocial[row, visit_no],
         "country": g.country_code[who],
-    }, days))
+    }, days, g.world.start))
 
 
 def training(g: Generator) -> tuple[Table, Table]:
@@ -241,7 +245,7 @@ def training(g: Generator) -> tuple[Table, Table]:
     session_parts: list[dict[str, np.ndarray]] = []
     attendees, sessions_of, completed = [], [], []
     offset = 0
-    for ci, profile in enumerate(PROFILES):
+    for ci, profile in enumerate(g.profiles):
         in_country = np.flatnonzero(g.country == ci)
         trained_count = round(len(in_country) * profile.trained / profile.registered)
         assisted = in_country[g.group[in_country] <= COMMUNITY]
@@ -262,7 +266,7 @@ def training(g: Generator) -> tuple[Table, Table]:
         done[len(who) - len(dropouts):] = False
 
         count = max(6, math.ceil(len(who) / SESSION_SIZE))
-        day = np.sort(rng.integers(30, LAST_DAY + 1, count))
+        day = np.sort(rng.integers(30, g.last_day + 1, count))
         kind = choose(rng, TRAINING_KINDS, count)
         provider = np.array(profile.providers, dtype=object)[
             rng.integers(0, len(profile.providers), count)]
@@ -275,7 +279,7 @@ def training(g: Generator) -> tuple[Table, Table]:
                               "country": np.full(len(day), profile.code, dtype=object)})
 
         earliest = g.counselled_day[who]
-        wanted = earliest + (rng.random(len(who)) * (LAST_DAY - earliest + 1)).astype(np.int64)
+        wanted = earliest + (rng.random(len(who)) * (g.last_day - earliest + 1)).astype(np.int64)
         position = np.minimum(np.searchsorted(day, wanted), len(day) - 1)
         attendees.append(who)
         sessions_of.append(offset + position)
@@ -284,8 +288,9 @@ def training(g: Generator) -> tuple[Table, Table]:
 
     parts = {name: np.concatenate([p[name] for p in session_parts]) for name in session_parts[0]}
     sessions = Table("training_session", with_timestamps({
-        "id": _ids(offset), "kind": parts["kind"], "session_date": Dates(parts["day"]),
-        "provider": parts["provider"], "country": parts["country"]}, parts["day"]))
+        "id": _ids(offset), "kind": parts["kind"], "session_date": Dates(parts["day"],
+                                                                 g.world.start),
+        "provider": parts["provider"], "country": parts["country"]}, parts["day"], g.world.start))
 
     who = np.concatenate(attendees)
     session = np.concatenate(sessions_of)
@@ -296,7 +301,7 @@ def training(g: Generator) -> tuple[Table, Table]:
     g.attendance_day = parts["day"][session]
     attendance = Table("attendance", with_timestamps({
         "id": _ids(len(who)), "session_id": session + 1, "beneficiary_id": g.ids[who],
-        "completed": done, "country": g.country_code[who]}, g.attendance_day))
+        "completed": done, "country": g.country_code[who]}, g.attendance_day, g.world.start))
     g.attendance_who, g.attendance_done = who, done
     return sessions, attendance
 
@@ -305,7 +310,7 @@ def capacity(g: Generator) -> Table:
     """Institutions sensitised, trained or equipped: about 6 activities per 100 cases."""
     rng = g.rng
     parts: list[dict[str, np.ndarray]] = []
-    for ci, profile in enumerate(PROFILES):
+    for ci, profile in enumerate(g.profiles):
         count = max(12, round(int((g.country == ci).sum()) * 0.06))
         kind = choose(rng, {t: 1.0 for t in INSTITUTIONS}, count)
         region = g.regions_for(ci, count)
@@ -315,7 +320,8 @@ def capacity(g: Generator) -> Table:
         activity = choose(rng, CAPACITY_ACTIVITIES, count)
         bounds = np.array([PEOPLE_REACHED[a] for a in activity.tolist()])
         people = rng.integers(bounds[:, 0], bounds[:, 1] + 1)
-        day, keep = _distinct_days(rng.integers(0, LAST_DAY + 1, count), names, activity)
+        day, keep = _distinct_days(rng.integers(0, g.last_day + 1, count), names, activity,
+                                    g.last_day + 1)
         day, kind, activity, people = day[keep], kind[keep], activity[keep], people[keep]
         names = [n for n, k in zip(names, keep.tolist(), strict=True) if k]
         order = np.argsort(day, kind="stable")
@@ -325,16 +331,16 @@ def capacity(g: Generator) -> Table:
                       "country": np.full(len(day), profile.code, dtype=object)})
     cols = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     g.capacity_day, g.capacity_people = cols["day"], cols["people"]
-    g.capacity_country = np.repeat(np.arange(len(PROFILES)), [len(p["day"]) for p in parts])
+    g.capacity_country = np.repeat(np.arange(len(g.profiles)), [len(p["day"]) for p in parts])
     return Table("capacity_activity", with_timestamps({
-        "id": _ids(len(cols["day"])), "activity_date": Dates(cols["day"]),
+        "id": _ids(len(cols["day"])), "activity_date": Dates(cols["day"], g.world.start),
         "institution": cols["institution"], "institution_type": cols["institution_type"],
         "activity": cols["activity"], "people_reached": cols["people"],
-        "country": cols["country"]}, cols["day"]))
+        "country": cols["country"]}, cols["day"], g.world.start))
 
 
 def _distinct_days(day: np.ndarray, names: list[str], activity: np.ndarray,
-                   days: int = LAST_DAY + 1) -> tuple[np.ndarray, np.ndarray]:
+                   days: int) -> tuple[np.ndarray, np.ndarray]:
     """Move an activity to the next free day (wrapping round) when the same institution
     already had the same activity that day: the import matches capacity activities on
     country, date, institution and activity, so the demo data must round-trip through it.
@@ -376,7 +382,7 @@ def targets(g: Generator) -> Table:
     Morocco is set a little below its actuals (on track), Tunisia and Senegal above
     (at risk, off track), the programme a little above: the traffic lights differ.
     """
-    never = LAST_DAY + 1
+    never = g.last_day + 1
     first_trained = np.full(g.n, never)
     done = g.attendance_done
     np.minimum.at(first_trained, g.attendance_who[done], g.attendance_day[done])
@@ -401,16 +407,17 @@ def targets(g: Generator) -> Table:
         }
 
     rows: list[tuple[str, str | None, int, float]] = []
-    for ci, factor in [*((i, p.target_factor) for i, p in enumerate(PROFILES)),
+    for ci, factor in [*((i, p.target_factor) for i, p in enumerate(g.profiles)),
                        (None, 1.05)]:
-        code = None if ci is None else PROFILES[ci].code
-        for end in YEAR_ENDS:
+        code = None if ci is None else g.profiles[ci].code
+        for end in g.world.year_ends:
             for indicator, actual in counts(end, ci).items():
                 rows.append((indicator, code, end, float(max(1, round(actual * factor)))))
             rows.append(("FUP-2", code, end, 0.8))
     indicators, countries, ends, targets = zip(*rows, strict=True)
     return Table("target", with_timestamps({
         "id": _ids(len(rows)), "indicator": np.array(indicators, dtype=object),
-        "country": np.array(countries, dtype=object), "period_end": Dates(np.array(ends)),
+        "country": np.array(countries, dtype=object), "period_end": Dates(np.array(ends),
+                                                                     g.world.start),
         "baseline": np.zeros(len(rows)), "target": np.array(targets)},
-        np.zeros(len(rows), dtype=np.int64)))
+        np.zeros(len(rows), dtype=np.int64), g.world.start))

@@ -31,14 +31,13 @@ from demo.columns import (
 from demo.profile import (
     COOPERATIVE_STATUSES,
     COOPERATIVE_WORDS,
-    DEFAULT_BENEFICIARIES,
     HOSTS,
-    LAST_DAY,
     PIPELINE_SHARES,
-    PROFILES,
     RETURN_TYPES,
     SECTORS_COOPERATIVE,
     VULNERABILITIES,
+    World,
+    programme_world,
     region_name,
     regions,
 )
@@ -51,15 +50,17 @@ STEPS = np.array([4, 4, 4, 3, 2, 1])
 PIPELINE_AGE = np.array([0, 0, 0, 120, 90, 60])
 GROUP_STATUS = np.array(["assisted", "assisted", "assisted", "plan_approved", "counselled",
                          "registered"], dtype=object)
-CODES = np.array([p.code for p in PROFILES], dtype=object)
 
 
-def generate(beneficiaries: int | None = None, seed: int = 2015) -> list[Table]:
-    """Every demo table, in an order that satisfies the foreign keys."""
-    n = DEFAULT_BENEFICIARIES if beneficiaries is None else beneficiaries
+def generate(beneficiaries: int | None = None, seed: int = 2015,
+             world: World | None = None) -> list[Table]:
+    """Every demo table, in an order that satisfies the foreign keys; for ``world`` (by
+    default the programme of ``PROGRAMME_FILE``: its period and countries)."""
+    world = world or programme_world()
+    n = world.registered if beneficiaries is None else beneficiaries
     if n < 1:
         raise ValueError("the demo data needs at least one beneficiary")
-    return with_record_keys(Generator(n, np.random.default_rng(seed)).tables(), seed)
+    return with_record_keys(Generator(n, np.random.default_rng(seed), world).tables(), seed)
 
 
 KEYED_TABLES = ("beneficiary", "cooperative", "capacity_activity")
@@ -116,9 +117,13 @@ class Generator:
     capacity_day: np.ndarray
     capacity_people: np.ndarray
 
-    def __init__(self, n: int, rng: np.random.Generator) -> None:
+    def __init__(self, n: int, rng: np.random.Generator, world: World) -> None:
         self.n = n
         self.rng = rng
+        self.world = world
+        self.profiles = world.profiles
+        self.last_day = world.last_day
+        self.codes = np.array([p.code for p in world.profiles], dtype=object)
 
     def tables(self) -> list[Table]:
         self._cases()
@@ -134,14 +139,16 @@ class Generator:
         capacity = facts.capacity(self)
         targets = facts.targets(self)
         return [beneficiaries, cooperatives, sessions, capacity, targets,
-                facts.exchange_rates(), assistance, attendance, follow_ups, vulnerabilities]
+                facts.exchange_rates(self.world), assistance, attendance, follow_ups,
+                vulnerabilities]
 
     # --- who: country and pipeline group -----------------------------------------------
 
     def _cases(self) -> None:
         countries, groups = [], []
         for ci, (profile, count) in enumerate(
-                zip(PROFILES, split(self.n, [p.registered for p in PROFILES]), strict=True)):
+                zip(self.profiles, split(self.n, [p.registered for p in self.profiles]),
+                    strict=True)):
             rest = profile.registered - profile.assisted
             weights = [profile.individual, profile.collective, profile.community,
                        *(rest * share for share in PIPELINE_SHARES.values())]
@@ -150,7 +157,7 @@ class Generator:
             groups.append(self.rng.permutation(np.repeat(np.arange(6), sizes)))
         self.country = np.concatenate(countries)
         self.group = np.concatenate(groups)
-        self.country_code = CODES[self.country]
+        self.country_code = self.codes[self.country]
 
     def _cooperatives(self) -> None:
         """Partition each country's collective cases into cooperatives.
@@ -162,7 +169,7 @@ class Generator:
         self.coop_of = np.full(self.n, -1, dtype=np.int64)
         country: list[int] = []
         creating: list[bool] = []
-        for ci in range(len(PROFILES)):
+        for ci in range(len(self.profiles)):
             members = np.flatnonzero((self.country == ci) & (self.group == COLLECTIVE))
             sizes = cooperative_sizes(rng, len(members))
             first = len(country)
@@ -181,19 +188,19 @@ class Generator:
         self.coop_country = np.array(country, dtype=np.int64)
         self.coop_creating = np.array(creating, dtype=bool)
         self.coop_region = np.empty(k, dtype=object)
-        for ci in range(len(PROFILES)):
+        for ci in range(len(self.profiles)):
             mask = self.coop_country == ci
             self.coop_region[mask] = self.regions_for(ci, int(mask.sum()))
         self.coop_sector = choose(rng, SECTORS_COOPERATIVE, k)
         self.coop_status = np.where(self.coop_creating, "in_creation",
                                     choose(rng, COOPERATIVE_STATUSES, k)).astype(object)
-        delivery = rng.integers(120, LAST_DAY - 14, k)
+        delivery = rng.integers(120, self.last_day - 14, k)
         registration = delivery - rng.integers(20, 91, k)
         self.coop_delivery = np.where(self.coop_creating, NULL_DAY, delivery)
         self.coop_registration = np.where(self.coop_creating, NULL_DAY, registration)
 
     def regions_for(self, ci: int, size: int) -> np.ndarray:
-        profile = PROFILES[ci]
+        profile = self.profiles[ci]
         return choose(self.rng, {code: profile.regions.get(code, 1.0)
                                  for code in regions(profile.code)}, size)
 
@@ -208,13 +215,13 @@ class Generator:
         total = gaps.sum(axis=1)
         assisted = group <= COMMUNITY
         # Deliveries grow more frequent as the programme ramps up (u ** 0.8 leans late).
-        ramp = total + ((LAST_DAY - total) * rng.random(n) ** 0.8).astype(np.int64)
-        recent = LAST_DAY - (rng.exponential(1.0, n) * PIPELINE_AGE[group]).astype(np.int64)
+        ramp = total + ((self.last_day - total) * rng.random(n) ** 0.8).astype(np.int64)
+        recent = self.last_day - (rng.exponential(1.0, n) * PIPELINE_AGE[group]).astype(np.int64)
         last = np.where(assisted, ramp, recent)
         in_coop = self.coop_of >= 0
         delivered_coop = in_coop & (group == COLLECTIVE)
         last[delivered_coop] = self.coop_delivery[self.coop_of[delivered_coop]]
-        last = np.clip(last, 0, LAST_DAY)
+        last = np.clip(last, 0, self.last_day)
         # Where the drawn gaps do not fit before the last step, shrink them.
         over = total > last
         gaps[over] = (gaps[over] * (last[over] / total[over])[:, None]).astype(np.int64)
@@ -259,13 +266,14 @@ class Generator:
         age[self.minor] = rng.integers(15, 18, int(self.minor.sum()))
         age[self.elderly] = rng.integers(60, 76, int(self.elderly.sum()))
         birth_day = self.return_day - age * 365 - rng.integers(0, 365, n)
-        birth_year = (np.datetime64("2015-01-01") + birth_day).astype("datetime64[Y]")
+        origin = np.datetime64(self.world.start.isoformat(), "D")
+        birth_year = (origin + birth_day).astype("datetime64[Y]")
         birth_date = np.where(rng.random(n) < 0.12, NULL_DAY, birth_day)  # year only known
-        female = rng.random(n) < np.array([p.female_share for p in PROFILES])[self.country]
+        female = rng.random(n) < np.array([p.female_share for p in self.profiles])[self.country]
         sex = np.where(female, "F", "M").astype(object)
         host = np.empty(n, dtype=object)
         region = np.empty(n, dtype=object)
-        for ci, profile in enumerate(PROFILES):
+        for ci, profile in enumerate(self.profiles):
             mask = self.country == ci
             host[mask] = choose(rng, {h: profile.hosts.get(h, 0.2) for h in HOSTS},
                                 int(mask.sum()))
@@ -279,26 +287,30 @@ class Generator:
             "country": self.country_code,
             "region": region,
             "sex": sex,
-            "birth_date": Dates(birth_date),
+            "birth_date": Dates(birth_date, self.world.start),
             "birth_year": birth_year.astype(np.int64) + 1970,
             "household_size": np.clip(1 + rng.poisson(3.5, n), 1, 12),
             "host_country": host,
-            "return_date": Dates(self.return_day),
+            "return_date": Dates(self.return_day, self.world.start),
             "return_type": choose(rng, RETURN_TYPES, n),
-            "registration_date": Dates(self.registration_day),
+            "registration_date": Dates(self.registration_day, self.world.start),
             "status": self.status,
-            "counselled_date": Dates(self.counselled_day),
-            "plan_approved_date": Dates(self.plan_day),
+            "counselled_date": Dates(self.counselled_day, self.world.start),
+            "plan_approved_date": Dates(self.plan_day, self.world.start),
             "consent_story": (self.group <= COMMUNITY) & (rng.random(n) < 0.05),
             "first_name": first,
             "last_name": last,
             "phone": phone,
-        }, self.registration_day))
+        }, self.registration_day, self.world.start))
 
     def _case_numbers(self) -> np.ndarray:
-        """MA-2015-00001: numbered per country and registration year, in id order."""
-        year = 2015 + (self.registration_day > 364)
-        key = self.country * 10 + (year - 2015)
+        """MA-2015-00001: numbered per country and registration year, in id order (a
+        registration before the programme start counts in its first year)."""
+        origin = np.datetime64(self.world.start.isoformat(), "D")
+        first = self.world.start.year
+        calendar = (origin + self.registration_day).astype("datetime64[Y]").astype(np.int64)
+        year = np.maximum(calendar + 1970, first)
+        key = self.country * 1000 + (year - first)
         starts = np.r_[True, key[1:] != key[:-1]]
         position = np.arange(self.n)
         seq = position - np.maximum.accumulate(np.where(starts, position, 0)) + 1
@@ -315,7 +327,7 @@ class Generator:
         phone = np.empty(n, dtype=object)
         digits = rng.integers(0, 10**8, n)
         has_phone = rng.random(n) < 0.9
-        for ci, profile in enumerate(PROFILES):
+        for ci, profile in enumerate(self.profiles):
             for is_female, names in ((False, profile.first_names_m),
                                      (True, profile.first_names_f)):
                 mask = (self.country == ci) & (female == is_female)
@@ -340,21 +352,21 @@ class Generator:
             seen[name] = seen.get(name, 0) + 1
             names.append(name if seen[name] == 1 else f"{name} {seen[name]}")
         partner = np.empty(k, dtype=object)
-        for ci, profile in enumerate(PROFILES):
+        for ci, profile in enumerate(self.profiles):
             mask = self.coop_country == ci
             partner[mask] = np.array(profile.partners, dtype=object)[
                 rng.integers(0, len(profile.partners), int(mask.sum()))]
-        created = np.where(self.coop_creating, LAST_DAY - 30, self.coop_registration)
+        created = np.where(self.coop_creating, self.last_day - 30, self.coop_registration)
         return Table("cooperative", with_timestamps({
             "id": np.arange(1, k + 1, dtype=np.int64),
             "name": np.array(names, dtype=object),
-            "country": CODES[self.coop_country],
+            "country": self.codes[self.coop_country],
             "region": self.coop_region,
             "sector": self.coop_sector,
             "partner": partner,
-            "registration_date": Dates(self.coop_registration),
+            "registration_date": Dates(self.coop_registration, self.world.start),
             "status": self.coop_status,
-        }, created))
+        }, created, self.world.start))
 
     def cooperative_ids(self, cases: np.ndarray) -> np.ndarray:
         """The cooperative id of each case (None outside cooperatives), for assistance."""

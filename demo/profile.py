@@ -14,10 +14,6 @@ from functools import cache
 
 import pycountry
 
-START = dt.date(2015, 1, 1)
-END = dt.date(2016, 12, 31)
-LAST_DAY = (END - START).days  # dates are generated as days since START (0 … LAST_DAY)
-
 # Host countries returned from (ISO 3166-1 alpha-2): EU first, then others on the routes.
 HOSTS = ("ES", "FR", "IT", "BE", "NL", "DE", "CH", "AT", "SE", "NO", "DK", "GB", "PT", "GR",
          "LU", "IE", "MT", "PL", "CZ", "FI", "LY", "DZ", "TR", "MR", "NE", "ML")
@@ -100,9 +96,75 @@ SENEGAL = CountryProfile(
     target_factor=1.7,
 )
 
-# Sorted by code: beneficiaries are numbered in this order, so case numbers ascend with ids.
-PROFILES: tuple[CountryProfile, ...] = (MOROCCO, SENEGAL, TUNISIA)
-DEFAULT_BENEFICIARIES = sum(p.registered for p in PROFILES)
+# The demo programme's countries (programmes/motuse.toml), calibrated on its figures.
+KNOWN: dict[str, CountryProfile] = {p.code: p for p in (MOROCCO, SENEGAL, TUNISIA)}
+DEFAULT_BENEFICIARIES = sum(p.registered for p in KNOWN.values())
+
+
+def generic_profile(code: str) -> CountryProfile:
+    """A country of another programme: middling figures, generic names and partners, the
+    country's own ISO 3166-2 regions (weighed alike), every host country alike."""
+    return CountryProfile(
+        code, registered=120, individual=55, collective=25, community=5, trained=40,
+        female_share=0.15, phone_prefix="+000 ", phone_digits=9, hosts={},
+        first_names_m=("Abdoul", "Ahmad", "Ali", "Daniel", "Hassan", "Ibrahim", "John",
+                       "Karim", "Mohamed", "Musa", "Omar", "Samuel", "Yusuf"),
+        first_names_f=("Aisha", "Amina", "Fatima", "Grace", "Hawa", "Mariam", "Sara",
+                       "Zainab"),
+        last_names=("Abdi", "Bah", "Camara", "Hassan", "Ibrahim", "Karimi", "Mohammed",
+                    "Musa", "Okafor", "Rahimi", "Sesay", "Tesfaye", "Yusuf"),
+        partners=("Local reintegration association", "Returnees' network",
+                  "Community development association"),
+        providers=("National vocational training agency", "Employment agency",
+                   "Psychosocial support centre"),
+        target_factor=1.0 + 0.15 * (sum(map(ord, code)) % 5),
+    )
+
+
+@dataclass(frozen=True)
+class World:
+    """What the generator draws for: the programme's period and one profile per country,
+    sorted by code (beneficiaries are numbered in this order, so case numbers ascend with
+    ids). Dates are drawn as days since ``start`` (0 … ``last_day``)."""
+
+    start: dt.date
+    end: dt.date
+    profiles: tuple[CountryProfile, ...]
+
+    @property
+    def last_day(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def registered(self) -> int:
+        """The default number of beneficiaries: the profiles' registered cases."""
+        return sum(p.registered for p in self.profiles)
+
+    @property
+    def year_ends(self) -> tuple[int, ...]:
+        """Each 31 December of the period and its last day, as days since the start (the
+        logframe's target dates)."""
+        ends = [(dt.date(y, 12, 31) - self.start).days
+                for y in range(self.start.year, self.end.year + 1)
+                if self.start <= dt.date(y, 12, 31) <= self.end]
+        if not ends or ends[-1] != self.last_day:
+            ends.append(self.last_day)
+        return tuple(ends)
+
+
+def world_for(start: dt.date, end: dt.date, countries: tuple[str, ...]) -> World:
+    """The world of a programme: its period, its countries' profiles (the demo
+    programme's calibrated ones where known, else ``generic_profile``)."""
+    return World(start, end, tuple(KNOWN.get(c) or generic_profile(c)
+                                   for c in sorted(countries)))
+
+
+def programme_world() -> World:
+    """The world of the programme of ``PROGRAMME_FILE``."""
+    from data_access.programme import programme
+
+    p = programme()
+    return world_for(p.start, p.end, p.countries)
 
 # Share of the cases not (yet) assisted at each pipeline step.
 PIPELINE_SHARES = {"plan_approved": 0.30, "counselled": 0.35, "registered": 0.35}

@@ -118,7 +118,9 @@ class CellParser:
                     value=p.text(raw)))
             return score
         if kind == "country":
-            return p.parse_country(raw)
+            code = p.parse_country(raw)
+            # The row's own country must be the programme's; a host country may be any.
+            return p.in_programme(code) if column.name == "country" else code
         if kind == "region":
             if country is None:
                 return None  # the country cell already has a problem

@@ -20,9 +20,11 @@ from typing import Any
 
 import pycountry
 
+from data_access.programme import programme
 from data_access.spreadsheet import unsafe_text
 from data_access.vocab import Sex, Vulnerability, parse_code
 from i18n import _
+from i18n.vocab import country_name
 
 YES = frozenset({"yes", "oui", "true", "vrai", "1", "y", "o"})
 NO = frozenset({"no", "non", "false", "faux", "0", "n"})
@@ -261,8 +263,21 @@ def parse_country(value: Any) -> str:
     raw = text(value)
     code = _country_names().get(fold(raw)) or _country_names().get(raw.lower())
     if code is None:
-        raise ValueError(_("{value} is not a country: write its ISO code (MA, TN, SN) or its "
-                           "English or French name").format(value=repr(raw)))
+        raise ValueError(_("{value} is not a country: write its ISO code (e.g. {codes}) or "
+                           "its English or French name").format(
+                               value=repr(raw), codes=", ".join(programme().countries)))
+    return code
+
+
+def in_programme(code: str) -> str:
+    """``code`` when it is one of the programme's countries (``PROGRAMME_FILE``); else a
+    ValueError saying which countries the programme has."""
+    countries = programme().countries
+    if code not in countries:
+        raise ValueError(_("{country} ({name}) is not a country of this programme: its "
+                           "countries are {countries}").format(
+                               country=code, name=country_name(code),
+                               countries=", ".join(countries)))
     return code
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from data_access.programme import programme
 from i18n import _
 from i18n.formats import date
 from i18n.vocab import country_name as _country_name
@@ -13,8 +14,16 @@ from i18n.vocab import country_name as _country_name
 Granularity = Literal["month", "quarter", "year"]
 GRANULARITIES: tuple[Granularity, ...] = ("month", "quarter", "year")
 
-PROGRAMME_START = dt.date(2015, 1, 1)
-PROGRAMME_END = dt.date(2016, 12, 31)
+
+
+def programme_start() -> dt.date:
+    """The programme's first day (its programme file, ``data_access.programme``)."""
+    return programme().start
+
+
+def programme_end() -> dt.date:
+    """The programme's last day."""
+    return programme().end
 
 
 def country_name(code: str) -> str:
@@ -35,8 +44,8 @@ def whole_months(start: dt.date, end: dt.date) -> int | None:
 class Filters:
     """What the viewer asked for. Countries narrow the scope, never widen it."""
 
-    start: dt.date = PROGRAMME_START
-    end: dt.date = PROGRAMME_END
+    start: dt.date = field(default_factory=programme_start)
+    end: dt.date = field(default_factory=programme_end)
     countries: tuple[str, ...] = ()  # empty: every country the viewer's scope allows
     granularity: Granularity = "quarter"
 
@@ -79,7 +88,7 @@ class Filters:
         no previous period to compare with (the whole programme, its first month or
         quarter), and a change against nothing (every figure "+" itself) is not shown."""
         previous = self.previous()
-        return previous if previous.end >= PROGRAMME_START else None
+        return previous if previous.end >= programme_start() else None
 
     def year_earlier(self) -> Filters:
         """The same dates one year earlier (29 February becomes 28 February)."""

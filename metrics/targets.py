@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from data_access.models import Target
 from metrics import catalogue
 from metrics.engine import compute
-from metrics.filters import PROGRAMME_START, Filters
+from metrics.filters import Filters, programme_start
 
 COLUMNS = ("indicator", "title", "country", "period_end", "baseline", "target",
            "prorated_target", "actual", "achieved", "status", "as_of", "due_achieved")
@@ -101,7 +101,7 @@ def stretches(targets: list[Target]) -> dict[int, Stretch]:
         if same_line and previous is not None:
             start, value = previous.period_end, previous.target
         else:
-            start = PROGRAMME_START - dt.timedelta(days=1)
+            start = programme_start() - dt.timedelta(days=1)
             value = t.baseline or 0.0
         result[t.id] = Stretch(start, value, t.period_end, t.target)
         previous = t
@@ -110,7 +110,7 @@ def stretches(targets: list[Target]) -> dict[int, Stretch]:
 
 def _actual(code: str, session: Session, filters: Filters, country: str | None,
             end: dt.date) -> float:
-    start = min(PROGRAMME_START, filters.start)
+    start = min(programme_start(), filters.start)
     countries = (country,) if country else filters.countries
     period = Filters(start, max(start, end), countries, filters.granularity)
     value = compute(code, session, period)["value"].iloc[0]

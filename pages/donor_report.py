@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from data_access.settings import load_settings
+from data_access.programme import programme_title
 from i18n import _, get_language, language
 from i18n.formats import datetime
 from reports import content, files
@@ -48,7 +48,7 @@ def _text_key(section: str) -> str:
 for key in sections:  # seed the text boxes once per period, then keep what is typed
     st.session_state.setdefault(_text_key(key), saved[key].text)
 
-report = data.report(f, sections, load_settings().programme_name,
+report = data.report(f, sections, programme_title(),
                      {s: st.session_state[_text_key(s)] for s in sections})
 username = st.session_state.get("username")
 url = data.database_url()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from i18n import _
 from metrics import catalogue, targets
-from metrics.filters import PROGRAMME_START
+from metrics.filters import programme_start
 from ui import data, filters, kpi, page
 from views import charts
 
@@ -26,7 +26,7 @@ PROJECTS = _(catalogue.get("ASS-1").unit)
 # Cumulative from the programme start (the line starts from the figure before the
 # period, not from 0), shown over the period's months; the targets drawn are those ending
 # in the period and the one due at its end (the cards' comparison, metrics.targets).
-since_start = replace(f, start=min(PROGRAMME_START, f.start), granularity="month")
+since_start = replace(f, start=min(programme_start(), f.start), granularity="month")
 cumulative = data.figure("BEN-2", since_start, cumulative=True)
 cumulative = cumulative[cumulative["period_start"] >= f.start.replace(day=1)]
 progress = data.progress(f, HEADLINE)  # the cards read the same targets: one cached call

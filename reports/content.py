@@ -32,7 +32,7 @@ from i18n import N_, _
 from i18n.formats import month
 from i18n.vocab import field_name
 from metrics import catalogue
-from metrics.filters import PROGRAMME_START, Filters, Granularity
+from metrics.filters import Filters, Granularity, programme_start
 from reports.files import Provenance, countries_words, hidden_count, period_words
 from views import charts
 from views.format import by_kind, dimension_label, is_missing, percent
@@ -321,7 +321,7 @@ def _chart(source: FigureSource, spec: ChartSpec, filters: Filters,
     if spec.draw == "cumulative":
         # From the programme start, shown over the period: the line starts from the figure
         # before the period (as on the Overview), not from 0.
-        since = replace(f, start=min(PROGRAMME_START, f.start))
+        since = replace(f, start=min(programme_start(), f.start))
         frame = source.figure(spec.code, since, spec.by, cumulative=True)
         if "period_start" in frame:
             frame = frame[frame["period_start"] >= f.start.replace(day=1)].reset_index(

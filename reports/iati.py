@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from i18n import N_, _, language
 from metrics import catalogue, targets
-from metrics.filters import PROGRAMME_END, PROGRAMME_START, Filters
+from metrics.filters import Filters, programme_end, programme_start
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "iati_schema"
 VERSION = "2.03"
@@ -151,9 +151,9 @@ def _indicator_element(result: etree._Element, code: str, rows: pd.DataFrame,
         if baseline is None or (isinstance(baseline, float) and math.isnan(baseline)):
             continue
         element = etree.SubElement(indicator, "baseline",
-                                   year=str(PROGRAMME_START.year - 1),
+                                   year=str(programme_start().year - 1),
                                    value=_number(_scaled(float(baseline), spec.kind)))
-        element.set("iso-date", (PROGRAMME_START - dt.timedelta(days=1)).isoformat())
+        element.set("iso-date", (programme_start() - dt.timedelta(days=1)).isoformat())
         _dimension(element, line)
     stretches = rows.assign(_start=rows["start"], _end=rows["period_end"])
     hidden = 0
@@ -197,7 +197,7 @@ def _logframe(session: Session) -> tuple[pd.DataFrame, dict[tuple[str, str, dt.d
     from data_access.models import Target
     from metrics.engine import compute
 
-    whole = Filters(PROGRAMME_START, max(PROGRAMME_END, _last_end(session)))
+    whole = Filters(programme_start(), max(programme_end(), _last_end(session)))
     rows = targets.progress(session, whole)
     all_targets = list(session.scalars(select(Target)))
     lines = targets.stretches(all_targets)
@@ -209,7 +209,7 @@ def _logframe(session: Session) -> tuple[pd.DataFrame, dict[tuple[str, str, dt.d
         rows["indicator"], rows["line"], rows["period_end"], strict=True)])
     notes: dict[tuple[str, str, dt.date], str] = {}
     for _index, row in rows[rows["actual"].isna()].iterrows():
-        period = Filters(PROGRAMME_START, row["as_of"], (row["line"],) if row["line"] else ())
+        period = Filters(programme_start(), row["as_of"], (row["line"],) if row["line"] else ())
         frame = compute(row["indicator"], session, period)
         notes[(row["indicator"], row["line"], row["period_end"])] = str(
             frame["value_note"].iloc[0] or "")
@@ -222,7 +222,7 @@ def _last_end(session: Session) -> dt.date:
     from data_access.models import Target
 
     last = session.scalar(select(func.max(Target.period_end)))
-    return last or PROGRAMME_END
+    return last or programme_end()
 
 
 def build(session: Session, activity: dict[str, Any], *, programme: str,
@@ -253,9 +253,9 @@ def build(session: Session, activity: dict[str, Any], *, programme: str,
         _narratives(element, _texts(participant.get("name")))
     etree.SubElement(act, "activity-status", code=str(activity.get("activity_status", "2")))
     etree.SubElement(act, "activity-date", type="1").set("iso-date",
-                                                         PROGRAMME_START.isoformat())
+                                                         programme_start().isoformat())
     etree.SubElement(act, "activity-date", type="3").set("iso-date",
-                                                         PROGRAMME_END.isoformat())
+                                                         programme_end().isoformat())
     countries = activity.get("recipient_countries") or {}
     for code, share in countries.items():
         element = etree.SubElement(act, "recipient-country", code=str(code))

@@ -37,7 +37,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "metrics": frozenset({"analytics", "data_access", "i18n"}),
     "importing": frozenset({"metrics", "analytics", "data_access", "i18n"}),
     "demo": frozenset({"metrics", "analytics", "data_access", "i18n"}),
-    "views": frozenset({"metrics", "i18n"}),
+    # data_access: the programme file's countries, for the colour of each (palette).
+    "views": frozenset({"metrics", "data_access", "i18n"}),
     "reports": frozenset({"views", "metrics", "accounts", "data_access", "i18n"}),
     "ui": frozenset({"reports", "views", "metrics", "importing", "casework", "accounts",
                      "analytics", "data_access", "i18n"}),

@@ -20,12 +20,12 @@ GOOD_KEY = "Zq3v8N0pQe_r1L7xYc2uKfWm5sHbTj9aGd4oVn6iEyXw"  # random, test only
 # --- demo accounts and refusals --------------------------------------------------------
 
 def test_demo_passwords_match_their_hashes() -> None:
-    for user, password in users.DEMO_ACCOUNTS:
+    for user, password in users.demo_accounts():
         assert users.check_password(password, user.password_hash), user.username
         assert user.demo and user.username.startswith(users.DEMO_PREFIX)
-    roles = sorted(u.role for u, _ in users.DEMO_ACCOUNTS)
+    roles = sorted(u.role for u, _ in users.demo_accounts())
     assert roles == ["admin", "donor", "focal_point", "focal_point", "focal_point", "manager"]
-    assert sorted(c for u, _ in users.DEMO_ACCOUNTS for c in u.countries) == ["MA", "SN", "TN"]
+    assert sorted(c for u, _ in users.demo_accounts() for c in u.countries) == ["MA", "SN", "TN"]
 
 
 def test_demo_accounts_exist_only_in_demo_mode(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from data_access.models import Beneficiary
 from data_access.scope import Scope
 from data_access.vocab import CaseStatus
 from metrics import compute, quality
-from metrics.filters import PROGRAMME_START, Filters
+from metrics.filters import Filters, programme_start
 from tests.fixture_db import build_fixture
 
 D = dt.date
@@ -49,7 +49,7 @@ def url(request: pytest.FixtureRequest, make_database: Callable[[str, str], str]
 def _three_counts(session, as_of: dt.date, countries: tuple[str, ...]) -> tuple[int, ...]:
     listed = caseload.cases(session, today=as_of, countries=countries, due_within=0)
     assert all(state.startswith("overdue") for state in listed.rows["follow_up"])
-    f = Filters(PROGRAMME_START, as_of, countries)
+    f = Filters(programme_start(), as_of, countries)
     checks = quality.checks(session, f).set_index("check")["value"]
     coverage = compute("FUP-1", session, f).iloc[0]
     return (listed.total, int(checks["followup_overdue"]),

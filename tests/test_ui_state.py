@@ -156,9 +156,9 @@ def test_a_link_never_widens_a_focal_points_scope(demo_url: str,
     assert only_morocco.session_state["filters"].countries == ("SN",)
     assert only_morocco.multiselect(key="f_countries").value == []
     assert "country" not in only_morocco.query_params
-    from data_access.settings import load_settings
+    from data_access.programme import programme_title
     from tests.test_i18n import shown_text
 
-    programme = load_settings().programme_name  # "… in Morocco, Tunisia and Senegal"
+    programme = programme_title()  # "… in Morocco, Tunisia and Senegal"
     text = " ".join(t for t in shown_text(only_morocco) if t != programme)
     assert "Morocco" not in text and "MA" not in text.split()

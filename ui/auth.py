@@ -36,8 +36,9 @@ from streamlit_authenticator.utilities import LoginError
 
 from accounts import audit, lockout, login_sessions
 from accounts import users as users_module
-from accounts.users import DEMO_ACCOUNTS, User
+from accounts.users import User, demo_accounts
 from data_access.db import DatabaseUnavailable
+from data_access.programme import programme_title
 from data_access.settings import Settings
 from i18n import N_, _, ngettext
 from ui import data
@@ -51,7 +52,7 @@ _SESSION_ID = "_auth_session_id"
 _MESSAGE = "_auth_message"
 # A hash to check a password against when the username is unknown, so that a wrong
 # username takes as long as a wrong password.
-_DUMMY_HASH = DEMO_ACCOUNTS[0][0].password_hash
+_DUMMY_HASH = demo_accounts()[0][0].password_hash
 
 # The clock of the lockout (UTC); tests move it forward.
 clock: Callable[[], dt.datetime] = audit.utcnow
@@ -183,7 +184,7 @@ def _from_cookie(authenticator: stauth.Authenticate, settings: Settings) -> User
 
 def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
     st.title(_("Reintegration dashboard"))
-    st.caption(settings.programme_name)
+    st.caption(programme_title())
     message = st.session_state.pop(_MESSAGE, None)
     left = st.columns([2, 3])[0]
     with left, st.form("sign_in", clear_on_submit=False):
@@ -261,7 +262,7 @@ def demo_table() -> None:
               "real person)."), icon="🧪")
     username = _("Username")
     rows = [{username: u.username, _("Password"): password, _("Role"): role_label(u.role),
-             _("Countries"): countries_text(u)} for u, password in DEMO_ACCOUNTS]
+             _("Countries"): countries_text(u)} for u, password in demo_accounts()]
     st.table(pd.DataFrame(rows).set_index(username))
 
 

@@ -35,13 +35,13 @@ HIDDEN = re.compile(r"^(<\d+|hidden.*)$")
 
 def _context(filters: Filters, money: bool = False
              ) -> tuple[files.Provenance, str, str | None, Scope]:
-    from data_access.settings import load_settings
+    from data_access.programme import programme_title
     from ui import data
     from ui.viewer import current_scope
 
     scope = current_scope()
     provenance = files.Provenance(
-        load_settings().programme_name, filters, data.data_as_of(),
+        programme_title(), filters, data.data_as_of(),
         scope.suppression_threshold if scope.aggregates_only else None, scope.rounding_base,
         data.money_note(filters) if money else "")
     username = st.session_state.get("username")
@@ -129,6 +129,7 @@ def iati_file(url: str) -> bytes:
     """The IATI activity file, always read in a donor (aggregates-only) session whatever
     the viewer's own scope: every figure in it is a protected one."""
     from data_access import db
+    from data_access.programme import programme_title
     from data_access.settings import load_settings
     from reports import iati
 
@@ -137,7 +138,8 @@ def iati_file(url: str) -> bytes:
                   rounding_base=settings.disclosure_rounding_base)
     activity = iati.load_activity(settings.iati_activity_file)
     with db.session(url, scope) as session:
-        return iati.build(session, activity, programme=settings.programme_name).content
+        # The publication's own language is English (the file carries both narratives).
+        return iati.build(session, activity, programme=programme_title("en")).content
 
 
 def iati_download() -> None:

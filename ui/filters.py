@@ -7,7 +7,8 @@ narrowed to the scope again before use, so a tampered value cannot widen it.
 The filters also live in the page's URL (issue 16), so that a reload keeps them and a
 copied link opens the same view: ``?country=SN&period=2016-Q3&by=month`` (``country``
 repeated or comma-separated; ``period`` one of ``whole``, ``last12``, a year ``2016``, a
-quarter ``2016-Q3``, or ``from=2016-01-01&to=2016-06-30`` for a range; ``by`` month,
+quarter ``2016-Q3`` (or one of the programme's own reporting periods, ``Y1-Q2``), or
+``from=2016-01-01&to=2016-06-30`` for a range; ``by`` month,
 quarter or year). The first sidebar run of a signed-in session reads them; every run
 writes the filters it used back. A link is only a wish: its countries are narrowed to the
 viewer's scope like any other value (a focal point for Senegal opening ``country=MA``
@@ -23,11 +24,12 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from data_access import lookups
+from data_access.programme import programme
 from data_access.scope import Scope
 from i18n import _, bound
 from i18n.formats import month, quarter
 from metrics import periods
-from metrics.filters import GRANULARITIES, PROGRAMME_END, PROGRAMME_START, Filters
+from metrics.filters import GRANULARITIES, Filters, programme_end, programme_start
 from ui import data
 from ui.viewer import current_scope
 from views.format import country_label
@@ -48,8 +50,13 @@ DEFAULT_GRANULARITY = "quarter"
 
 
 def period_token(key: str) -> str:
-    """A period choice as the URL says it: "whole", "last12", "2016", "2016-Q3"."""
-    return _TOKENS.get(key, key.replace(" Q", "-Q"))
+    """A period choice as the URL says it: "whole", "last12", "2016", "2016-Q3"; one of
+    the programme's own reporting periods by its label, spaces as "-" ("Y1-Q2")."""
+    if key in _TOKENS:
+        return _TOKENS[key]
+    if key in {p.label for p in programme().reporting_periods}:
+        return key.replace(" ", "-")
+    return key.replace(" Q", "-Q")
 
 
 def _period_key(token: str, names: list[str]) -> str | None:
@@ -131,7 +138,7 @@ def _choices(url: str, scope: Scope, version: int,
              _session: Session) -> tuple[list[str], tuple[dt.date, dt.date]]:
     # Read in the page run's snapshot (ui.data.read), like the figures the choices select.
     countries = lookups.countries_present(_session)
-    span = lookups.data_period(_session) or (PROGRAMME_START, PROGRAMME_END)
+    span = lookups.data_period(_session) or (programme_start(), programme_end())
     return countries, span
 
 
@@ -150,6 +157,12 @@ def presets(first: dt.date, last: dt.date) -> dict[str, tuple[dt.date, dt.date]]
     choices[LAST_12] = (twelve, last)
     for year in range(last.year, first.year - 1, -1):
         choices[str(year)] = (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    own = programme().reporting_periods
+    if own:  # the programme's own quarters (its file), those the data's span reaches
+        for period in reversed(own):
+            if period.start <= last and period.end >= first:
+                choices[period.label] = (period.start, period.end)
+        return choices
     for key in reversed(periods.keys_between(first, last, "quarter")):
         start, end = periods.bounds(key, "quarter")
         choices[periods.label(key, "quarter").replace("Q", " Q")] = (start, end)
@@ -164,8 +177,10 @@ def period_name(key: str, choices: dict[str, tuple[dt.date, dt.date]]) -> str:
         return _("Custom range")
     if key == LAST_12:
         return _("Last 12 months (to {month})").format(month=month(choices[key][1]))
+    if key in {p.label for p in programme().reporting_periods}:
+        return key  # the programme's own label, as its file writes it
     year, _sep, number = key.partition(" Q")
-    if number:
+    if number.isdigit() and year.isdigit():
         return quarter(int(year), int(number))
     return key
 

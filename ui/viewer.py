@@ -20,7 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 from accounts import users as users_module
-from accounts.users import COUNTRIES, User
+from accounts.users import User, programme_countries
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
 
@@ -115,5 +115,5 @@ def allowed_countries() -> tuple[str, ...]:
     """The countries the viewer may see (none when nobody is signed in)."""
     scope = current_scope()
     if scope.countries is None:
-        return COUNTRIES
+        return tuple(sorted(programme_countries()))
     return tuple(sorted(scope.countries))

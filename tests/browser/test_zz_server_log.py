@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 def test_the_server_log_holds_no_personal_data_or_secret(app_server_process,
                                                           demo_db_url: str) -> None:
-    from accounts.users import DEMO_ACCOUNTS
+    from accounts.users import demo_accounts
     from data_access import db
     from data_access.models import Beneficiary
     from data_access.scope import Scope
@@ -49,7 +49,7 @@ def test_the_server_log_holds_no_personal_data_or_secret(app_server_process,
             leaked.append(f"{first} {last}")
         if last and len(last) > 3 and last in words:
             leaked.append(last)
-    for _user, password in DEMO_ACCOUNTS:
+    for _user, password in demo_accounts():
         if password in log:
             leaked.append(password)
     if DEMO_COOKIE_KEY in log:
