@@ -4,7 +4,9 @@ would cascade-delete them), the triggers and the name-sort expression index."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -27,11 +29,25 @@ def _schema(path: Path) -> tuple[dict[str, int], set[tuple[str, str]]]:
     return counts, objects
 
 
+def _as_at(path: Path, tables: Sequence[demo.Table]) -> list[demo.Table]:
+    """Today's demo tables cut to the tables and columns the database has: a later
+    migration's table or column (exchange rates, local amounts…) is not there yet."""
+    con = sqlite3.connect(path)
+    try:
+        names = [n for (n,) in con.execute("select name from sqlite_master where type = 'table'")]
+        have = {n: {r[1] for r in con.execute(f"pragma table_info({n})")} for n in names}
+    finally:
+        con.close()
+    return [dataclasses.replace(t, columns={k: v for k, v in t.columns.items()
+                                            if k in have[t.name]})
+            for t in tables if t.name in have]
+
+
 def test_0011_keeps_every_row_trigger_and_index(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     url = f"sqlite:///{path}"
     db.upgrade(url, "0010")  # the revision before 0011
-    demo.load(url, demo.generate(), progress=lambda _: None)
+    demo.load(url, _as_at(path, demo.generate()), progress=lambda _: None)
     before = _schema(path)
     assert all(before[0].values())
     db.dispose_engine(url)
