@@ -38,6 +38,8 @@ from data_access.models.case_tables import (
     CapacityActivity,
     Cooperative,
     FollowUp,
+    Partner,
+    Referral,
     Target,
     TrainingSession,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "KEY_RANGE", "NAMING", "AnalyticsCell", "AnalyticsState", "Assistance", "Attendance",
     "AuditEvent", "Base", "Beneficiary", "BeneficiaryVulnerability", "CapacityActivity",
     "Cooperative", "CountryScoped", "FollowUp", "ImportRun", "LoginSession",
-    "ReportNarrative", "SignInAttempt", "Target", "Timestamped", "TrainingSession",
+    "Partner", "Referral", "ReportNarrative", "SignInAttempt", "Target", "Timestamped",
+    "TrainingSession",
     "new_record_key",
 ]
