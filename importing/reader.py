@@ -30,7 +30,7 @@ from typing import Any
 
 from i18n import _
 from importing import limits
-from importing.schema import SHEET_NAMES
+from importing.schema import OPTIONAL_SHEETS, SHEET_NAMES
 from importing.sources import FileProblem, Formula, RawSheet, Source
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -80,7 +80,7 @@ def open_sheets(source: Source) -> tuple[list[RawSheet], list[str]]:
     else:
         sheets = _folder_sheets(source)
     found = {s.name for s in sheets}
-    missing = [n for n in SHEET_NAMES if n not in found]
+    missing = [n for n in SHEET_NAMES if n not in found and n not in OPTIONAL_SHEETS]
     return [limits.bounded(s, source.name, bounds) for s in sheets], missing
 
 
