@@ -170,7 +170,7 @@ def label(field: str, value: Any) -> str:
     found = words.get(field, {}).get(str(value))
     if found is not None:
         return found
-    if field == "age_group":
+    if field in ("age_group", "partner"):  # a partner is named as it was written
         return str(value)
     for vocabulary in words.values():  # a field named otherwise (status of a case, …)
         if str(value) in vocabulary:
