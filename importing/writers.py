@@ -182,9 +182,9 @@ def training(conn: Connection, t: Parsed, counts: dict[str, int],
     for key, values in new_sessions.items():
         values["partner_id"] = session_partner.get(key)
     if "partner" in t.present:  # existing sessions whose partner the file names
-        current = dict(conn.execute(select(SES.c.id, SES.c.partner_id)).all())
+        had = dict(conn.execute(select(SES.c.id, SES.c.partner_id)).all())
         moved = [{"_id": sessions[k], "partner_id": pid} for k, pid in session_partner.items()
-                 if k in sessions and current[sessions[k]] != pid]
+                 if k in sessions and had[sessions[k]] != pid]
         update_rows(conn, SES, moved)
     if new_sessions:
         insert_rows(conn, SES, list(new_sessions.values()))

@@ -46,7 +46,8 @@ def test_0016_migrates_free_text_partners(backend: str, tmp_path: object,
     with engine.connect() as conn:
         partners = conn.execute(text(
             "select id, country, name, institution_type from partner order by id")).all()
-        links = dict(conn.execute(text("select id, partner_id from cooperative")).all())
+        links: dict[int, int | None] = {
+            cid: pid for cid, pid in conn.execute(text("select id, partner_id from cooperative"))}
     assert [(p.country, p.name, p.institution_type) for p in partners] == [
         ("MA", "Association Amal", "civil_society"), ("MA", "Réseau Tissu", "civil_society"),
         ("TN", "Association Amal", "civil_society")]

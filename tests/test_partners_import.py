@@ -54,7 +54,7 @@ PARTNERED["referrals"] = [
 def _db_view(url: str) -> dict[str, Any]:
     """The partner facts by name (ids differ between databases)."""
     with db.session(url, Scope.everything()) as s:
-        names = dict(s.execute(select(Partner.id, Partner.name)).all())
+        names: dict[int | None, str] = dict(s.execute(select(Partner.id, Partner.name)).all())
         return {
             "partners": sorted(s.execute(select(Partner.name, Partner.country,
                                                 Partner.institution_type,
