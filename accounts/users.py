@@ -11,6 +11,7 @@ The file has the shape streamlit-authenticator reads::
           password: $2b$12$...          # bcrypt hash, never a plain password
           roles: [focal_point]          # exactly one of ROLES
           countries: [SN]               # focal points only: one or more ISO codes
+          partner: 3                    # partner users only: the partner's id (issue 21)
           disabled: false
 
 Passwords are bcrypt hashes (the format ``streamlit_authenticator.Hasher`` writes and
@@ -39,7 +40,7 @@ import yaml
 
 from data_access.settings import Settings, SettingsError
 
-ROLES = ("admin", "manager", "focal_point", "donor")
+ROLES = ("admin", "manager", "focal_point", "donor", "partner")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 DEMO_PREFIX = "demo-"
 MIN_PASSWORD = 10
@@ -60,6 +61,8 @@ class User:
     disabled: bool = False
     demo: bool = False
     language: str = ""  # the interface language the user chose ("" = DEFAULT_LANGUAGE)
+    # A ``partner`` user's partner (``partner.id``): it sees that partner's records only.
+    partner: int | None = None
 
     @property
     def country_text(self) -> str:
@@ -156,7 +159,8 @@ def _user_from(username: str, entry: dict[str, Any]) -> User:
                 password_hash=str(entry.get("password") or ""),
                 disabled=bool(entry.get("disabled", False)), demo=bool(entry.get("demo", False))
                 or username.lower().startswith(DEMO_PREFIX),
-                language=str(entry.get("language") or ""))
+                language=str(entry.get("language") or ""),
+                partner=int(entry["partner"]) if entry.get("partner") is not None else None)
 
 
 def _entry_of(user: User) -> dict[str, Any]:
@@ -164,6 +168,8 @@ def _entry_of(user: User) -> dict[str, Any]:
                              "password": user.password_hash, "roles": [user.role]}
     if user.countries:
         entry["countries"] = list(user.countries)
+    if user.partner is not None:
+        entry["partner"] = user.partner
     if user.disabled:
         entry["disabled"] = True
     if user.language:
@@ -271,15 +277,26 @@ def check_role(role: str, countries: tuple[str, ...]) -> tuple[str, ...]:
     return countries
 
 
+def check_partner(role: str, partner: int | None) -> int | None:
+    """A partner user names its partner; no other role does (issue 21)."""
+    if role == "partner" and partner is None:
+        raise UserError("a partner user needs its partner's id (--partner 3)")
+    if role != "partner" and partner is not None:
+        raise UserError(f"only partner users have a partner; a {role} does not")
+    return partner
+
+
 def add(path: Path, username: str, password: str, role: str, *, name: str = "",
-        email: str = "", countries: tuple[str, ...] = ()) -> User:
+        email: str = "", countries: tuple[str, ...] = (), partner: int | None = None) -> User:
     username = normalise_username(username)
     countries = check_role(role, countries)
+    partner = check_partner(role, partner)
     validate_password(password)
     users = read_file(path)
     if username in users:
         raise UserError(f"user {username} exists already (use set-password, or remove it)")
-    user = User(username, name or username, role, countries, email, hash_password(password))
+    user = User(username, name or username, role, countries, email, hash_password(password),
+                partner=partner)
     users[username] = user
     write_file(path, users)
     return user

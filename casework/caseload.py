@@ -35,6 +35,8 @@ from data_access.models import (
     Attendance,
     Beneficiary,
     FollowUp,
+    Partner,
+    Referral,
     TrainingSession,
 )
 from data_access.vocab import AssistanceStatus
@@ -290,7 +292,8 @@ def _assistance_summary(session: Session, ids: list[int]) -> list[str]:
 # --- one case --------------------------------------------------------------------------
 
 def case_detail(session: Session, beneficiary_id: int) -> dict[str, Any] | None:
-    """One case the viewer may see: its record, assistance, training and visits."""
+    """One case the viewer may see: its record, assistance, training, visits and referrals
+    (issue 21: to which partner, for what, when, and what became of it)."""
     ben = session.execute(select(Beneficiary).where(Beneficiary.id == beneficiary_id)
                           ).scalar_one_or_none()
     if ben is None:
@@ -323,6 +326,13 @@ def case_detail(session: Session, beneficiary_id: int) -> dict[str, Any] | None:
         .where(FollowUp.beneficiary_id == beneficiary_id)
         .order_by(FollowUp.visit_date)).all()
 
+    referrals = session.execute(
+        select(Partner.name, Referral.service, Referral.referral_date, Referral.status,
+               Referral.accepted_date, Referral.service_date)
+        .join(Partner, Partner.id == Referral.partner_id)
+        .where(Referral.beneficiary_id == beneficiary_id)
+        .order_by(Referral.referral_date, Referral.id)).all()
+
     def code(value: Any) -> Any:
         return value.value if hasattr(value, "value") else value
 
@@ -341,6 +351,10 @@ def case_detail(session: Session, beneficiary_id: int) -> dict[str, Any] | None:
             [list(r) for r in visits],
             columns=[_("Visit date"), _("Business operating"), _("Jobs created"),
                      _("Economic score"), _("Social score"), _("Psychosocial score")]),
+        "referrals": pd.DataFrame(
+            [[code(v) for v in r] for r in referrals],
+            columns=[_("Partner"), _("Service"), _("Referral date"), _("Referral status"),
+                     pgettext("date", "Accepted"), _("Service date")]),
     }
 
 

@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--role", required=True, choices=users.ROLES)
     add.add_argument("--country", action="append", default=[], metavar="CODE",
                      help="a focal point's country (MA, SN, TN); repeat for several")
+    add.add_argument("--partner", type=int, default=None, metavar="ID",
+                     help="a partner user's partner (its id in the partner table)")
     add.add_argument("--name", default="", help="full name shown in the dashboard")
     add.add_argument("--email", default="")
     add.add_argument("--password-stdin", action="store_true",
@@ -93,7 +95,8 @@ def _add(args: argparse.Namespace) -> int:
     try:
         password = read_password(args.password_stdin)
         user = users.add(settings.users_file, args.username, password, args.role,
-                         name=args.name, email=args.email, countries=tuple(args.country))
+                         name=args.name, email=args.email, countries=tuple(args.country),
+                         partner=args.partner)
     except UserError as exc:
         return _fail(exc)
     _done(settings, "add", user.username, role=user.role, countries=list(user.countries))

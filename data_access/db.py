@@ -161,6 +161,8 @@ def _open(url: str, scope: Scope) -> Session:
     engine = get_engine(url)
     sess = sessionmaker(engine, expire_on_commit=False)()
     sess.info["scope"] = scope
+    if scope.partner is not None:  # the cubes are not kept per partner (scope, rule 4)
+        sess.info["analytics"] = False
     scope_module.install(sess)
     return sess
 

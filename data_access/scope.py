@@ -19,6 +19,15 @@ Rules (domain.md, "Privacy rules"):
    ``*`` column, whose content that check cannot see; ``count(*)`` is fine), and every
    indicator result passes through ``data_access.disclosure`` before anyone sees it.
 
+4. A partner scope (issue 21: a ``partner`` user, an implementing partner) sees only what
+   its partner delivered or was referred: its own partner row; the referrals to it; the
+   assistance, training sessions (and their attendance), follow-up visits and cooperatives
+   that name it; and the beneficiaries of those records (and their vulnerability flags).
+   It sees no capacity-building activity, no target and no analytics cell (the cubes are
+   not kept per partner: its figures are computed from the case tables, and
+   ``data_access.db`` switches the fast path off for it). The same listener adds these
+   criteria, on top of the country ones, to every occurrence of every table.
+
 Pages and metrics never filter by the viewer's countries themselves; they may narrow
 further with the user's filters, which can only ever intersect with the scope.
 """
@@ -31,13 +40,27 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Delete, Engine, Insert, Update, event
+from sqlalchemy import Connection, Delete, Engine, Insert, Update, event, false, select, union
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import functions
 from sqlalchemy.sql.elements import ColumnClause, TextClause
 from sqlalchemy.sql.selectable import Exists, Join, Select, TableClause
 
-from data_access.models import Beneficiary, CountryScoped, Target
+from data_access.models import (
+    AnalyticsCell,
+    Assistance,
+    Attendance,
+    Beneficiary,
+    BeneficiaryVulnerability,
+    CapacityActivity,
+    Cooperative,
+    CountryScoped,
+    FollowUp,
+    Partner,
+    Referral,
+    Target,
+    TrainingSession,
+)
 
 PERSONAL_COLUMNS = ("first_name", "last_name", "phone", "case_number", "birth_date")
 
@@ -54,10 +77,17 @@ class Scope:
     aggregates_only: bool = False
     suppression_threshold: int = 5
     rounding_base: int = 5  # donors' counts: random rounding base (data_access.disclosure)
+    partner: int | None = None  # a partner user's partner id: what it delivered only (rule 4)
 
     @classmethod
     def everything(cls) -> Scope:
         return cls()
+
+    @classmethod
+    def for_partner(cls, partner: int, countries: Iterable[str] | None = None) -> Scope:
+        """A partner user's scope: its partner's records (within ``countries`` if given)."""
+        return cls(None if countries is None else frozenset(c.upper() for c in countries),
+                   partner=int(partner))
 
     @classmethod
     def for_countries(cls, countries: Iterable[str], *, aggregates_only: bool = False,
@@ -67,7 +97,7 @@ class Scope:
 
     @property
     def restricted(self) -> bool:
-        return self.countries is not None or self.aggregates_only
+        return self.countries is not None or self.aggregates_only or self.partner is not None
 
     def allows(self, country: str | None) -> bool:
         return self.countries is None or (country is not None and country in self.countries)
@@ -84,7 +114,8 @@ class Scope:
     def key(self) -> str:
         """A short stable text naming the scope (used to key saved report texts)."""
         countries = "ALL" if self.countries is None else ",".join(sorted(self.countries))
-        return f"{countries}{'/agg' if self.aggregates_only else ''}"
+        partner = f"/partner={self.partner}" if self.partner is not None else ""
+        return f"{countries}{'/agg' if self.aggregates_only else ''}{partner}"
 
 
 _CASE_TABLES = frozenset(
@@ -223,6 +254,8 @@ def _apply_scope(state: ORMExecuteState) -> None:
             raise ScopeError(f"aggregate-only viewers cannot select {', '.join(unchecked)}: "
                              "name the columns, so that personal ones can be refused")
     state.update_execution_options(**{_APPLIED: True})
+    if scope.partner is not None:
+        state.statement = state.statement.options(*_partner_criteria(scope.partner))
     if scope.countries is None:
         return
     allowed = tuple(sorted(scope.countries))
@@ -231,6 +264,43 @@ def _apply_scope(state: ORMExecuteState) -> None:
                              include_aliases=True, track_closure_variables=False),
         with_loader_criteria(Target, Target.country.in_(allowed), include_aliases=True),
     )
+
+
+def _partner_criteria(partner: int) -> list[Any]:
+    """Rule 4: the loader criteria of a partner scope, one per case table.
+
+    Lambdas, so that they apply to aliases of the tables too (``include_aliases``); the
+    partner id is their one closure variable, a bound value of the cached SQL."""
+    def only(entity: Any, criterion: Any) -> Any:
+        return with_loader_criteria(entity, criterion, include_aliases=True)
+
+    return [
+        only(Partner, lambda cls: cls.id == partner),
+        only(Referral, lambda cls: cls.partner_id == partner),
+        only(Assistance, lambda cls: cls.partner_id == partner),
+        only(TrainingSession, lambda cls: cls.partner_id == partner),
+        only(Attendance, lambda cls: cls.session_id.in_(
+            select(TrainingSession.id).where(TrainingSession.partner_id == partner))),
+        only(FollowUp, lambda cls: cls.partner_id == partner),
+        only(Cooperative, lambda cls: cls.partner_id == partner),
+        only(Beneficiary, lambda cls: cls.id.in_(union(
+            select(Referral.beneficiary_id).where(Referral.partner_id == partner),
+            select(Assistance.beneficiary_id).where(Assistance.partner_id == partner),
+            select(FollowUp.beneficiary_id).where(FollowUp.partner_id == partner),
+            select(Attendance.beneficiary_id).join(
+                TrainingSession, TrainingSession.id == Attendance.session_id)
+            .where(TrainingSession.partner_id == partner)))),
+        only(BeneficiaryVulnerability, lambda cls: cls.beneficiary_id.in_(union(
+            select(Referral.beneficiary_id).where(Referral.partner_id == partner),
+            select(Assistance.beneficiary_id).where(Assistance.partner_id == partner),
+            select(FollowUp.beneficiary_id).where(FollowUp.partner_id == partner),
+            select(Attendance.beneficiary_id).join(
+                TrainingSession, TrainingSession.id == Attendance.session_id)
+            .where(TrainingSession.partner_id == partner)))),
+        only(CapacityActivity, lambda cls: false()),
+        only(Target, lambda cls: false()),
+        only(AnalyticsCell, lambda cls: false()),
+    ]
 
 
 def _check_execute(conn: Connection, clause: Any, _multi: Any, _params: Any,

@@ -10,10 +10,15 @@ from __future__ import annotations
 # Case tables whose writes make the analytics stale.
 SOURCE_TABLES = ("beneficiary", "beneficiary_vulnerability", "assistance", "cooperative",
                  "training_session", "attendance", "follow_up", "capacity_activity")
+# Added by migration 0016 (issue 21), which creates their triggers: the older migrations
+# keep making the triggers of the tables they knew (``SOURCE_TABLES``).
+PARTNER_TABLES = ("partner", "referral")
+ALL_SOURCE_TABLES = SOURCE_TABLES + PARTNER_TABLES
 
 
 
-def trigger_sql(dialect: str, *, versioned: bool = True) -> list[str]:
+def trigger_sql(dialect: str, *, versioned: bool = True,
+                tables: tuple[str, ...] = SOURCE_TABLES) -> list[str]:
     """DDL of the triggers that mark the analytics stale on any case-table write.
 
     ``versioned`` (migration 0004 on): they also advance ``analytics_state.version``, the
@@ -32,7 +37,7 @@ def trigger_sql(dialect: str, *, versioned: bool = True) -> list[str]:
                 "WHERE dirty = 0 OR version_xact IS DISTINCT FROM txid_current()")
     statements: list[str] = []
     if dialect == "sqlite":
-        for table in SOURCE_TABLES:
+        for table in tables:
             for op in ("INSERT", "UPDATE", "DELETE"):
                 statements.append(
                     f"CREATE TRIGGER IF NOT EXISTS trg_analytics_{table}_{op.lower()} "
@@ -46,7 +51,7 @@ def trigger_sql(dialect: str, *, versioned: bool = True) -> list[str]:
     statements.append(
         "CREATE OR REPLACE FUNCTION analytics_mark_dirty() RETURNS trigger AS $$ "
         f"BEGIN {mark}; RETURN NULL; END $$ LANGUAGE plpgsql")
-    for table in SOURCE_TABLES:
+    for table in tables:
         statements.append(f"DROP TRIGGER IF EXISTS trg_analytics_{table} ON {table}")
         statements.append(
             f"CREATE TRIGGER trg_analytics_{table} AFTER INSERT OR UPDATE OR DELETE OR "
@@ -62,13 +67,13 @@ def trigger_sql(dialect: str, *, versioned: bool = True) -> list[str]:
     return statements
 
 
-def drop_trigger_sql(dialect: str) -> list[str]:
+def drop_trigger_sql(dialect: str, tables: tuple[str, ...] = SOURCE_TABLES) -> list[str]:
     if dialect == "sqlite":
         return [f"DROP TRIGGER IF EXISTS trg_analytics_{table}_{op}"
-                for table in SOURCE_TABLES for op in ("insert", "update", "delete")] + [
+                for table in tables for op in ("insert", "update", "delete")] + [
             "DROP TRIGGER IF EXISTS trg_analytics_state_version"]
     return ([f"DROP TRIGGER IF EXISTS trg_analytics_{table} ON {table}"
-             for table in SOURCE_TABLES]
+             for table in tables]
             + ["DROP TRIGGER IF EXISTS trg_analytics_state_version ON analytics_state",
                "DROP FUNCTION IF EXISTS analytics_mark_dirty()",
                "DROP FUNCTION IF EXISTS analytics_bump_version()"])

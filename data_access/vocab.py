@@ -135,6 +135,26 @@ class CapacityActivityKind(StrEnum):
     EQUIPMENT = "equipment"
 
 
+class ServiceKind(StrEnum):
+    """What a returnee is referred to a partner for (issue 21)."""
+
+    HEALTH = "health"
+    HOUSING = "housing"
+    EMPLOYMENT = "employment"
+    VOCATIONAL_TRAINING = "vocational_training"
+    PSYCHOSOCIAL = "psychosocial"
+    LEGAL = "legal"
+    OTHER = "other"
+
+
+class ReferralStatus(StrEnum):
+    REFERRED = "referred"
+    ACCEPTED = "accepted"
+    SERVICE_RECEIVED = "service_received"
+    DECLINED = "declined"
+    NO_RESPONSE = "no_response"
+
+
 # French words accepted on import, per vocabulary (domain.md, in brackets).
 FRENCH: dict[type[StrEnum], dict[str, str]] = {
     ReturnType: {"assiste": "assisted", "spontane": "spontaneous", "readmis": "readmitted"},
@@ -163,6 +183,12 @@ FRENCH: dict[type[StrEnum], dict[str, str]] = {
                       "societe_civile": "civil_society", "secteur_prive": "private_sector"},
     CapacityActivityKind: {"sensibilisation": "sensitisation", "formation": "training",
                            "equipement": "equipment"},
+    ServiceKind: {"sante": "health", "logement": "housing", "emploi": "employment",
+                  "formation_professionnelle": "vocational_training",
+                  "psychosocial": "psychosocial", "juridique": "legal", "autre": "other"},
+    ReferralStatus: {"refere": "referred", "oriente": "referred", "accepte": "accepted",
+                     "service_recu": "service_received", "refuse": "declined",
+                     "sans_reponse": "no_response"},
     Sex: {"female": "F", "male": "M", "femme": "F", "homme": "M", "f": "F", "m": "M"},
 }
 

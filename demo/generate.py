@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from data_access.models import KEY_RANGE
-from demo import facts
+from demo import facts, partners
 from demo.columns import (
     NULL_DAY,
     Dates,
@@ -60,7 +60,8 @@ def generate(beneficiaries: int | None = None, seed: int = 2015,
     n = world.registered if beneficiaries is None else beneficiaries
     if n < 1:
         raise ValueError("the demo data needs at least one beneficiary")
-    return with_record_keys(Generator(n, np.random.default_rng(seed), world).tables(), seed)
+    tables = with_record_keys(Generator(n, np.random.default_rng(seed), world).tables(), seed)
+    return partners.add(tables, seed)  # issue 21: adds to the tables, changes none
 
 
 KEYED_TABLES = ("beneficiary", "cooperative", "capacity_activity")

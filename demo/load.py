@@ -25,9 +25,9 @@ from demo.columns import Table
 Progress = Callable[[str], None]
 
 # Children before parents: the order that deletes without breaking a foreign key.
-CASE_TABLES = ("follow_up", "attendance", "beneficiary_vulnerability", "assistance",
-               "training_session", "cooperative", "capacity_activity", "target",
-               "beneficiary", "exchange_rate")
+CASE_TABLES = ("referral", "follow_up", "attendance", "beneficiary_vulnerability",
+               "assistance", "training_session", "cooperative", "partner",
+               "capacity_activity", "target", "beneficiary", "exchange_rate")
 
 
 def existing_rows(url: str) -> dict[str, int]:

@@ -82,6 +82,14 @@ def _vocabularies(language: str) -> dict[str, dict[str, str]]:
                              "private_sector": _("Private sector")},
         "activity": {"sensitisation": _("Sensitisation"), "training": _("Training"),
                      "equipment": _("Equipment")},
+        "service": {"health": _("Health care"), "housing": _("Housing"),
+                    "employment": _("Employment services"),
+                    "vocational_training": _("Vocational training"),
+                    "psychosocial": _("Psychosocial support"), "legal": _("Legal aid"),
+                    "other": _("Other service")},
+        "referral_status": {"referred": _("Referred"), "accepted": _("Accepted"),
+                            "service_received": _("Service received"),
+                            "declined": _("Declined"), "no_response": _("No response")},
         "route": {"individual": _("Individual or community assistance only"),
                   "cooperative": _("In a cooperative")},
         "horizon": {"6m": _("6 months"), "12m": _("12 months")},
@@ -104,6 +112,7 @@ def field_name(field: str) -> str:
         "institution_type": _("Institution type"), "activity": _("Activity"),
         "host_country": _("Host country"), "route": _("Route"), "horizon": _("Horizon"),
         "step": _("Step"), "dimension": _("Dimension"), "label": _("Label"),
+        "partner": _("Partner"), "service": _("Service"),
     }
     return names.get(field, code_label(field))
 
@@ -161,7 +170,7 @@ def label(field: str, value: Any) -> str:
     found = words.get(field, {}).get(str(value))
     if found is not None:
         return found
-    if field == "age_group":
+    if field in ("age_group", "partner"):  # a partner is named as it was written
         return str(value)
     for vocabulary in words.values():  # a field named otherwise (status of a case, …)
         if str(value) in vocabulary:

@@ -8,7 +8,12 @@ updates in place; nothing is ever deleted except vulnerability flags a case no l
   ``beneficiary_vulnerability`` rows (the cell is the whole set).
 - the sheets that name a case (assistance, training, follow-ups) on the case's country,
   resolved by ``validate`` among the importer's countries, + its case number.
-- cooperatives on name + country.
+- partners on name + country (before cooperatives and the fact sheets that name them).
+- cooperatives on name + country; the free-text partner links to the partner of that name
+  in the cooperative's country where there is one (trimmed, case-insensitive).
+- referrals on case + partner + service + referral date.
+- assistance, training sessions and follow-ups take the partner they name (``partner_id``;
+  a session the partner of its rows).
 - assistance on case + modality + kind, in order: the n-th row of a case with a given
   modality and kind is the n-th such record of that case in the database.
 - training on case + kind + session date: the session is found or created by country
@@ -56,6 +61,8 @@ from importing.writers import (
     cooperatives,
     exchange_rates,
     followups,
+    partners,
+    referrals,
     targets,
     training,
 )
@@ -72,13 +79,14 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
                       for name in validated.tables}
     tables = validated.tables
     steps: list[tuple[str, Callable[[], None]]] = [
+        ("partners", lambda: partners(conn, tables["partners"], counts["partners"])),
         ("cooperatives", lambda: cooperatives(conn, tables["cooperatives"],
                                               counts["cooperatives"])),
         ("beneficiaries", lambda: beneficiaries(conn, tables["beneficiaries"],
                                                 counts["beneficiaries"])),
     ]
     for index, (name, step) in enumerate(steps):
-        report(0.82 + 0.04 * index, _("writing {sheet}").format(sheet=name))
+        report(0.80 + 0.03 * index, _("writing {sheet}").format(sheet=name))
         step()
     changed = exchange_rates(conn, tables["exchange_rates"], counts["exchange_rates"]) \
         if tables["exchange_rates"].rows else set()
@@ -89,12 +97,14 @@ def apply(conn: Connection, validated: Validated, progress: Progress | None = No
         ("training", lambda: training(conn, tables["training"], counts["training"], cases)),
         ("followups", lambda: followups(conn, tables["followups"], counts["followups"],
                                         cases)),
+        ("referrals", lambda: referrals(conn, tables["referrals"], counts["referrals"],
+                                        cases)),
         ("capacity_building", lambda: capacity(conn, tables["capacity_building"],
                                                counts["capacity_building"])),
         ("targets", lambda: targets(conn, tables["targets"], counts["targets"])),
     ]
     for index, (name, step) in enumerate(fact_steps):
-        report(0.9 + 0.018 * index, _("writing {sheet}").format(sheet=name))
+        report(0.9 + 0.015 * index, _("writing {sheet}").format(sheet=name))
         if tables[name].rows:
             step()
     recompute(conn, changed)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import Any
 
-from data_access.vocab import AssistanceStatus
+from data_access.vocab import AssistanceStatus, ReferralStatus
 from i18n import _
 from importing import parsers as p
 from importing.parsed import Collector, Table
@@ -138,6 +138,8 @@ class CellParser:
             return p.parse_month(raw)
         if kind == "rate":
             return p.parse_rate(raw)
+        if kind == "services":
+            return p.parse_services(raw)
         if kind == "indicator":
             code = p.text(raw).upper()
             if self.codes is not None and code not in self.codes:
@@ -232,3 +234,34 @@ def _row_rules(sheet: str, table: Table, v: list[Any], out: Collector) -> None:
                 row not in table.rejected:
             out.add(sheet, row, "delivered_date", _("the assistance is delivered but has no "
                                                     "delivery date"), table)
+    elif sheet == "referrals":
+        _referral_rules(table, v, out)
+
+
+def _referral_rules(table: Table, v: list[Any], out: Collector) -> None:
+    """A referral's dates follow one another; its status agrees with them (and defaults
+    from them: service_received with a service date, accepted with an acceptance date)."""
+    at, row, sheet = table.at, v[0], "referrals"
+    referred, accepted, served = (v[at[c]] for c in ("referral_date", "accepted_date",
+                                                     "service_date"))
+    for name, day in (("accepted_date", accepted), ("service_date", served)):
+        if day is not None and referred is not None and day < referred:
+            out.add(sheet, row, name, _("the date {date} is before the referral date "
+                                        "{referred}").format(date=day, referred=referred),
+                    table)
+    if served is not None and accepted is not None and served < accepted:
+        out.add(sheet, row, "service_date", _("the service date {served} is before the "
+                                              "acceptance date {accepted}").format(
+            served=served, accepted=accepted), table)
+    status = v[at["status"]]
+    if status is None:
+        v[at["status"]] = (ReferralStatus.SERVICE_RECEIVED if served is not None else
+                           ReferralStatus.ACCEPTED if accepted is not None else
+                           ReferralStatus.REFERRED)
+    elif status == ReferralStatus.SERVICE_RECEIVED and served is None:
+        out.add(sheet, row, "service_date", _("the service was received but has no service "
+                                              "date"), table)
+    elif served is not None and status in (ReferralStatus.DECLINED, ReferralStatus.NO_RESPONSE,
+                                           ReferralStatus.REFERRED):
+        out.add(sheet, row, "status", _("the referral has a service date but its status is "
+                                        "{status}").format(status=status.value), table)

@@ -1,6 +1,7 @@
 """The checks between the rows of the file's sheets and against the database, within the
 importer's scope: every row of the importer's countries only, every case number naming one
-case (resolving the fact sheets' countries), cooperatives that exist, no duplicate keys."""
+case (resolving the fact sheets' countries), cooperatives and partners that exist in the
+case's country, no duplicate keys."""
 
 from __future__ import annotations
 
@@ -82,7 +83,9 @@ def cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
     coops_in_file = {(r[tables["cooperatives"].at["name"]],
                       r[tables["cooperatives"].at["country"]])
                      for r in tables["cooperatives"].rows}
-    for name in ("assistance", "training", "followups"):
+    partners_in_file = {(r[tables["partners"].at["name"]], r[tables["partners"].at["country"]])
+                        for r in tables["partners"].rows}
+    for name in ("assistance", "training", "followups", "referrals"):
         table = tables[name]
         at_country = table.at["country"]
         for index, row in enumerate(table.rows):
@@ -92,6 +95,12 @@ def cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
             country, ret = found
             if row[at_country] != country:  # the resolved country, for apply and the keys
                 table.rows[index] = row = (*row[:at_country], country, *row[at_country + 1:])
+            partner = row[table.at["partner"]]
+            if partner is not None and (partner, country) not in partners_in_file \
+                    and (partner, country) not in existing.partners:
+                out.add(name, row[0], "partner", _(
+                    "no partner named '{name}' in {country}, neither on the partners sheet "
+                    "nor in the database").format(name=partner, country=country), table)
             if name != "assistance":
                 continue
             delivered = row[table.at["delivered_date"]]
@@ -105,6 +114,22 @@ def cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
                 out.add(name, row[0], "cooperative", _(
                     "no cooperative named '{name}' in {country}, neither on the cooperatives "
                     "sheet nor in the database").format(name=coop, country=country), table)
+
+    # one partner per training session: the rows of a session (country, kind, date,
+    # provider) that name a partner name the same one
+    training = tables["training"]
+    session_partner: dict[tuple[Any, ...], tuple[str, int]] = {}
+    for row in training.rows:
+        partner = row[training.at["partner"]]
+        if partner is None:
+            continue
+        key = tuple(row[training.at[c]] for c in ("country", "kind", "session_date",
+                                                   "provider"))
+        first = session_partner.setdefault(key, (partner, row[0]))
+        if first[0] != partner:
+            out.add("training", row[0], "partner", _(
+                "the session already has the partner '{first}' (row {row}): one session, "
+                "one partner").format(first=first[0], row=first[1]), training)
 
     # duplicate keys within the file (the fact sheets' case countries are resolved now)
     for table in tables.values():
@@ -125,7 +150,7 @@ def cross_checks(tables: dict[str, Table], existing: Existing, scope: Scope,
             else:
                 first_row[key] = row[0]
 
-    for name in ("cooperatives", "capacity_building"):
+    for name in ("partners", "cooperatives", "capacity_building"):
         table = tables[name]
         for row in table.rows:
             country = row[table.at["country"]]

@@ -1,4 +1,4 @@
-"""What the database holds of the file's cases and cooperatives, within the importer's
+"""What the database holds of the file's cases, cooperatives and partners, within the importer's
 scope, read ``IN_CHUNK`` case numbers per SELECT (``rows_in``): never a whole table."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Column as SqlColumn
 from sqlalchemy import Connection, RowMapping, Select, select
 
-from data_access.models import Beneficiary, Cooperative
+from data_access.models import Beneficiary, Cooperative, Partner
 from data_access.scope import Scope
 
 IN_CHUNK = 500  # bound values per ``IN (...)``: well under SQLite's and psycopg's limits
@@ -19,12 +19,13 @@ IN_CHUNK = 500  # bound values per ``IN (...)``: well under SQLite's and psycopg
 
 @dataclass(frozen=True)
 class Existing:
-    """What the database holds of the file's cases and cooperatives, *within the
+    """What the database holds of the file's cases, cooperatives and partners, *within the
     importer's scope*: nothing of another country is ever read, so no answer of the
     validator (problems, counts, messages) can depend on it (issue 14)."""
 
     beneficiaries: dict[tuple[str, str], tuple[int, dt.date]]  # (country, case) → id, return
     cooperatives: dict[tuple[str, str], int]  # (name, country) → id
+    partners: dict[tuple[str, str], int]  # (name, country) → id
 
     @classmethod
     def load(cls, conn: Connection, cases: Iterable[str], scope: Scope) -> Existing:
@@ -33,12 +34,15 @@ class Existing:
         b = Beneficiary.__table__.c
         stmt = select(b.case_number, b.id, b.country, b.return_date)
         coops = select(Cooperative.name, Cooperative.country, Cooperative.id)
+        partners = select(Partner.name, Partner.country, Partner.id)
         if scope.countries is not None:
             stmt = stmt.where(b.country.in_(sorted(scope.countries)))
             coops = coops.where(Cooperative.country.in_(sorted(scope.countries)))
+            partners = partners.where(Partner.country.in_(sorted(scope.countries)))
         ben = {(r["country"], r["case_number"]): (r["id"], _date(r["return_date"]))
                for r in rows_in(conn, stmt, b.case_number, cases)}
-        return cls(ben, {(name, country): cid for name, country, cid in conn.execute(coops)})
+        return cls(ben, {(name, country): cid for name, country, cid in conn.execute(coops)},
+                   {(name, country): pid for name, country, pid in conn.execute(partners)})
 
     def countries_of(self) -> dict[str, set[str]]:
         """Case number → the (scope's) countries that have a case of that number."""

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from data_access import db
 from data_access.models import (
@@ -34,6 +34,8 @@ from data_access.models import (
     Cooperative,
     ExchangeRate,
     FollowUp,
+    Partner,
+    Referral,
     Target,
     TrainingSession,
 )
@@ -85,26 +87,39 @@ def sheets(session: Session) -> dict[str, Iterator[tuple[Any, ...]]]:
     if scope is not None and scope.restricted:  # the scope narrows the assistance read
         rates = rates.where(xr.currency.in_(select(a.currency).where(
             a.currency.is_not(None)).distinct().scalar_subquery()))
+    p, r = Partner, Referral
+    pa, pt, pf = aliased(Partner), aliased(Partner), aliased(Partner)
     return {
+        "partners": _rows(session, select(p.name, p.country, p.institution_type, p.services)
+                          .order_by(p.id)),
         "beneficiaries": _beneficiaries(session),
         "assistance": _rows(session, select(
             Beneficiary.case_number, a.modality, a.kind, a.sector, a.amount_eur,
             a.amount_local, a.currency, a.rate_date, a.approved_date, a.delivered_date, c.name,
-            a.status, Beneficiary.country)
+            a.status, Beneficiary.country, pa.name)
             .join(Beneficiary, Beneficiary.id == a.beneficiary_id)
-            .outerjoin(c, c.id == a.cooperative_id).order_by(a.id)),
+            .outerjoin(c, c.id == a.cooperative_id)
+            .outerjoin(pa, pa.id == a.partner_id).order_by(a.id)),
         "cooperatives": _rows(session, select(
             c.name, c.country, c.region, c.sector, c.partner, c.registration_date, c.status)
             .order_by(c.id)),
         "training": _rows(session, select(
             Beneficiary.case_number, ts.kind, ts.session_date, ts.provider, at.completed,
-            Beneficiary.country)
+            Beneficiary.country, pt.name)
             .join(ts, ts.id == at.session_id)
+            .outerjoin(pt, pt.id == ts.partner_id)
             .join(Beneficiary, Beneficiary.id == at.beneficiary_id).order_by(at.id)),
         "followups": _rows(session, select(
             Beneficiary.case_number, f.visit_date, f.business_operating, f.jobs_created,
-            f.score_economic, f.score_social, f.score_psychosocial, Beneficiary.country)
-            .join(Beneficiary, Beneficiary.id == f.beneficiary_id).order_by(f.id)),
+            f.score_economic, f.score_social, f.score_psychosocial, Beneficiary.country,
+            pf.name)
+            .join(Beneficiary, Beneficiary.id == f.beneficiary_id)
+            .outerjoin(pf, pf.id == f.partner_id).order_by(f.id)),
+        "referrals": _rows(session, select(
+            Beneficiary.case_number, p.name, r.service, r.referral_date, r.status,
+            r.accepted_date, r.service_date, Beneficiary.country)
+            .join(Beneficiary, Beneficiary.id == r.beneficiary_id)
+            .join(p, p.id == r.partner_id).order_by(r.id)),
         "capacity_building": _rows(session, select(
             CapacityActivity.country, CapacityActivity.activity_date,
             CapacityActivity.institution, CapacityActivity.institution_type,

@@ -22,7 +22,7 @@ import pycountry
 
 from data_access.programme import programme
 from data_access.spreadsheet import unsafe_text
-from data_access.vocab import Sex, Vulnerability, parse_code
+from data_access.vocab import ServiceKind, Sex, Vulnerability, parse_code
 from i18n import _
 from i18n.vocab import country_name
 
@@ -237,6 +237,19 @@ def parse_vulnerabilities(value: Any) -> frozenset[Vulnerability]:
             raise ValueError(_("{value} is not a vulnerability: use {accepted}, separated "
                                "by ;").format(value=repr(word.strip()), accepted=accepted)
                              ) from None
+    return frozenset(found)
+
+
+def parse_services(value: Any) -> frozenset[ServiceKind]:
+    """A ``;``-separated (or ``,``-separated) list of service words (English or French)."""
+    found = set()
+    for word in (w for w in re.split(r"[;,]", text(value)) if w.strip()):
+        try:
+            found.add(parse_code(ServiceKind, word))
+        except ValueError:
+            accepted = ", ".join(s.value for s in ServiceKind)
+            raise ValueError(_("{value} is not a service: use {accepted}, separated by ;")
+                             .format(value=repr(word.strip()), accepted=accepted)) from None
     return frozenset(found)
 
 

@@ -17,8 +17,10 @@ from data_access.vocab import (
     CooperativeStatus,
     InstitutionType,
     Modality,
+    ReferralStatus,
     ReturnType,
     Sector,
+    ServiceKind,
     TrainingKind,
 )
 
@@ -28,7 +30,7 @@ class Column:
     name: str
     french: str | None
     kind: str  # text, date, bool, int, decimal, score, float, country, region, sex, enum,
-    #            vulnerabilities, indicator, currency, month, rate
+    #            vulnerabilities, indicator, currency, month, rate, services
     description: str
     required: bool = False
     enum: type[StrEnum] | None = None
@@ -65,6 +67,10 @@ CASE = _c("case_number", "numero_dossier", "text", "Case number as the field off
 CASE_COUNTRY = _c("country", "pays", "country", "Country of the case: needed only when its "
                   "number is used in more than one of your countries")
 DATE_HELP = "YYYY-MM-DD or DD/MM/YYYY"
+# The partner that delivered a record (issue 21): the last column of the sheets that have
+# it, so that files written before it still read column for column.
+PARTNER = _c("partner", "partenaire", "text", "Partner that delivered it, as on the partners "
+             "sheet (blank: the programme itself)", max_length=200)
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet("beneficiaries", (
@@ -123,7 +129,18 @@ SHEETS: tuple[Sheet, ...] = (
            "approved, delivered or cancelled (blank: delivered when a delivery date is "
            "given, approved otherwise)", enum=AssistanceStatus),
         CASE_COUNTRY,
+        PARTNER,
     ), ("case_number", "country", "modality", "kind"), "one row per reintegration measure"),
+    Sheet("partners", (
+        _c("name", "nom", "text", "Partner name; unique within a country (required)",
+           required=True, max_length=200),
+        _c("country", "pays", "country", "Country: code or name (required)", required=True),
+        _c("institution_type", "type_institution", "enum", "Institution type (required)",
+           required=True, enum=InstitutionType),
+        _c("services", "services", "services",
+           "Services offered, separated by ; (health; housing; employment; "
+           "vocational_training; psychosocial; legal; other)"),
+    ), ("name", "country"), "one row per partner organisation"),
     Sheet("cooperatives", (
         _c("name", "nom", "text", "Cooperative name; unique within a country (required)",
            required=True, max_length=200),
@@ -131,7 +148,9 @@ SHEETS: tuple[Sheet, ...] = (
         _c("region", "region", "region", "Region: ISO 3166-2 code or name"),
         _c("sector", "secteur", "enum", "Business sector (required)", required=True,
            enum=Sector),
-        _c("partner", "partenaire", "text", "Partner association", max_length=200),
+        _c("partner", "partenaire", "text", "Partner association (linked to the partner of "
+           "that name on the partners sheet or in the database, where there is one)",
+           max_length=200),
         _c("registration_date", "date_enregistrement", "date",
            f"Legal registration date, {DATE_HELP}"),
         _c("status", "statut", "enum", "Cooperative status (blank: in_creation)",
@@ -146,6 +165,8 @@ SHEETS: tuple[Sheet, ...] = (
         _c("provider", "prestataire", "text", "Training provider", max_length=200),
         _c("completed", "complete", "bool", "Completed: yes/no (required)", required=True),
         CASE_COUNTRY,
+        _c("partner", "partenaire", "text", "Partner that ran the session, as on the partners "
+           "sheet (blank: the programme itself)", max_length=200),
     ), ("case_number", "country", "kind", "session_date"),
         "one row per attendance at a session"),
     Sheet("followups", (
@@ -158,7 +179,28 @@ SHEETS: tuple[Sheet, ...] = (
         _c("score_social", "score_social", "score", "Social score, 0 to 1"),
         _c("score_psychosocial", "score_psychosocial", "score", "Psychosocial score, 0 to 1"),
         CASE_COUNTRY,
+        _c("partner", "partenaire", "text", "Partner that made the visit, as on the partners "
+           "sheet (blank: the programme itself)", max_length=200),
     ), ("case_number", "country", "visit_date"), "one row per monitoring visit"),
+    Sheet("referrals", (
+        CASE,
+        _c("partner", "partenaire", "text", "Partner referred to, as on the partners sheet "
+           "(required)", required=True, max_length=200),
+        _c("service", "service", "enum", "health, housing, employment, vocational_training, "
+           "psychosocial, legal or other (required)", required=True, enum=ServiceKind),
+        _c("referral_date", "date_orientation", "date",
+           f"Referral date, {DATE_HELP} (required)", required=True),
+        _c("status", "statut", "enum",
+           "referred, accepted, service_received, declined or no_response (blank: "
+           "service_received when a service date is given, accepted when an acceptance "
+           "date is, referred otherwise)", enum=ReferralStatus),
+        _c("accepted_date", "date_acceptation", "date", f"Date the partner accepted, "
+           f"{DATE_HELP}"),
+        _c("service_date", "date_service", "date", f"Date the service was received, "
+           f"{DATE_HELP}"),
+        CASE_COUNTRY,
+    ), ("case_number", "country", "partner", "service", "referral_date"),
+        "one row per referral of a returnee to a partner"),
     Sheet("capacity_building", (
         _c("country", "pays", "country", "Country: code or name (required)", required=True),
         _c("activity_date", "date_activite", "date", f"Activity date, {DATE_HELP} (required)",
@@ -197,3 +239,6 @@ SHEETS: tuple[Sheet, ...] = (
 BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}
 SHEET_NAMES: tuple[str, ...] = tuple(s.name for s in SHEETS)
 REQUIRED_SHEETS: tuple[str, ...] = tuple(s.name for s in SHEETS if not s.optional)
+# Sheets a file may leave out (their Sheet says optional): files made from the template
+# before they existed still import.
+OPTIONAL_SHEETS: frozenset[str] = frozenset(s.name for s in SHEETS if s.optional)

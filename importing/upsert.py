@@ -20,6 +20,8 @@ from data_access.models import (
     Cooperative,
     ExchangeRate,
     FollowUp,
+    Partner,
+    Referral,
     Target,
     TrainingSession,
 )
@@ -41,6 +43,22 @@ FUP = FollowUp.__table__
 CAP = CapacityActivity.__table__
 TGT = Target.__table__
 XR = ExchangeRate.__table__
+PAR = Partner.__table__
+REF = Referral.__table__
+
+
+def partner_ids(conn: Connection) -> dict[tuple[str, str], int]:
+    """(name, country) → id of every partner (a small table, read whole), after the
+    partners sheet is written."""
+    return {(name, country): pid for name, country, pid in conn.execute(
+        select(PAR.c.name, PAR.c.country, PAR.c.id))}
+
+
+def partner_of(t: Parsed, row: tuple[Any, ...], partners: dict[tuple[str, str], int]
+               ) -> int | None:
+    """The id of the partner a row names in its (case's) country; validation checked it."""
+    name = row[t.at["partner"]]
+    return None if name is None else partners[(name, row[t.at["country"]])]
 
 
 def chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:

@@ -19,6 +19,8 @@ from importing.upsert import (
     CAP,
     COOP,
     FUP,
+    PAR,
+    REF,
     SES,
     TGT,
     VUL,
@@ -31,9 +33,12 @@ from importing.upsert import (
     chunks,
     existing_rows,
     insert_rows,
+    partner_ids,
+    partner_of,
     present_columns,
     row_values,
     same_value,
+    update_rows,
 )
 
 BEN_COLUMNS = ("country", "region", "sex", "birth_date", "birth_year", "household_size",
@@ -88,16 +93,36 @@ def beneficiaries(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
                                  "country": country} for case, v, country in vul_add])
 
 
+def partners(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
+    cols = present_columns(t, ("institution_type", "services"))
+    existing = existing_rows(conn, PAR, ["name", "country", "institution_type", "services"],
+                             lambda r: (r["name"], r["country"]))
+    upsert = Upsert(counts)
+    for row in t.valid_rows():
+        values = row_values(t, row, ("name", "country", "institution_type", "services"))
+        values["services"] = ";".join(sorted(str(s) for s in values["services"])) or None \
+            if values["services"] is not None else None
+        upsert.row(existing.get((values["name"], values["country"]), [None])[0], values, cols)
+    upsert.flush(conn, PAR)
+
+
 def cooperatives(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:
     names = ("region", "sector", "partner", "registration_date", "status")
-    cols = present_columns(t, names)
-    existing = existing_rows(conn, COOP, ["name", "country", *names],
+    cols = present_columns(t, names) + (["partner_id"] if "partner" in t.present else [])
+    existing = existing_rows(conn, COOP, ["name", "country", "partner_id", *names],
                              lambda r: (r["name"], r["country"]))
+    # The free-text partner links to the partner of that name in the cooperative's country
+    # where there is one (trimmed, case-insensitive, as migration 0016 linked them).
+    by_name = {(name.strip().lower(), country): pid
+               for (name, country), pid in partner_ids(conn).items()}
     upsert = Upsert(counts)
     for row in t.valid_rows():
         values = row_values(t, row, ("name", "country", *names))
         if values["status"] is None:
             values["status"] = CooperativeStatus.IN_CREATION
+        text = values["partner"]
+        values["partner_id"] = None if text is None else by_name.get(
+            (text.strip().lower(), values["country"]))
         upsert.row(existing.get((values["name"], values["country"]), [None])[0], values, cols)
     upsert.flush(conn, COOP)
 
@@ -107,13 +132,15 @@ def assistance(conn: Connection, t: Parsed, counts: dict[str, int],
     names = ("sector", *MONEY, "approved_date", "delivered_date", "status")
     money = any(c in t.present for c in MONEY)
     cols = [*present_columns(t, names), "country"] + (
-        ["cooperative_id"] if "cooperative" in t.present else [])
+        ["cooperative_id"] if "cooperative" in t.present else []) + (
+        ["partner_id"] if "partner" in t.present else [])
     if money:  # the amounts are written together, so they never disagree
         cols += [c for c in MONEY if c not in cols]
+    partners = partner_ids(conn)
     coops = {(name, country): cid for name, country, cid in conn.execute(
         select(COOP.c.name, COOP.c.country, COOP.c.id))}
     existing = existing_rows(conn, ASS, ["beneficiary_id", "modality", "kind", "country",
-                                         "cooperative_id", *names],
+                                         "cooperative_id", "partner_id", *names],
                              lambda r: (r["beneficiary_id"], str(r["modality"]), str(r["kind"])),
                              ("beneficiary_id", beneficiary_ids(cases)), order_by_id=True)
     seen: dict[tuple[int, str, str], int] = defaultdict(int)
@@ -123,7 +150,8 @@ def assistance(conn: Connection, t: Parsed, counts: dict[str, int],
         values = row_values(t, row, ("modality", "kind", *names))
         coop = row[t.at["cooperative"]]
         values.update(beneficiary_id=bid, country=country,
-                      cooperative_id=coops[(coop, country)] if coop is not None else None)
+                      cooperative_id=coops[(coop, country)] if coop is not None else None,
+                      partner_id=partner_of(t, row, partners))
         key = (bid, str(values["modality"]), str(values["kind"]))
         matches = existing.get(key, [])
         current = matches[seen[key]] if seen[key] < len(matches) else None
@@ -165,14 +193,26 @@ def training(conn: Connection, t: Parsed, counts: dict[str, int],
                 for r in conn.execute(select(SES.c.id, SES.c.country, SES.c.kind,
                                              SES.c.session_date, SES.c.provider))}
     new_sessions: dict[tuple[Any, ...], dict[str, Any]] = {}
+    # A session's partner (issue 21): the one its rows name (validation made them agree).
+    partners = partner_ids(conn)
+    session_partner: dict[tuple[Any, ...], int | None] = {}
     for row in rows:
         country = row[t.at["country"]]
         key = session_key(country, row[t.at["kind"]], row[t.at["session_date"]],
                           row[t.at["provider"]])
+        if "partner" in t.present and row[t.at["partner"]] is not None:
+            session_partner[key] = partner_of(t, row, partners)
         if key not in sessions and key not in new_sessions:
             new_sessions[key] = {"country": country, "kind": row[t.at["kind"]],
                                  "session_date": row[t.at["session_date"]],
-                                 "provider": row[t.at["provider"]]}
+                                 "provider": row[t.at["provider"]], "partner_id": None}
+    for key, values in new_sessions.items():
+        values["partner_id"] = session_partner.get(key)
+    if "partner" in t.present:  # existing sessions whose partner the file names
+        had = dict(conn.execute(select(SES.c.id, SES.c.partner_id)).all())
+        moved = [{"_id": sessions[k], "partner_id": pid} for k, pid in session_partner.items()
+                 if k in sessions and had[sessions[k]] != pid]
+        update_rows(conn, SES, moved)
     if new_sessions:
         insert_rows(conn, SES, list(new_sessions.values()))
         sessions = {session_key(r.country, r.kind, r.session_date, r.provider): r.id
@@ -207,12 +247,14 @@ def followups(conn: Connection, t: Parsed, counts: dict[str, int],
     it moved the date or the case; a workbook visit of the same case and date takes the id."""
     names = ("business_operating", "jobs_created", "score_economic", "score_social",
              "score_psychosocial")
-    cols = [*present_columns(t, names), "country"]
+    cols = [*present_columns(t, names), "country"] + (
+        ["partner_id"] if "partner" in t.present else [])
+    partners = partner_ids(conn)
     survey = "submission_uuid" in t.at
     if survey:
         cols += ["visit_date", "beneficiary_id", "submission_uuid"]
     existing = existing_rows(conn, FUP, ["beneficiary_id", "visit_date", "country",
-                                         "submission_uuid", *names],
+                                         "submission_uuid", "partner_id", *names],
                              lambda r: (r["beneficiary_id"], str(r["visit_date"])[:10]),
                              ("beneficiary_id", beneficiary_ids(cases)))
     by_uuid: dict[tuple[str, str], dict[str, Any]] = {}
@@ -220,7 +262,7 @@ def followups(conn: Connection, t: Parsed, counts: dict[str, int],
         ids = {row[t.at[c]] for row in t.valid_rows()
                for c in ("submission_uuid", "replaces_uuid")} - {None}
         for found in existing_rows(conn, FUP, ["beneficiary_id", "visit_date", "country",
-                                               "submission_uuid", *names],
+                                               "submission_uuid", "partner_id", *names],
                                    lambda r: (r["country"], r["submission_uuid"]),
                                    ("submission_uuid", ids)).values():
             by_uuid[(found[0]["country"], found[0]["submission_uuid"])] = found[0]
@@ -228,7 +270,8 @@ def followups(conn: Connection, t: Parsed, counts: dict[str, int],
     for row in t.valid_rows():
         bid, country = case_of(t, row, cases)
         values = row_values(t, row, ("visit_date", *names))
-        values.update(beneficiary_id=bid, country=country)
+        values.update(beneficiary_id=bid, country=country,
+                      partner_id=partner_of(t, row, partners))
         current = None
         if survey:
             values["submission_uuid"] = row[t.at["submission_uuid"]]
@@ -238,6 +281,32 @@ def followups(conn: Connection, t: Parsed, counts: dict[str, int],
             current = existing.get((bid, str(values["visit_date"])), [None])[0]
         upsert.row(current, values, cols)
     upsert.flush(conn, FUP)
+
+
+def referrals(conn: Connection, t: Parsed, counts: dict[str, int],
+              cases: CaseIds) -> None:
+    names = ("status", "accepted_date", "service_date")
+    cols = [*present_columns(t, names), "country"]
+    partners = partner_ids(conn)
+
+    def key(bid: Any, pid: Any, service: Any, date: Any) -> tuple[Any, ...]:
+        return (bid, pid, str(service), str(date)[:10])
+
+    existing = existing_rows(conn, REF, ["beneficiary_id", "partner_id", "service",
+                                         "referral_date", "country", *names],
+                             lambda r: key(r["beneficiary_id"], r["partner_id"], r["service"],
+                                           r["referral_date"]),
+                             ("beneficiary_id", beneficiary_ids(cases)))
+    upsert = Upsert(counts)
+    for row in t.valid_rows():
+        bid, country = case_of(t, row, cases)
+        values = row_values(t, row, ("service", "referral_date", *names))
+        values.update(beneficiary_id=bid, country=country,
+                      partner_id=partner_of(t, row, partners))
+        current = existing.get(key(bid, values["partner_id"], values["service"],
+                                   values["referral_date"]), [None])[0]
+        upsert.row(current, values, cols)
+    upsert.flush(conn, REF)
 
 
 def capacity(conn: Connection, t: Parsed, counts: dict[str, int]) -> None:

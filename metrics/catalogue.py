@@ -21,6 +21,9 @@ BENEFICIARY_DIMS = ("country", "region", "sex", "age_group", "vulnerability", "p
 ASSISTANCE_DIMS = ("country", "region", "sex", "age_group", "vulnerability", "sector",
                    "modality", "kind", "period")
 
+REFERRAL_DIMS = ("country", "region", "sex", "age_group", "vulnerability", "partner",
+                 "service", "period")
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -110,6 +113,17 @@ CATALOGUE: tuple[Indicator, ...] = (
               "is at or above the sustainability threshold"), N_("visit date"),
               BENEFICIARY_DIMS, False,
               ("economic", "social", "psychosocial", "sustainable_share", "beneficiaries")),
+    # The referrals of returnees to partners (issue 21; metrics.indicators.referrals).
+    Indicator("REF-1", N_("Referrals made"), N_("referrals"), "count",
+              N_("Referrals of returnees to a partner for a service (a returnee referred "
+                 "twice counts twice)"), N_("referral date"), REFERRAL_DIMS, True),
+    Indicator("REF-2", N_("Referrals with a service received"), N_("% of referrals"), "rate",
+              N_("Of the referrals made in the period, the share whose service was received"),
+              N_("referral date"), REFERRAL_DIMS, False, ("numerator", "denominator")),
+    Indicator("REF-3", N_("Time to service"), N_("days"), "days",
+              N_("Median days from the referral to the service received, over the referrals "
+                 "whose service was received in the period"), N_("service date"),
+              REFERRAL_DIMS, False, ("records",)),
     Indicator("CAP-1", N_("Institutions supported"), N_("institutions"), "count",
               N_("Distinct institutions, by type and activity"), N_("activity date"),
               ("country", "institution_type", "activity", "period"), False),

@@ -127,7 +127,8 @@ else:
             for title, key, none in (
                     (_("Assistance"), "assistance", _("No assistance recorded.")),
                     (_("Training"), "training", _("No training recorded.")),
-                    (_("Follow-up visits"), "visits", _("No follow-up visits recorded."))):
+                    (_("Follow-up visits"), "visits", _("No follow-up visits recorded.")),
+                    (_("Referrals"), "referrals", _("No referrals recorded."))):
                 st.markdown(say("**{title}**", title=title))
                 if detail[key].empty:
                     st.caption(none)

@@ -101,6 +101,25 @@ Capacity building (country, date, institution, type, activity, people):
   K8 SN 2017-01-05 Mairie de Thiès       local_authority      sensitisation 50 (outside)
   K9 TN 2015-03-31 Ministère des MRE     national_institution sensitisation 10
 
+Partners (issue 21; none changes a figure above, every one is new):
+  P1 MA Association Amal  civil_society        psychosocial;employment  partner of C1 and
+     of a6 a7 a8 (C1's members' assistance), session S2, the visit b4 2015-12-31
+  P2 MA ANAPEC            national_institution employment;vocational_training
+  P3 TN ANETI             technical_agency     employment               partner of a12 (b10)
+  P4 SN Mairie de Dakar   local_authority      housing;health
+
+Referrals (ben, partner, service, referred, status, accepted, service received; days):
+  R1  b1  P2 employment           2015-04-01 service_received 2015-04-05 2015-04-21  20
+  R2  b2  P1 psychosocial         2015-06-30 service_received 2015-07-01 2015-07-10  10
+  R3  b3  P2 vocational_training  2015-09-30 accepted         2015-10-02 -
+  R4  b3  P1 psychosocial         2016-02-29 service_received -          2016-04-01  32
+  R5  b9  P3 employment           2015-12-31 service_received -          2016-01-30  30
+  R6  b10 P3 employment           2016-03-01 declined         -          -
+  R7  b14 P4 housing              2015-01-10 no_response      -          -
+  R8  b16 P4 health               2016-06-15 service_received 2016-06-15 2016-06-15   0
+  R9  b17 P4 housing              2016-12-31 referred         -          -
+  R10 b18 P4 health               2017-01-05 referred         -          -     (outside)
+
 Targets (indicator, country, period end, baseline, target):
   BEN-2 all 2015-12-31 0 12 · BEN-2 all 2016-12-31 0 20 · BEN-2 MA 2016-12-31 none 7 ·
   TRN-2 all 2016-12-31 0.2 0.6 · CAP-1 TN 2016-12-31 3 3 (target = baseline) ·
@@ -121,6 +140,8 @@ from data_access.models import (
     CapacityActivity,
     Cooperative,
     FollowUp,
+    Partner,
+    Referral,
     Target,
     TrainingSession,
 )
@@ -132,8 +153,10 @@ from data_access.vocab import (
     CooperativeStatus,
     InstitutionType,
     Modality,
+    ReferralStatus,
     ReturnType,
     Sector,
+    ServiceKind,
     Sex,
     TrainingKind,
     Vulnerability,
@@ -411,6 +434,35 @@ EXPECTED: dict[str, dict[str, float | dict[str, float]]] = {
               "activity": {"sensitisation": 63, "training": 35, "equipment": 0},
               "quarter": {"2015Q1": 30, "2015Q2": 15, "2015Q3": 12, "2016Q1": 0,
                           "2016Q2": 11, "2016Q4": 30}},
+    # R1…R9 (R10 is 2017). MA R1-R4, TN R5 R6, SN R7-R9; M: R1 R3 R4 R5 R7 R9 (b1 b3 b3
+    # b9 b14 b17), F: R2 R6 R8 (b2 b10 b16).
+    "REF-1": {"total": 9,
+              "country": {"MA": 4, "TN": 2, "SN": 3},
+              "sex": {"M": 6, "F": 3},
+              "partner": {"ANAPEC": 2, "Association Amal": 2, "ANETI": 2,
+                          "Mairie de Dakar": 3},
+              "service": {"employment": 3, "psychosocial": 2, "vocational_training": 1,
+                          "housing": 2, "health": 1},
+              "quarter": {"2015Q1": 1, "2015Q2": 2, "2015Q3": 1, "2015Q4": 1, "2016Q1": 2,
+                          "2016Q2": 1, "2016Q4": 1},
+              "year": {"2015": 5, "2016": 4}},
+    # received: R1 R2 R4 R5 R8 of the 9 made in the period (by referral date)
+    "REF-2": {"total": 5 / 9,
+              "country": {"MA": 3 / 4, "TN": 1 / 2, "SN": 1 / 3},
+              "partner": {"ANAPEC": 1 / 2, "Association Amal": 2 / 2, "ANETI": 1 / 2,
+                          "Mairie de Dakar": 1 / 3},
+              "service": {"employment": 2 / 3, "psychosocial": 2 / 2,
+                          "vocational_training": 0 / 1, "housing": 0 / 2, "health": 1 / 1},
+              "quarter": {"2015Q1": 0 / 1, "2015Q2": 2 / 2, "2015Q3": 0 / 1, "2015Q4": 1 / 1,
+                          "2016Q1": 1 / 2, "2016Q2": 1 / 1, "2016Q4": 0 / 1}},
+    # days to service, by the service date: R1 20 (2015-04-21), R2 10 (2015-07-10),
+    # R5 30 (2016-01-30), R4 32 (2016-04-01), R8 0 (2016-06-15): 0 10 20 30 32 → 20
+    "REF-3": {"total": 20,
+              "country": {"MA": 20, "TN": 30, "SN": 0},  # MA: 10 20 32
+              "partner": {"ANAPEC": 20, "Association Amal": 21, "ANETI": 30,
+                          "Mairie de Dakar": 0},  # Amal: 10 32
+              "quarter": {"2015Q2": 20, "2015Q3": 10, "2016Q1": 30, "2016Q2": 16},
+              "year": {"2015": 15, "2016": 30}},
 }
 
 # Secondary measures of the whole programme, by hand.
@@ -425,6 +477,8 @@ EXPECTED_MEASURES: dict[tuple[str, str], float] = {
     ("FUP-4", "economic"): 5.5 / 10, ("FUP-4", "social"): 5.5 / 10,
     ("FUP-4", "psychosocial"): 5.25 / 10, ("FUP-4", "sustainable_share"): 6 / 10,
     ("FUP-4", "beneficiaries"): 10,
+    ("REF-2", "numerator"): 5, ("REF-2", "denominator"): 9,
+    ("REF-3", "records"): 5,
 }
 
 # progress() for the whole programme: (indicator, country) → (actual, achieved, status)
@@ -439,20 +493,57 @@ EXPECTED_PROGRESS: dict[tuple[str, str | None, str], tuple[float, float, str]] =
 }
 
 
+# id: (country, name, institution type, services)
+PARTNERS = {
+    1: ("MA", "Association Amal", "civil_society", "employment;psychosocial"),
+    2: ("MA", "ANAPEC", "national_institution", "employment;vocational_training"),
+    3: ("TN", "ANETI", "technical_agency", "employment"),
+    4: ("SN", "Mairie de Dakar", "local_authority", "health;housing"),
+}
+ASSISTANCE_PARTNER = {6: 1, 7: 1, 8: 1, 12: 3}  # assistance row number (1-based) → partner
+COOPERATIVE_PARTNER = {1: 1}  # C1 → Association Amal
+SESSION_PARTNER = {2: 1}  # S2 → Association Amal
+FOLLOW_UP_PARTNER = {(4, "2015-12-31"): 1}
+# (ben, partner, service, referred, status, accepted, service received)
+REFERRALS = (
+    (1, 2, "employment", "2015-04-01", "service_received", "2015-04-05", "2015-04-21"),
+    (2, 1, "psychosocial", "2015-06-30", "service_received", "2015-07-01", "2015-07-10"),
+    (3, 2, "vocational_training", "2015-09-30", "accepted", "2015-10-02", None),
+    (3, 1, "psychosocial", "2016-02-29", "service_received", None, "2016-04-01"),
+    (9, 3, "employment", "2015-12-31", "service_received", None, "2016-01-30"),
+    (10, 3, "employment", "2016-03-01", "declined", None, None),
+    (14, 4, "housing", "2015-01-10", "no_response", None, None),
+    (16, 4, "health", "2016-06-15", "service_received", "2016-06-15", "2016-06-15"),
+    (17, 4, "housing", "2016-12-31", "referred", None, None),
+    (18, 4, "health", "2017-01-05", "referred", None, None),
+)
+
+
 def build_fixture(url: str) -> None:
     """Insert the fixture into the empty, migrated database at ``url``."""
     with db.session(url, Scope.everything()) as session:
         session.add_all(_beneficiaries())
+        session.add_all([Partner(id=i, country=country, name=name,
+                                 institution_type=InstitutionType(kind), services=services)
+                         for i, (country, name, kind, services) in PARTNERS.items()])
         session.flush()
         session.add_all([Cooperative(
             id=i, name=name, country=country, region=region, sector=Sector(sector),
-            registration_date=D(reg) if reg else None, status=CooperativeStatus(status))
+            registration_date=D(reg) if reg else None, status=CooperativeStatus(status),
+            partner_id=COOPERATIVE_PARTNER.get(i),
+            partner=PARTNERS[COOPERATIVE_PARTNER[i]][1] if i in COOPERATIVE_PARTNER else None)
             for i, (name, country, region, sector, reg, status) in COOPERATIVES.items()])
         session.flush()
         session.add_all(_assistance())
         session.add_all(_training())
         session.flush()
         session.add_all(_facts())
+        session.add_all([Referral(
+            beneficiary_id=ben, country=_country(ben), partner_id=partner,
+            service=ServiceKind(service), referral_date=D(day),
+            status=ReferralStatus(status), accepted_date=D(acc) if acc else None,
+            service_date=D(served) if served else None)
+            for ben, partner, service, day, status, acc, served in REFERRALS])
 
 
 def _country(beneficiary: int) -> str:
@@ -478,16 +569,18 @@ def _assistance() -> list[Assistance]:
         kind=AssistanceKind(kind), sector=Sector(sector) if sector else None,
         amount_eur=Decimal(amount) if amount is not None else None,
         approved_date=D(approved), delivered_date=D(delivered) if delivered else None,
-        cooperative_id=coop, status=AssistanceStatus(status))
-        for ben, modality, kind, sector, amount, approved, delivered, coop, status
-        in ASSISTANCE]
+        cooperative_id=coop, status=AssistanceStatus(status),
+        partner_id=ASSISTANCE_PARTNER.get(number))
+        for number, (ben, modality, kind, sector, amount, approved, delivered, coop, status)
+        in enumerate(ASSISTANCE, start=1)]
 
 
 def _training() -> list[TrainingSession | Attendance]:
     rows: list[TrainingSession | Attendance] = []
     for i, (country, kind, day, attendance) in TRAINING.items():
         rows.append(TrainingSession(id=i, country=country, kind=TrainingKind(kind),
-                                    session_date=D(day), provider=f"Provider {i}"))
+                                    session_date=D(day), provider=f"Provider {i}",
+                                    partner_id=SESSION_PARTNER.get(i)))
         rows += [Attendance(session_id=i, beneficiary_id=ben, country=_country(ben),
                             completed=done) for ben, done in attendance.items()]
     return rows
@@ -500,7 +593,8 @@ def _facts() -> list[FollowUp | CapacityActivity | Target]:
         rows.append(FollowUp(beneficiary_id=ben, country=_country(ben), visit_date=D(day),
                              business_operating=operating, jobs_created=jobs,
                              score_economic=economic, score_social=social,
-                             score_psychosocial=psycho))
+                             score_psychosocial=psycho,
+                             partner_id=FOLLOW_UP_PARTNER.get((ben, day))))
     rows += [CapacityActivity(country=c, activity_date=D(day), institution=name,
                               institution_type=InstitutionType(kind),
                               activity=CapacityActivityKind(act), people_reached=people)

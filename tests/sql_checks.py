@@ -42,7 +42,11 @@ def period(dim: str, column: str) -> str:
 GROUPS = {"total": "'total'", "country": "b.country", "sex": "b.sex",
           "kind": "s.kind", "modality": "a.modality",
           "sector": "COALESCE(a.sector, 'unknown')",
-          "institution_type": "c.institution_type", "activity": "c.activity"}
+          "institution_type": "c.institution_type", "activity": "c.activity",
+          "partner": "p.name", "service": "r.service"}
+
+REFERRALS = ("FROM referral r JOIN beneficiary b ON b.id = r.beneficiary_id "
+             "JOIN partner p ON p.id = r.partner_id")
 
 # code: (SQL with {g} the group, {p} the period condition; the dating column)
 SIMPLE = {
@@ -71,6 +75,11 @@ SIMPLE = {
                "ON c.id = a.cooperative_id WHERE a.status = 'delivered' AND "
                "a.delivered_date IS NOT NULL GROUP BY a.beneficiary_id, c.sector) f "
                "ON f.beneficiary_id = b.id WHERE {p} GROUP BY 1", "f.fd"),
+    "REF-1": ("SELECT {g} AS g, COUNT(*) " + REFERRALS + " WHERE {p} GROUP BY 1",
+              "r.referral_date"),
+    "REF-2": ("SELECT {g} AS g, 1.0 * SUM(CASE WHEN r.status = 'service_received' THEN 1 "
+              "ELSE 0 END) / COUNT(*) " + REFERRALS + " WHERE {p} GROUP BY 1",
+              "r.referral_date"),
     "TRN-1": ("SELECT {g} AS g, COUNT(DISTINCT t.beneficiary_id) FROM attendance t JOIN "
               "training_session s ON s.id = t.session_id JOIN beneficiary b ON "
               "b.id = t.beneficiary_id WHERE t.completed = :yes AND {p} GROUP BY 1",
@@ -119,6 +128,8 @@ def figures(conn: Connection, code: str, dim: str, start: dt.date,
         return _uptake(conn, dim, start, end)
     if code == "ASS-3":
         return _median_days(conn, dim, params)
+    if code == "REF-3":
+        return _time_to_service(conn, dim, params)
     if code == "FUP-1":
         return _coverage(conn, dim, start, end)
     return _latest(conn, code, dim, params)
@@ -128,6 +139,16 @@ def _median_days(conn: Connection, dim: str, params: dict[str, Any]) -> dict[str
     sql = (f"SELECT {_group(dim, 'f.fd')}, {days(conn, 'b.return_date', 'f.fd')} "
            f"FROM beneficiary b JOIN {first_delivery()} f ON f.beneficiary_id = b.id "
            "WHERE f.fd BETWEEN :s AND :e")
+    groups: dict[str, list[int]] = {}
+    for g, d in conn.execute(text(sql), params):
+        groups.setdefault(str(g), []).append(int(d))
+    return {g: float(statistics.median(v)) for g, v in groups.items()}
+
+
+def _time_to_service(conn: Connection, dim: str, params: dict[str, Any]) -> dict[str, float]:
+    sql = (f"SELECT {_group(dim, 'r.service_date')}, "
+           f"{days(conn, 'r.referral_date', 'r.service_date')} {REFERRALS} "
+           "WHERE r.status = 'service_received' AND r.service_date BETWEEN :s AND :e")
     groups: dict[str, list[int]] = {}
     for g, d in conn.execute(text(sql), params):
         groups.setdefault(str(g), []).append(int(d))

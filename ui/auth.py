@@ -59,7 +59,8 @@ clock: Callable[[], dt.datetime] = audit.utcnow
 
 # Role names in English; ``role_label`` says them in the viewer's language.
 ROLE_LABELS = {"admin": N_("Administrator"), "manager": N_("Programme manager"),
-               "focal_point": N_("Country focal point"), "donor": N_("Donor")}
+               "focal_point": N_("Country focal point"), "donor": N_("Donor"),
+               "partner": N_("Implementing partner")}
 
 
 def role_label(role: str) -> str:

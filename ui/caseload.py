@@ -146,10 +146,11 @@ def record_items(record: dict[str, object]) -> list[tuple[str, str]]:
 
 
 def detail_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table of ``caseload.case_detail`` (assistance, training, visits) in words: codes
+    """A table of ``caseload.case_detail`` (assistance, training, visits, referrals) in words: codes
     from the vocabulary, amounts in euros, dates, yes/no, blanks for missing values."""
     codes = {_("Modality"): "modality", _("Kind"): "kind", _("Sector"): "sector",
-             _("Status"): "assistance_status"}
+             _("Status"): "assistance_status", _("Service"): "service",
+             _("Referral status"): "referral_status"}
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         values = list(frame[column])

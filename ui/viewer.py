@@ -89,6 +89,8 @@ def scope_for(user: User | None, settings: Settings | None = None) -> Scope:
         return Scope.everything()
     if user.role == "focal_point":
         return Scope.for_countries(user.countries)
+    if user.role == "partner" and user.partner is not None:
+        return Scope.for_partner(user.partner)
     if user.role == "donor":
         settings = settings or load_settings()
         return Scope(countries=None, aggregates_only=True,

@@ -39,6 +39,8 @@ from data_access.models.case_tables import (
     Cooperative,
     ExchangeRate,
     FollowUp,
+    Partner,
+    Referral,
     Target,
     TrainingSession,
 )
@@ -47,6 +49,7 @@ __all__ = [
     "KEY_RANGE", "NAMING", "AnalyticsCell", "AnalyticsState", "Assistance", "Attendance",
     "AuditEvent", "Base", "Beneficiary", "BeneficiaryVulnerability", "CapacityActivity",
     "Cooperative", "CountryScoped", "ExchangeRate", "FollowUp", "ImportRun", "LoginSession",
-    "ReportNarrative", "SignInAttempt", "Target", "Timestamped", "TrainingSession",
+    "Partner", "Referral", "ReportNarrative", "SignInAttempt", "Target", "Timestamped",
+    "TrainingSession",
     "new_record_key",
 ]

@@ -20,8 +20,10 @@ from data_access.vocab import (
     CooperativeStatus,
     InstitutionType,
     Modality,
+    ReferralStatus,
     ReturnType,
     Sector,
+    ServiceKind,
     Sex,
     TrainingKind,
     Vulnerability,
@@ -71,6 +73,7 @@ class Base(DeclarativeBase):
         AssistanceStatus: _enum(AssistanceStatus), CooperativeStatus: _enum(CooperativeStatus),
         TrainingKind: _enum(TrainingKind), InstitutionType: _enum(InstitutionType),
         CapacityActivityKind: _enum(CapacityActivityKind),
+        ServiceKind: _enum(ServiceKind), ReferralStatus: _enum(ReferralStatus),
     }
 
 

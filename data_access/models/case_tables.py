@@ -1,7 +1,7 @@
 """The case tables: beneficiaries and their vulnerabilities, cooperatives, assistance,
 training sessions and attendance, follow-up visits, capacity-building activities, the
-logframe targets and the monthly exchange rates. Every one but ``Target`` and
-``ExchangeRate`` is ``CountryScoped``."""
+partners and their referrals (issue 21), the logframe targets and the monthly exchange
+rates. Every one but ``Target`` and ``ExchangeRate`` is ``CountryScoped``."""
 
 from __future__ import annotations
 
@@ -30,8 +30,10 @@ from data_access.vocab import (
     CooperativeStatus,
     InstitutionType,
     Modality,
+    ReferralStatus,
     ReturnType,
     Sector,
+    ServiceKind,
     Sex,
     TrainingKind,
     Vulnerability,
@@ -85,6 +87,22 @@ class BeneficiaryVulnerability(CountryScoped, Base):
     beneficiary: Mapped[Beneficiary] = relationship(back_populates="vulnerabilities")
 
 
+class Partner(CountryScoped, Timestamped, Base):
+    """An organisation the programme works through (issue 21): it delivers assistance,
+    training sessions, follow-up visits, forms cooperatives, and receives referrals."""
+
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    institution_type: Mapped[InstitutionType]
+    # The services it offers: ServiceKind codes separated by ";" (a short closed list).
+    services: Mapped[str | None] = mapped_column(String(200))
+    record_key: Mapped[int] = record_key_column()  # never shown, never exported
+
+    __table_args__ = (UniqueConstraint("name", "country", name="uq_partner_name_country"),)
+
+
 class Cooperative(CountryScoped, Timestamped, Base):
     __tablename__ = "cooperative"
 
@@ -92,7 +110,10 @@ class Cooperative(CountryScoped, Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(8))
     sector: Mapped[Sector]
+    # The partner association as the file wrote it; ``partner_id`` is the partner entity of
+    # that name in the cooperative's country, where there is one (migration 0016).
     partner: Mapped[str | None] = mapped_column(String(200))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
     registration_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[CooperativeStatus] = mapped_column(default=CooperativeStatus.IN_CREATION)
     record_key: Mapped[int] = record_key_column()  # never shown, never exported
@@ -123,6 +144,7 @@ class Assistance(CountryScoped, Timestamped, Base):
     delivered_date: Mapped[dt.date | None] = mapped_column(Date)
     cooperative_id: Mapped[int | None] = mapped_column(ForeignKey("cooperative.id"))
     status: Mapped[AssistanceStatus] = mapped_column(default=AssistanceStatus.APPROVED)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
 
     beneficiary: Mapped[Beneficiary] = relationship(back_populates="assistance")
     cooperative: Mapped[Cooperative | None] = relationship()
@@ -142,6 +164,7 @@ class TrainingSession(CountryScoped, Timestamped, Base):
     kind: Mapped[TrainingKind]
     session_date: Mapped[dt.date] = mapped_column(Date)
     provider: Mapped[str | None] = mapped_column(String(200))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
 
     __table_args__ = (
         UniqueConstraint("country", "kind", "session_date", "provider",
@@ -180,10 +203,36 @@ class FollowUp(CountryScoped, Timestamped, Base):
     # The survey submission the visit came from (issue 20, migration 0015): Kobo's
     # meta/rootUuid or _uuid, ODK Central's KEY; NULL for a visit typed in the workbook.
     submission_uuid: Mapped[str | None] = mapped_column(String(64))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
 
     __table_args__ = (
         UniqueConstraint("beneficiary_id", "visit_date", name="uq_follow_up_beneficiary_date"),
         Index("uq_follow_up_country_submission", "country", "submission_uuid", unique=True),
+    )
+
+
+class Referral(CountryScoped, Timestamped, Base):
+    """A returnee referred to a partner for a service on a date (issue 21), and what became
+    of it: accepted, service received, declined or no response, with the dates."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"))
+    service: Mapped[ServiceKind]
+    referral_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[ReferralStatus] = mapped_column(default=ReferralStatus.REFERRED)
+    accepted_date: Mapped[dt.date | None] = mapped_column(Date)
+    service_date: Mapped[dt.date | None] = mapped_column(Date)  # the service was received
+
+    partner: Mapped[Partner] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("beneficiary_id", "partner_id", "service", "referral_date",
+                         name="uq_referral_key"),
+        Index("ix_referral_partner", "partner_id", "referral_date"),
+        Index("ix_referral_beneficiary", "beneficiary_id"),
     )
 
 

@@ -6,6 +6,7 @@ from metrics.indicators import (  # noqa: F401
     capacity,
     cooperative_sectors,
     followup,
+    referrals,
     timing,
     training,
 )
