@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -65,11 +65,18 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 # A page run holds its read snapshot's connection until it ends (ui.data) and may open a
-# second session meanwhile (a write, the caseload): room for every concurrent run to do
-# so, instead of the default 15 connections where 15 runs could wait on each other.
+# second session meanwhile (a write, the caseload): the defaults (DB_POOL_SIZE 5,
+# DB_MAX_OVERFLOW 45) leave room for every concurrent run of one process to do so. With
+# several replicas, lower them (each process may open pool + overflow connections) or put
+# PgBouncer in front (DB_PREPARE=off: psycopg's prepared statements do not survive a
+# transaction-pooling bouncer).
 # Every engine is created with hide_parameters=True: a failed statement's error (and so
 # the server log) shows the SQL, never the bound values (a searched name, a case's data).
-_POOL = {"pool_size": 5, "max_overflow": 45}
+def _pool() -> dict[str, int]:
+    from data_access.settings import load_settings
+
+    settings = load_settings()
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
 
 
 def get_engine(url: str) -> Engine:
@@ -77,6 +84,8 @@ def get_engine(url: str) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
+            from data_access.settings import load_settings
+
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite":
                 if parsed.database and parsed.database != ":memory:":
@@ -85,14 +94,27 @@ def get_engine(url: str) -> Engine:
                     except OSError as exc:
                         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
                 engine = create_engine(url, connect_args={"check_same_thread": False},
-                                       hide_parameters=True, **_POOL)
+                                       hide_parameters=True, **_pool())
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", _sqlite_begin)
             else:
+                # prepare_threshold None: never prepare (PgBouncer); else psycopg prepares a
+                # statement after that many runs on one connection (its default is 5).
+                connect_args = {"connect_timeout": 5,
+                                "prepare_threshold": load_settings().db_prepare}
                 engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
-                                       connect_args={"connect_timeout": 5}, **_POOL)
+                                       connect_args=connect_args, **_pool())
             _engines[url] = engine
         return engine
+
+
+def read_url() -> str:
+    """Where the dashboard's read snapshots go: DATABASE_READ_URL (a read replica), or
+    DATABASE_URL when it is not set. Writes, imports and migrations use DATABASE_URL."""
+    from data_access.settings import load_settings
+
+    settings = load_settings()
+    return settings.database_read_url or settings.database_url
 
 
 def dispose_engine(url: str) -> None:
@@ -138,23 +160,82 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# The key of the advisory lock every `db upgrade` takes on PostgreSQL (any constant that
+# no other code of the database's users picks: "rrd-migr" in ASCII).
+MIGRATION_LOCK = 0x7272642D6D696772
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply the Alembic migrations up to ``revision``."""
+    """Apply the Alembic migrations up to ``revision``, one process at a time.
+
+    PostgreSQL: on one connection, ``pg_advisory_lock(MIGRATION_LOCK)`` first (a second
+    upgrade, from another process or replica, waits there), then the migrations, in their
+    transaction, on that same connection; the lock is released after the commit. The
+    waiting upgrade then finds the schema at head and does nothing.
+    SQLite: the migrations run in one ``BEGIN IMMEDIATE`` transaction, which takes the
+    database file's write lock before reading the revision, so a second upgrade waits for
+    the first's commit (busy timeout raised to 10 minutes on that connection) and then
+    finds nothing to do; no other lock is needed on a single file.
+    """
     from alembic import command
 
+    config = alembic_config(url)
     try:
-        command.upgrade(alembic_config(url), revision)
+        with get_engine(url).connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+                conn.commit()
+                try:
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, revision)
+                finally:
+                    conn.rollback()
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                 {"key": MIGRATION_LOCK})
+                    conn.commit()
+            else:
+                # On the driver's connection: through SQLAlchemy the PRAGMA would begin
+                # the transaction (with the short timeout) before it took effect.
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                raw.execute("PRAGMA busy_timeout=600000")
+                try:
+                    config.attributes["connection"] = conn.execution_options(
+                        rrd_immediate=True)
+                    command.upgrade(config, revision)
+                finally:
+                    conn.rollback()
+                    raw.execute("PRAGMA busy_timeout=10000")
     except OperationalError as exc:
         if not is_connection_error(exc):
             raise
         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
 
 
-def is_migrated(url: str) -> bool:
+def head_revision() -> str:
+    """The newest migration of this version of the code."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(url: str) -> str | None:
+    """The database's migration revision (None: never migrated)."""
     try:
-        return inspect(get_engine(url)).has_table("alembic_version")
+        with get_engine(url).connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return None if value is None else str(value)
     except OperationalError as exc:
         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
+
+
+def is_migrated(url: str) -> bool:
+    """Whether the database's schema is at this code's head revision."""
+    return current_revision(url) == head_revision()
 
 
 def _open(url: str, scope: Scope) -> Session:

@@ -57,14 +57,39 @@ KEYS: dict[str | type[Any], Callable[[Any], Any]] = {Filters: _filters_key, Scop
 
 
 @st.cache_resource(show_spinner=False)
-def _migrated(url: str) -> bool:
-    db.upgrade(url)
+def schema_at_head(url: str) -> bool:
+    """True once the database's schema is at this code's head (kept for the process);
+    raises SchemaBehind otherwise (not kept: the next run checks again, so the app serves
+    as soon as `manage.py db upgrade` has run). The server never migrates by itself."""
+    current = db.current_revision(url)
+    if current != db.head_revision():
+        raise SchemaBehind(current)
     return True
 
 
+class SchemaBehind(RuntimeError):
+    """The database's schema is not the one this code needs (``db upgrade`` not run)."""
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__(current)
+        self.current = current
+
+
+def schema_message(exc: SchemaBehind) -> str:
+    return _("The database is not ready for this version of the dashboard (its schema is "
+             "at revision {current}, this version needs {head}). Run `python manage.py db "
+             "upgrade` on the server, then reload this page.").format(
+                 current=exc.current or _("none"), head=db.head_revision())
+
+
 def database_url() -> str:
+    """DATABASE_URL, once its schema is at head; otherwise the run shows why and stops."""
     url = load_settings().database_url
-    _migrated(url)
+    try:
+        schema_at_head(url)
+    except SchemaBehind as exc:
+        st.error(schema_message(exc), icon="🛠️")
+        st.stop()
     return url
 
 
@@ -134,7 +159,8 @@ def _snapshot() -> Iterator[db.Snapshot]:
     run, one for this read only."""
     from ui.viewer import current_scope
 
-    url, scope = database_url(), current_scope()
+    database_url()  # the schema is at head
+    url, scope = db.read_url(), current_scope()  # DATABASE_READ_URL, if set
     snapshots = _run_snapshots()
     snapshot = snapshots.get((url, scope)) if snapshots is not None else None
     if snapshot is None:

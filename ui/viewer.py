@@ -15,6 +15,7 @@ Scopes by role (domain.md, "Privacy rules"):
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -25,20 +26,27 @@ from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _users(path: str, mtime_ns: int, demo_mode: bool) -> dict[str, User]:
-    # Keyed on the file's modification time: a change made with `manage.py users` is seen
-    # at the next click without a restart.
-    return users_module.load_from(Path(path), demo_mode)
+_memo = threading.local()  # .users: (run marker, url, demo mode, users) of this thread
 
 
 def known_users(settings: Settings | None = None) -> dict[str, User]:
+    """Every user who exists (the ``app_user`` table, plus the demo accounts in demo
+    mode), read once per script run: a change made with `manage.py users`, from another
+    process or replica, is seen at the next click without a restart."""
     settings = settings or load_settings()
-    try:
-        mtime = settings.users_file.stat().st_mtime_ns
-    except FileNotFoundError:
-        mtime = 0
-    return _users(str(settings.users_file), mtime, settings.demo_mode)
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    # Made anew by ScriptRunContext.reset() at the start of every script run.
+    marker = (getattr(ctx, "parallel_coordinator", None) or ctx) if ctx is not None else None
+    key = (settings.database_url, settings.demo_mode)
+    held = getattr(_memo, "users", None)
+    if marker is not None and held is not None and held[0] is marker and held[1] == key:
+        return held[2]
+    users = users_module.load_from(settings.database_url, settings.demo_mode)
+    if marker is not None:
+        _memo.users = (marker, key, users)
+    return users
 
 
 def entered_through_app() -> None:
