@@ -469,6 +469,8 @@ def import_file(url: str, path: Path) -> Imported:
                     updated_at=now))
                 _set_countries(conn, int(user_id), new.countries)
                 updated.append(name)
+    except UserError as exc:
+        raise UserError(f"{path}: nothing imported; {exc}") from exc
     except IntegrityError as exc:
         raise UserError(f"{path}: nothing imported; an e-mail address in it is another "
                         "user's already") from exc
