@@ -61,7 +61,12 @@ def main() -> None:
         users.check_for_serving(settings)
         _check_users(settings)
     except data.SchemaBehind as exc:
-        # Nothing else is served until `manage.py db upgrade` has run.
+        # Nothing else is served until `manage.py db upgrade` has run; said in the
+        # session's language, or DEFAULT_LANGUAGE (nobody can be signed in yet).
+        from i18n import normalise, set_language
+
+        set_language(normalise(st.session_state.get("ui_language"),
+                               load_settings().default_language))
         _only(st.Page(_error(data.schema_message(exc), icon="🛠️"),
                       title=_("Upgrade needed"), url_path="upgrade", default=True))
         return

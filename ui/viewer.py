@@ -36,6 +36,9 @@ def known_users(settings: Settings | None = None) -> dict[str, User]:
     settings = settings or load_settings()
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+    from ui.data import database_url
+
+    database_url()  # a schema behind head: the run says so and stops (no users table yet)
     ctx = get_script_run_ctx(suppress_warning=True)
     # Made anew by ScriptRunContext.reset() at the start of every script run.
     marker = (getattr(ctx, "parallel_coordinator", None) or ctx) if ctx is not None else None
