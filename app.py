@@ -52,22 +52,22 @@ def _check_users(settings: Settings) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Reintegration dashboard", page_icon="🧭", layout="wide")
-    from ui import data
+    from ui import schema
 
     try:
         settings = load_settings()
         settings.check_for_serving()
-        data.schema_at_head(settings.database_url)  # the server never migrates by itself
+        schema.at_head(settings.database_url)  # the server never migrates by itself
         users.check_for_serving(settings)
         _check_users(settings)
-    except data.SchemaBehind as exc:
+    except schema.SchemaBehind as exc:
         # Nothing else is served until `manage.py db upgrade` has run; said in the
         # session's language, or DEFAULT_LANGUAGE (nobody can be signed in yet).
         from i18n import normalise, set_language
 
         set_language(normalise(st.session_state.get("ui_language"),
                                load_settings().default_language))
-        _only(st.Page(_error(data.schema_message(exc), icon="🛠️"),
+        _only(st.Page(_error(schema.schema_message(exc), icon="🛠️"),
                       title=_("Upgrade needed"), url_path="upgrade", default=True))
         return
     except DatabaseUnavailable as exc:

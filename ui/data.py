@@ -33,6 +33,7 @@ from data_access.scope import Scope
 from data_access.settings import load_settings
 from i18n import _
 from metrics.filters import Filters
+from ui import schema
 
 if TYPE_CHECKING:  # imported where used, at run time: reports is heavy to import
     import datetime
@@ -56,40 +57,10 @@ def _scope_key(scope: Scope) -> str:
 KEYS: dict[str | type[Any], Callable[[Any], Any]] = {Filters: _filters_key, Scope: _scope_key}
 
 
-@st.cache_resource(show_spinner=False)
-def schema_at_head(url: str) -> bool:
-    """True once the database's schema is at this code's head (kept for the process);
-    raises SchemaBehind otherwise (not kept: the next run checks again, so the app serves
-    as soon as `manage.py db upgrade` has run). The server never migrates by itself."""
-    current = db.current_revision(url)
-    if current != db.head_revision():
-        raise SchemaBehind(current)
-    return True
-
-
-class SchemaBehind(RuntimeError):
-    """The database's schema is not the one this code needs (``db upgrade`` not run)."""
-
-    def __init__(self, current: str | None) -> None:
-        super().__init__(current)
-        self.current = current
-
-
-def schema_message(exc: SchemaBehind) -> str:
-    return _("The database is not ready for this version of the dashboard (its schema is "
-             "at revision {current}, this version needs {head}). Run `python manage.py db "
-             "upgrade` on the server, then reload this page.").format(
-                 current=exc.current or _("none"), head=db.head_revision())
-
-
 def database_url() -> str:
     """DATABASE_URL, once its schema is at head; otherwise the run shows why and stops."""
     url = load_settings().database_url
-    try:
-        schema_at_head(url)
-    except SchemaBehind as exc:
-        st.error(schema_message(exc), icon="🛠️")
-        st.stop()
+    schema.require(url)
     return url
 
 

@@ -36,9 +36,6 @@ def known_users(settings: Settings | None = None) -> dict[str, User]:
     settings = settings or load_settings()
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    from ui.data import database_url
-
-    database_url()  # a schema behind head: the run says so and stops (no users table yet)
     ctx = get_script_run_ctx(suppress_warning=True)
     # Made anew by ScriptRunContext.reset() at the start of every script run.
     marker = (getattr(ctx, "parallel_coordinator", None) or ctx) if ctx is not None else None
@@ -46,6 +43,10 @@ def known_users(settings: Settings | None = None) -> dict[str, User]:
     held = getattr(_memo, "users", None)
     if marker is not None and held is not None and held[0] is marker and held[1] == key:
         return held[2]
+    from ui import schema
+
+    # A schema behind head: the run says so and stops (there may be no users table yet).
+    schema.require(settings.database_url)
     users = users_module.load_from(settings.database_url, settings.demo_mode)
     if marker is not None:
         _memo.users = (marker, key, users)
