@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-
 import datetime as dt
 import io
 import re

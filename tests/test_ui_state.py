@@ -16,7 +16,6 @@ the URL, and every widget's value said in the current language.
 from __future__ import annotations
 
 import contextlib
-
 import datetime as dt
 from pathlib import Path
 

@@ -255,6 +255,7 @@ def test_two_upgrades_at_once_on_postgresql(pg_server: PgServer) -> None:
 
     url = pg_server.create_database("two_upgrades")
     name = make_url(url).database
+    assert name is not None
     with psycopg.connect(pg_server.dsn(name), autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (db.MIGRATION_LOCK,))
         procs = [_upgrade_process(url) for _ in range(2)]
@@ -376,7 +377,7 @@ def test_pool_and_prepare_settings(monkeypatch: pytest.MonkeyPatch, pg_server: P
         assert (engine.pool.size(), engine.pool._max_overflow) == (2, 1)  # type: ignore[attr-defined]
         with engine.connect() as conn:
             raw = conn.connection.dbapi_connection
-            assert raw is not None and raw.prepare_threshold is None  # type: ignore[attr-defined]
+            assert raw is not None and raw.prepare_threshold is None
             for _ in range(8):  # never prepared, however often it runs
                 conn.execute(text("SELECT 1")).scalar()
             prepared = conn.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()

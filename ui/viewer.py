@@ -25,7 +25,6 @@ from accounts.users import COUNTRIES, User
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
 
-
 _memo = threading.local()  # .users: (run marker, url, demo mode, users) of this thread
 
 
