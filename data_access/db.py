@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,10 +40,11 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     # Transactions are begun explicitly (_sqlite_begin), not by pysqlite's own rules.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # First: the pragmas below may need a lock another connection holds (a migration).
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets readers keep reading the last committed state while an import writes.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA cache_size=-65536")
     # The analytics build's temporary tables in memory. Set here, when the connection opens:
     # SQLite refuses to change it inside a transaction, or once a temporary table exists.
@@ -172,16 +173,18 @@ def upgrade(url: str, revision: str = "head") -> None:
     upgrade, from another process or replica, waits there), then the migrations, in their
     transaction, on that same connection; the lock is released after the commit. The
     waiting upgrade then finds the schema at head and does nothing.
-    SQLite: the migrations run in one ``BEGIN IMMEDIATE`` transaction, which takes the
-    database file's write lock before reading the revision, so a second upgrade waits for
-    the first's commit (busy timeout raised to 10 minutes on that connection) and then
-    finds nothing to do; no other lock is needed on a single file.
+    SQLite: an exclusive ``flock`` on ``<database file>.upgrade-lock`` for the whole
+    upgrade (a second upgrade on the host waits there, then finds nothing to do), and the
+    migrations in one ``BEGIN IMMEDIATE`` transaction (busy timeout raised to 10 minutes
+    on that connection), which keeps the app's writers out meanwhile. The write lock of
+    the transaction alone was not enough: a second upgrade waiting on it while a long
+    first one ran failed with "database is locked" (tests/test_users_db.py).
     """
     from alembic import command
 
     config = alembic_config(url)
     try:
-        with get_engine(url).connect() as conn:
+        with ExitStack() as stack, get_engine(url).connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
                 conn.commit()
@@ -194,6 +197,7 @@ def upgrade(url: str, revision: str = "head") -> None:
                                  {"key": MIGRATION_LOCK})
                     conn.commit()
             else:
+                stack.enter_context(_file_lock(url))
                 # On the driver's connection: through SQLAlchemy the PRAGMA would begin
                 # the transaction (with the short timeout) before it took effect.
                 raw = conn.connection.dbapi_connection
@@ -210,6 +214,28 @@ def upgrade(url: str, revision: str = "head") -> None:
         if not is_connection_error(exc):
             raise
         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
+
+
+@contextmanager
+def _file_lock(url: str) -> Iterator[None]:
+    """An exclusive lock on ``<database file>.upgrade-lock`` (POSIX; nothing for an
+    in-memory database or on another OS)."""
+    database = make_url(url).database
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        fcntl = None  # type: ignore[assignment]
+    if not database or database == ":memory:" or fcntl is None:
+        yield
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".upgrade-lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def head_revision() -> str:

@@ -277,8 +277,20 @@ def test_two_upgrades_at_once_on_postgresql(pg_server: PgServer) -> None:
 
 
 def test_two_upgrades_at_once_on_sqlite(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'two.db'}"
-    procs = [_upgrade_process(url) for _ in range(2)]
+    """While another process holds the upgrade lock (``<file>.upgrade-lock``), both
+    upgrades wait; released, both succeed, the second finding nothing to do."""
+    import fcntl
+
+    path = tmp_path / "two.db"
+    url = f"sqlite:///{path}"
+    with open(tmp_path / "two.db.upgrade-lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        procs = [_upgrade_process(url) for _ in range(2)]
+        time.sleep(15)  # time for both to start (imports take seconds on a busy machine)
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        assert db.current_revision(url) is None
+        db.dispose_engine(url)
+        fcntl.flock(held, fcntl.LOCK_UN)
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     _schema_is_whole(url)
