@@ -174,11 +174,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     transaction, on that same connection; the lock is released after the commit. The
     waiting upgrade then finds the schema at head and does nothing.
     SQLite: an exclusive ``flock`` on ``<database file>.upgrade-lock`` for the whole
-    upgrade (a second upgrade on the host waits there, then finds nothing to do), and the
-    migrations in one ``BEGIN IMMEDIATE`` transaction (busy timeout raised to 10 minutes
-    on that connection), which keeps the app's writers out meanwhile. The write lock of
-    the transaction alone was not enough: a second upgrade waiting on it while a long
-    first one ran failed with "database is locked" (tests/test_users_db.py).
+    upgrade (a second upgrade on the host waits there, then finds nothing to do); each
+    migration's transaction begins IMMEDIATE (busy timeout raised to 10 minutes on that
+    connection). The transactions' write lock alone is not enough: alembic commits each
+    migration on its own there, so a waiting upgrade could start between two of them,
+    and one waiting while a long first one ran failed with "database is locked".
     """
     from alembic import command
 

@@ -35,13 +35,12 @@ def run_migrations_online() -> None:
 
 
 def _migrate(connection: Connection) -> None:
-    # render_as_batch: SQLite can only ALTER a table by copying it. transactional_ddl: the
-    # whole upgrade is one transaction on SQLite too (alembic would commit each migration
-    # on its own), so the write lock its BEGIN IMMEDIATE takes (data_access.db.upgrade)
-    # is held from reading the revision to the last migration's commit, and a failed
-    # migration leaves the database as it was.
+    # render_as_batch: SQLite can only ALTER a table by copying it. On SQLite each
+    # migration commits on its own (alembic's default there; 0011 must commit to switch
+    # foreign keys off), so concurrent upgrades are kept apart by data_access.db.upgrade's
+    # file lock, not by a transaction.
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, transactional_ddl=True)
+                      render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
     connection.commit()
