@@ -22,10 +22,12 @@ import streamlit as st
 
 from accounts import users as users_module
 from accounts.users import COUNTRIES, User
+from data_access.db import DatabaseUnavailable
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
 
 _memo = threading.local()  # .users: (run marker, url, demo mode, users) of this thread
+_last_read: dict[tuple[str, bool], dict[str, User]] = {}  # per (url, demo mode), any thread
 
 
 def known_users(settings: Settings | None = None) -> dict[str, User]:
@@ -46,7 +48,16 @@ def known_users(settings: Settings | None = None) -> dict[str, User]:
 
     # A schema behind head: the run says so and stops (there may be no users table yet).
     schema.require(settings.database_url)
-    users = users_module.load_from(settings.database_url, settings.demo_mode)
+    try:
+        users = users_module.load_from(settings.database_url, settings.demo_mode)
+    except DatabaseUnavailable:
+        # Down mid-session: the users as last read by this process, so an open tab stays
+        # signed in with its pages and links (every figure says the database cannot be
+        # reached, and the next click after it is back works). Never read: raise.
+        if key not in _last_read:
+            raise
+        users = _last_read[key]
+    _last_read[key] = users
     if marker is not None:
         _memo.users = (marker, key, users)
     return users
