@@ -40,26 +40,42 @@ def _error(message: str, icon: str | None = None) -> Callable[[], None]:
     return show
 
 
-def _check_users_file(settings: Settings) -> None:
-    """A users file that is not YAML stops the app in demo mode too (it would otherwise
-    fail at the sign-in); outside demo mode a missing or empty one would let nobody in."""
+def _check_users(settings: Settings) -> None:
+    """Outside demo mode a database with no user would let nobody in: say how to add one."""
     from ui.viewer import known_users
 
-    if known_users(settings) or settings.demo_mode:
+    if settings.demo_mode or known_users(settings):
         return
-    state = "holds no user" if settings.users_file.exists() else "does not exist"
-    raise SettingsError(f"the users file {settings.users_file} {state}: create the first "
-                        "administrator with `python manage.py users add USERNAME --role "
-                        "admin`, or point USERS_FILE at your users file")
+    raise SettingsError("the database holds no user: create the first administrator with "
+                        "`python manage.py users add USERNAME --role admin`, or import your "
+                        "users file with `python manage.py users import users.yaml`")
 
 
 def main() -> None:
     st.set_page_config(page_title="Reintegration dashboard", page_icon="🧭", layout="wide")
+    from ui import schema
+
     try:
         settings = load_settings()
         settings.check_for_serving()
+        schema.at_head(settings.database_url)  # the server never migrates by itself
         users.check_for_serving(settings)
-        _check_users_file(settings)
+        _check_users(settings)
+    except schema.SchemaBehind as exc:
+        # Nothing else is served until `manage.py db upgrade` has run; said in the
+        # session's language, or DEFAULT_LANGUAGE (nobody can be signed in yet).
+        from i18n import normalise, set_language
+
+        set_language(normalise(st.session_state.get("ui_language"),
+                               load_settings().default_language))
+        _only(st.Page(_error(schema.schema_message(exc), icon="🛠️"),
+                      title=_("Upgrade needed"), url_path="upgrade", default=True))
+        return
+    except DatabaseUnavailable as exc:
+        heading = _("The database cannot be reached.")
+        _only(st.Page(_error(f"**{heading}** {exc}", icon="🔌"), title=_("Unavailable"),
+                      url_path="unavailable", default=True))
+        return
     except SettingsError as exc:
         heading = _("The dashboard cannot start.")
         # One line: a YAML or TOML parser's message spans several.

@@ -31,6 +31,10 @@ def ensure_database(path: Path, beneficiaries: int) -> str:
                         str(beneficiaries)], cwd=ROOT, env={**os.environ, "DATABASE_URL": url},
                        check=True, stdout=subprocess.DEVNULL, timeout=3600)
         print(f"  made in {time.monotonic() - started:.0f} s", flush=True)
+    # A database made by an earlier version: the server refuses a schema behind head.
+    subprocess.run([sys.executable, "manage.py", "db", "upgrade"], cwd=ROOT,
+                   env={**os.environ, "DATABASE_URL": url}, check=True,
+                   stdout=subprocess.DEVNULL, timeout=3600)
     return url
 
 

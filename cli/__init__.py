@@ -15,6 +15,7 @@ COMMANDS = (
     "cli.db",
     "cli.demo_data",
     "cli.export",
+    "cli.health",
     "cli.importer",
     "cli.indicators",
     "cli.rates",

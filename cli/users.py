@@ -1,8 +1,10 @@
-"""`manage.py users add|list|set-password|disable|enable|remove`: the users file.
+"""`manage.py users add|list|set-password|set-role|disable|enable|remove|import`: the users
+(the ``app_user`` table of DATABASE_URL; ``import`` reads a YAML users file into it).
 
 A password is typed at a prompt (twice, not echoed) or read from standard input with
 ``--password-stdin`` (one line) — never taken from the command line, where it would stay
-in the shell history and the process list. Every change is written to the audit log.
+in the shell history and the process list. Every change is one transaction and is written
+to the audit log.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=users.ROLES)
     add.add_argument("--country", action="append", default=[], metavar="CODE",
-                     help="a focal point's country (MA, SN, TN); repeat for several")
+                     help="a focal point's country (an ISO code of the programme file); "
+                     "repeat for several")
     add.add_argument("--partner", type=int, default=None, metavar="ID",
                      help="a partner user's partner (its id in the partner table)")
     add.add_argument("--name", default="", help="full name shown in the dashboard")
@@ -43,6 +46,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     password.add_argument("--password-stdin", action="store_true",
                           help="read the password from standard input instead of a prompt")
     password.set_defaults(func=_set_password)
+
+    role = actions.add_parser("set-role", help="give a user another role (and countries)")
+    role.add_argument("username")
+    role.add_argument("--role", required=True, choices=users.ROLES)
+    role.add_argument("--country", action="append", default=[], metavar="CODE",
+                      help="a focal point's country (an ISO code of the programme file); "
+                     "repeat for several")
+    role.add_argument("--partner", type=int, default=None, metavar="ID",
+                      help="a partner user's partner (its id in the partner table)")
+    role.set_defaults(func=_set_role)
+
+    imported = actions.add_parser(
+        "import", help="add or update the users of a YAML users file (one transaction)")
+    imported.add_argument("file", help="a users file (credentials: usernames: …)")
+    imported.set_defaults(func=_import)
 
     for name, disabled, text in (("disable", True, "stop a user from signing in"),
                                  ("enable", False, "let a disabled user sign in again")):
@@ -94,14 +112,14 @@ def _add(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
         password = read_password(args.password_stdin)
-        user = users.add(settings.users_file, args.username, password, args.role,
+        user = users.add(settings.database_url, args.username, password, args.role,
                          name=args.name, email=args.email, countries=tuple(args.country),
                          partner=args.partner)
     except UserError as exc:
         return _fail(exc)
     _done(settings, "add", user.username, role=user.role, countries=list(user.countries))
     print(f"added {user.username} ({user.role}"
-          f"{', ' + user.country_text if user.countries else ''}) to {settings.users_file}")
+          f"{', ' + user.country_text if user.countries else ''}) to the database")
     return 0
 
 
@@ -109,12 +127,14 @@ def _list(args: argparse.Namespace) -> int:
     settings = load_settings()
     found = users.load(settings)
     if not found:
-        print(f"no users in {settings.users_file}: add one with `python manage.py users add`")
+        print("no users in the database: add one with `python manage.py users add`, or "
+              "`python manage.py users import users.yaml`")
         return 0
+    in_database = users.stored(settings.database_url)
     rows = [("username", "role", "countries", "status", "name")]
     for user in sorted(found.values(), key=lambda u: u.username):
         status = "disabled" if user.disabled else "active"
-        if user.demo and user.username not in users.read_file(settings.users_file):
+        if user.demo and user.username not in in_database:
             status += " (demo, built in)"
         rows.append((user.username, user.role, user.country_text, status, user.name))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -127,7 +147,7 @@ def _set_password(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
         password = read_password(args.password_stdin)
-        user = users.set_password(settings.users_file, args.username, password)
+        user = users.set_password(settings.database_url, args.username, password)
     except UserError as exc:
         return _fail(exc)
     _done(settings, "set_password", user.username)
@@ -140,7 +160,7 @@ def _set_password(args: argparse.Namespace) -> int:
 def _set_disabled(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
-        user = users.set_disabled(settings.users_file, args.username, args.disabled)
+        user = users.set_disabled(settings.database_url, args.username, args.disabled)
     except UserError as exc:
         return _fail(exc)
     _done(settings, "disable" if args.disabled else "enable", user.username)
@@ -153,9 +173,36 @@ def _remove(args: argparse.Namespace) -> int:
     settings = load_settings()
     for name in args.usernames:
         try:
-            user = users.remove(settings.users_file, name)
+            user = users.remove(settings.database_url, name)
         except UserError as exc:
             return _fail(exc)
         _done(settings, "remove", user.username)
         print(f"removed {user.username} ({_revoke(settings, user.username, 'removed')})")
+    return 0
+
+
+def _set_role(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        user = users.set_role(settings.database_url, args.username, args.role,
+                              tuple(args.country), args.partner)
+    except UserError as exc:
+        return _fail(exc)
+    _done(settings, "set_role", user.username, role=user.role, countries=list(user.countries))
+    print(f"{user.username} is now {user.role}"
+          f"{' (' + user.country_text + ')' if user.countries else ''}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        result = users.import_file(settings.database_url, args.file)
+    except UserError as exc:
+        return _fail(exc)
+    for change, names in (("add", result.added), ("import_update", result.updated)):
+        for name in names:
+            _done(settings, change, name, source="import")
+    print(f"imported {args.file}: {len(result.added)} added, {len(result.updated)} updated, "
+          f"{len(result.unchanged)} unchanged")
     return 0

@@ -9,11 +9,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,10 +40,11 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     # Transactions are begun explicitly (_sqlite_begin), not by pysqlite's own rules.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # First: the pragmas below may need a lock another connection holds (a migration).
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets readers keep reading the last committed state while an import writes.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA cache_size=-65536")
     # The analytics build's temporary tables in memory. Set here, when the connection opens:
     # SQLite refuses to change it inside a transaction, or once a temporary table exists.
@@ -65,11 +66,18 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 # A page run holds its read snapshot's connection until it ends (ui.data) and may open a
-# second session meanwhile (a write, the caseload): room for every concurrent run to do
-# so, instead of the default 15 connections where 15 runs could wait on each other.
+# second session meanwhile (a write, the caseload): the defaults (DB_POOL_SIZE 5,
+# DB_MAX_OVERFLOW 45) leave room for every concurrent run of one process to do so. With
+# several replicas, lower them (each process may open pool + overflow connections) or put
+# PgBouncer in front (DB_PREPARE=off: psycopg's prepared statements do not survive a
+# transaction-pooling bouncer).
 # Every engine is created with hide_parameters=True: a failed statement's error (and so
 # the server log) shows the SQL, never the bound values (a searched name, a case's data).
-_POOL = {"pool_size": 5, "max_overflow": 45}
+def _pool() -> dict[str, int]:
+    from data_access.settings import load_settings
+
+    settings = load_settings()
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
 
 
 def get_engine(url: str) -> Engine:
@@ -77,6 +85,8 @@ def get_engine(url: str) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
+            from data_access.settings import load_settings
+
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite":
                 if parsed.database and parsed.database != ":memory:":
@@ -85,14 +95,27 @@ def get_engine(url: str) -> Engine:
                     except OSError as exc:
                         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
                 engine = create_engine(url, connect_args={"check_same_thread": False},
-                                       hide_parameters=True, **_POOL)
+                                       hide_parameters=True, **_pool())
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", _sqlite_begin)
             else:
+                # prepare_threshold None: never prepare (PgBouncer); else psycopg prepares a
+                # statement after that many runs on one connection (its default is 5).
+                connect_args = {"connect_timeout": 5,
+                                "prepare_threshold": load_settings().db_prepare}
                 engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
-                                       connect_args={"connect_timeout": 5}, **_POOL)
+                                       connect_args=connect_args, **_pool())
             _engines[url] = engine
         return engine
+
+
+def read_url() -> str:
+    """Where the dashboard's read snapshots go: DATABASE_READ_URL (a read replica), or
+    DATABASE_URL when it is not set. Writes, imports and migrations use DATABASE_URL."""
+    from data_access.settings import load_settings
+
+    settings = load_settings()
+    return settings.database_read_url or settings.database_url
 
 
 def dispose_engine(url: str) -> None:
@@ -138,23 +161,107 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# The key of the advisory lock every `db upgrade` takes on PostgreSQL (any constant that
+# no other code of the database's users picks: "rrd-migr" in ASCII).
+MIGRATION_LOCK = 0x7272642D6D696772
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply the Alembic migrations up to ``revision``."""
+    """Apply the Alembic migrations up to ``revision``, one process at a time.
+
+    PostgreSQL: on one connection, ``pg_advisory_lock(MIGRATION_LOCK)`` first (a second
+    upgrade, from another process or replica, waits there), then the migrations, in their
+    transaction, on that same connection; the lock is released after the commit. The
+    waiting upgrade then finds the schema at head and does nothing.
+    SQLite: an exclusive ``flock`` on ``<database file>.upgrade-lock`` for the whole
+    upgrade (a second upgrade on the host waits there, then finds nothing to do); each
+    migration's transaction begins IMMEDIATE (busy timeout raised to 10 minutes on that
+    connection). The transactions' write lock alone is not enough: alembic commits each
+    migration on its own there, so a waiting upgrade could start between two of them,
+    and one waiting while a long first one ran failed with "database is locked".
+    """
     from alembic import command
 
+    config = alembic_config(url)
     try:
-        command.upgrade(alembic_config(url), revision)
+        with ExitStack() as stack, get_engine(url).connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+                conn.commit()
+                try:
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, revision)
+                finally:
+                    conn.rollback()
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                 {"key": MIGRATION_LOCK})
+                    conn.commit()
+            else:
+                stack.enter_context(_file_lock(url))
+                # On the driver's connection: through SQLAlchemy the PRAGMA would begin
+                # the transaction (with the short timeout) before it took effect.
+                raw = conn.connection.dbapi_connection
+                assert raw is not None
+                raw.execute("PRAGMA busy_timeout=600000")
+                try:
+                    config.attributes["connection"] = conn.execution_options(
+                        rrd_immediate=True)
+                    command.upgrade(config, revision)
+                finally:
+                    conn.rollback()
+                    raw.execute("PRAGMA busy_timeout=10000")
     except OperationalError as exc:
         if not is_connection_error(exc):
             raise
         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
 
 
-def is_migrated(url: str) -> bool:
+@contextmanager
+def _file_lock(url: str) -> Iterator[None]:
+    """An exclusive lock on ``<database file>.upgrade-lock`` (POSIX; nothing for an
+    in-memory database or on another OS)."""
+    database = make_url(url).database
     try:
-        return inspect(get_engine(url)).has_table("alembic_version")
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        fcntl = None  # type: ignore[assignment]
+    if not database or database == ":memory:" or fcntl is None:
+        yield
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".upgrade-lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def head_revision() -> str:
+    """The newest migration of this version of the code."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(url: str) -> str | None:
+    """The database's migration revision (None: never migrated)."""
+    try:
+        with get_engine(url).connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return None if value is None else str(value)
     except OperationalError as exc:
         raise DatabaseUnavailable(describe_unavailable(url, exc)) from exc
+
+
+def is_migrated(url: str) -> bool:
+    """Whether the database's schema is at this code's head revision."""
+    return current_revision(url) == head_revision()
 
 
 def _open(url: str, scope: Scope) -> Session:

@@ -66,6 +66,32 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _whole_number(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected a whole number of at least 0")
+    return value
+
+
+def _prepare(raw: str) -> int | None:
+    """psycopg's ``prepare_threshold``: a number of runs, or "off" (None: never prepare)."""
+    if raw.strip().lower() in {"off", "none", "false", "no"}:
+        return None
+    try:
+        return _whole_number(raw)
+    except ValueError:
+        raise ValueError("expected off, or a whole number of at least 0") from None
+
+
+def _postgresql_url(raw: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    _database_url(raw)
+    if make_url(raw).get_backend_name() != "postgresql":
+        raise ValueError("a read replica is a PostgreSQL URL (postgresql+psycopg://…)")
+    return raw
+
+
 def _database_url(raw: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -105,12 +131,33 @@ class Settings:
         "SQLAlchemy URL of the case database (SQLite file, or "
         "`postgresql+psycopg://user:password@host/db`)",
         _database_url, shown="`sqlite:///data/reintegration.db`")
+    database_read_url: str | None = _setting(
+        None,
+        "PostgreSQL only: URL of a read replica (or of a role with SELECT grants only) for "
+        "the dashboard's page reads (every page run reads one snapshot); sign-ins, imports, "
+        "user changes, narratives and migrations use `DATABASE_URL`", _postgresql_url,
+        shown="unset: `DATABASE_URL`")
+    db_pool_size: int = _setting(
+        "5",
+        "connections each server or command process keeps open per database URL (with "
+        "several replicas: replicas × (`DB_POOL_SIZE` + `DB_MAX_OVERFLOW`) must stay under "
+        "PostgreSQL's `max_connections`, 100 by default)", _positive_int)
+    db_max_overflow: int = _setting(
+        "45",
+        "connections a process may open beyond `DB_POOL_SIZE` at busy times (closed when "
+        "returned); a page run may hold two", _whole_number)
+    db_prepare: int | None = _setting(
+        "5",
+        "PostgreSQL: psycopg prepares a statement after this many runs on one connection; "
+        "`off` never prepares (needed behind PgBouncer in transaction mode)", _prepare)
     demo_mode: bool = _setting(
         None, "demo accounts and the demo cookie key are allowed only in demo mode", _bool,
         shown="true on the embedded SQLite file, false otherwise")
     users_file: Path = _setting(
         str(PROJECT_ROOT / "data" / "users.yaml"),
-        "YAML file with the dashboard's users (bcrypt hashes, roles, countries)", Path,
+        "YAML users file of earlier versions: migration 0013 copies its users into the "
+        "database when it exists (users live in the database since; "
+        "`manage.py users import FILE` brings in another)", Path,
         shown="`data/users.yaml`")
     cookie_key: str | None = _setting(
         None,

@@ -50,7 +50,8 @@ with users_tab:
     st.dataframe(people, hide_index=True, width="stretch")
     st.caption(_("Add, change or remove users on the server: `python manage.py users add "
                  "USERNAME --role focal_point --country SN` (the password is asked at a "
-                 "prompt), `users set-password`, `users disable`, `users remove`."))
+                 "prompt), `users set-password`, `users set-role`, `users disable`, "
+                 "`users remove`, `users import users.yaml`."))
 
 with imports_tab:
     runs = audit.import_runs(url)

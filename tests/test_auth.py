@@ -28,24 +28,31 @@ def test_demo_passwords_match_their_hashes() -> None:
     assert sorted(c for u, _ in users.demo_accounts() for c in u.countries) == ["MA", "SN", "TN"]
 
 
-def test_demo_accounts_exist_only_in_demo_mode(tmp_path: Path) -> None:
-    path = tmp_path / "users.yaml"
-    demo = load_settings({"DEMO_MODE": "true", "USERS_FILE": str(path)})
-    real = load_settings({"DEMO_MODE": "false", "USERS_FILE": str(path),
-                          "DATABASE_URL": "sqlite:////tmp/x.db", "COOKIE_KEY": "k" * 40})
+def test_demo_accounts_exist_only_in_demo_mode(empty_db_url: str) -> None:
+    demo = load_settings({"DEMO_MODE": "true", "DATABASE_URL": empty_db_url})
+    real = load_settings({"DEMO_MODE": "false", "DATABASE_URL": empty_db_url,
+                          "COOKIE_KEY": "k" * 40})
     assert "demo-admin" in users.load(demo)
     assert users.load(real) == {}
     users.check_for_serving(real)  # nothing to refuse
 
 
-def test_outside_demo_mode_demo_accounts_are_refused(tmp_path: Path) -> None:
-    path = tmp_path / "users.yaml"
-    users.write_file(path, users.demo_users())
-    settings = load_settings({"DEMO_MODE": "false", "USERS_FILE": str(path),
+def _import_demo_accounts(tmp_path: Path, url: str, names: list[str]) -> None:
+    """Demo accounts stored in the database, as an imported old users file could do."""
+    path = tmp_path / "demo-users.yaml"
+    users.write_file(path, {n: users.demo_users()[n] for n in names})
+    users.import_file(url, path)
+
+
+def test_outside_demo_mode_demo_accounts_are_refused(tmp_path: Path,
+                                                     empty_db_url: str) -> None:
+    _import_demo_accounts(tmp_path, empty_db_url, sorted(users.demo_users()))
+    settings = load_settings({"DEMO_MODE": "false", "DATABASE_URL": empty_db_url,
                               "COOKIE_KEY": "k" * 40})
     with pytest.raises(SettingsError, match="manage.py users remove demo-admin"):
         users.check_for_serving(settings)
-    users.check_for_serving(load_settings({"DEMO_MODE": "true", "USERS_FILE": str(path)}))
+    users.check_for_serving(load_settings({"DEMO_MODE": "true",
+                                           "DATABASE_URL": empty_db_url}))
 
 
 def test_outside_demo_mode_the_demo_cookie_key_is_refused() -> None:
@@ -59,17 +66,15 @@ def test_the_app_refuses_to_start_and_says_how_to_fix_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_db_url: str) -> None:
     from streamlit.testing.v1 import AppTest
 
-    path = tmp_path / "users.yaml"
-    users.write_file(path, {"demo-donor": users.demo_users()["demo-donor"]})
+    _import_demo_accounts(tmp_path, empty_db_url, ["demo-donor"])
     monkeypatch.setenv("DATABASE_URL", empty_db_url)
     monkeypatch.setenv("DEMO_MODE", "false")
-    monkeypatch.setenv("USERS_FILE", str(path))
     monkeypatch.setenv("COOKIE_KEY", GOOD_KEY)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert "cannot start" in at.error[0].value and "users remove demo-donor" in at.error[0].value
     assert not at.text_input  # no sign-in form
     monkeypatch.setenv("COOKIE_KEY", DEMO_COOKIE_KEY)
-    users.write_file(path, {})
+    users.remove(empty_db_url, "demo-donor")
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert "demo key" in at.error[0].value and not at.text_input
 
@@ -204,7 +209,6 @@ def app(empty_db_url: str, monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setenv("DATABASE_URL", empty_db_url)
     monkeypatch.setenv("DEMO_MODE", "true")
-    monkeypatch.setenv("USERS_FILE", str(tmp_path / "users.yaml"))
 
     def start() -> AppTest:
         return AppTest.from_file(APP, default_timeout=60).run()
@@ -322,11 +326,10 @@ def test_demo_mode_signs_cookies_with_a_key_of_its_own(tmp_path: Path) -> None:
 
 def test_a_disabled_user_is_signed_out_at_the_next_click(app, tmp_path: Path,
                                                         empty_db_url: str) -> None:
-    path = tmp_path / "users.yaml"
-    users.add(path, "amina", "a-long-password", "focal_point", countries=("SN",))
+    users.add(empty_db_url, "amina", "a-long-password", "focal_point", countries=("SN",))
     at = sign_in(app(), "amina", "a-long-password")
     assert at.session_state["authentication_status"] is True
-    users.set_disabled(path, "amina")
+    users.set_disabled(empty_db_url, "amina")
     from streamlit.testing.v1 import AppTest
 
     # The next run of a session that signed in as amina (a fresh run through app.py).

@@ -66,7 +66,7 @@ def served(make_database: Callable[[str, str], str],
     for name, role, countries in (("amina-admin", "admin", ()),
                                   ("farid", "focal_point", ("SN",)),
                                   ("nadia", "manager", ()), ("omar", "manager", ())):
-        users.add(users_file, name, PASSWORDS[name], role, countries=countries)
+        users.add(url, name, PASSWORDS[name], role, countries=countries)
     settings_file = folder / "settings.toml"
     settings_file.write_text("cookie_expiry_days = 30\n")
     with serving(folder, DATABASE_URL=url, DEMO_MODE="true", USERS_FILE=str(users_file),

@@ -163,26 +163,38 @@ def test_a_malformed_database_url(monkeypatch, demo_env, url: str) -> None:
     assert "DATABASE_URL" in message
 
 
-def test_a_users_file_that_is_not_yaml(monkeypatch, tmp_path, demo_env) -> None:
+@pytest.mark.parametrize("demo_mode", ["true", "false"])
+def test_a_users_file_that_is_not_yaml(tmp_path, demo_mode: str) -> None:
+    """The users file is read by the migration that moves its users into the database
+    (0013): `db upgrade` stops with one line, exit 2, and changes nothing."""
+    from data_access import db
+    from data_access.settings import SETTINGS
+
     users = tmp_path / "users.yaml"
     users.write_text("credentials: {usernames: [unclosed\n")
-    message = _refused(_app(monkeypatch, **{**demo_env, "USERS_FILE": str(users),
-                                            "DEMO_MODE": "false", "COOKIE_KEY": KEY}))
-    assert "is not valid YAML" in message and "manage.py users" in message
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    clean = {k: v for k, v in __import__("os").environ.items()
+             if k not in {s.name for s in SETTINGS} | {"RRD_SETTINGS_FILE"}}
+    proc = subprocess.run([sys.executable, "manage.py", "db", "upgrade"], cwd=ROOT,
+                          env={**clean, "DATABASE_URL": url, "USERS_FILE": str(users),
+                               "DEMO_MODE": demo_mode, "COOKIE_KEY": KEY},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is not valid YAML" in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    # On SQLite each migration is a transaction of its own: 0013 rolled back whole.
+    assert db.current_revision(url) == "0012"
+    from sqlalchemy import inspect
+    assert not inspect(db.get_engine(url)).has_table("app_user")
+    db.dispose_engine(url)
 
 
-def test_a_users_file_that_is_not_yaml_in_demo_mode(monkeypatch, tmp_path, demo_env) -> None:
-    users = tmp_path / "users.yaml"
-    users.write_text("credentials: {usernames: [unclosed\n")
-    message = _refused(_app(monkeypatch, **{**demo_env, "USERS_FILE": str(users)}))
-    assert "is not valid YAML" in message
-
-
-def test_a_missing_users_file_outside_demo_mode(monkeypatch, tmp_path, demo_env) -> None:
+def test_no_user_outside_demo_mode(monkeypatch, tmp_path, demo_env) -> None:
     message = _refused(_app(monkeypatch, **{**demo_env, "DEMO_MODE": "false",
-                                            "COOKIE_KEY": KEY,
-                                            "USERS_FILE": str(tmp_path / "none.yaml")}))
-    assert "none.yaml" in message and "manage.py users add" in message
+                                            "COOKIE_KEY": KEY}))
+    assert "holds no user" in message and "manage.py users add" in message
+    assert "manage.py users import" in message
 
 
 def _indicators(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

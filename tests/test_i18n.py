@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import re
@@ -226,17 +227,17 @@ def test_page_renders_in_both_languages(demo_url: str, monkeypatch: pytest.Monke
         assert not leaks, leaks
 
 
-def test_the_language_choice_is_kept_for_a_user_of_the_file(
+def test_the_language_choice_is_kept_for_a_stored_user(
         demo_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from accounts import users
-    path = tmp_path / "users.yaml"
-    users.add(path, "amina", "a-long-password", "manager", name="Amina")
-    monkeypatch.setenv("USERS_FILE", str(path))
+    with contextlib.suppress(users.UserError):  # the demo database is shared
+        users.remove(demo_url, "amina")
+    users.add(demo_url, "amina", "a-long-password", "manager", name="Amina")
     at = _signed_in(demo_url, monkeypatch, "amina")
     assert at.title[0].value == "Overview"
     at.selectbox(key="ui_language_pick").set_value("fr").run()
     assert at.title[0].value == "Vue d'ensemble"
-    assert users.get_language(path, "amina") == "fr"
+    assert users.get_language(demo_url, "amina") == "fr"
     # A new session of the same user starts in French.
     assert _signed_in(demo_url, monkeypatch, "amina").title[0].value == "Vue d'ensemble"
 

@@ -37,14 +37,15 @@ def dbs(make_database: Callable[[str, str], str]) -> dict[str, str]:
 
 @pytest.fixture
 def app_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], None]:
-    users_file = tmp_path / "users.yaml"
     monkeypatch.setenv("DEMO_MODE", "true")
-    monkeypatch.setenv("USERS_FILE", str(users_file))
-    users.add(users_file, "amal", "amal-password-1", "partner", name="Amal", partner=AMAL)
-    users.add(users_file, "boss", "boss-password-1", "manager", name="Boss")
+    monkeypatch.setenv("USERS_FILE", str(tmp_path / "users.yaml"))
 
     def use(url: str) -> None:
         import streamlit as st
+
+        if "amal" not in users.stored(url):  # the users live in each database
+            users.add(url, "amal", "amal-password-1", "partner", name="Amal", partner=AMAL)
+            users.add(url, "boss", "boss-password-1", "manager", name="Boss")
 
         st.cache_data.clear()
         st.cache_resource.clear()

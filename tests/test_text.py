@@ -176,12 +176,10 @@ def test_a_users_name_in_the_sidebar_is_text(make_database, monkeypatch, tmp_pat
     from accounts import users
     from ui.text import md
 
-    path = tmp_path / "users.yaml"
     name = "[Session expired](javascript:alert(1)) <b>x</b> www.host.example"
-    users.add(path, "amina", "a-long-password", "manager", name=name)
     url, _number = _attack_db(make_database, "text_attack_user")
+    users.add(url, "amina", "a-long-password", "manager", name=name)
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("USERS_FILE", str(path))
     monkeypatch.setenv("DEMO_MODE", "true")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.session_state["authentication_status"] = True

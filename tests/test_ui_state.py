@@ -15,6 +15,7 @@ the URL, and every widget's value said in the current language.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -30,12 +31,10 @@ D = dt.date
 __all__ = ["demo_url"]
 
 
-def _app(url: str, monkeypatch: pytest.MonkeyPatch, users_file: Path | None = None,
-         query: dict[str, str] | None = None) -> AppTest:
+def _app(url: str, monkeypatch: pytest.MonkeyPatch, query: dict[str, str] | None = None
+         ) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DEMO_MODE", "true")
-    if users_file is not None:
-        monkeypatch.setenv("USERS_FILE", str(users_file))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.query_params.update(query or {})
     return at
@@ -70,13 +69,14 @@ def _as(at: AppTest, username: str) -> AppTest:
 
 def test_language_after_a_new_sign_in(demo_url: str, monkeypatch: pytest.MonkeyPatch,
                                       tmp_path: Path) -> None:
-    path = tmp_path / "users.yaml"
-    users.add(path, "amina", "a-long-password", "manager", name="Amina")
-    at = _form(_app(demo_url, monkeypatch, path).run(), "amina", "a-long-password")
+    with contextlib.suppress(users.UserError):  # the demo database is shared
+        users.remove(demo_url, "amina")
+    users.add(demo_url, "amina", "a-long-password", "manager", name="Amina")
+    at = _form(_app(demo_url, monkeypatch).run(), "amina", "a-long-password")
     assert at.title[0].value == "Overview"
     at = _main(at).selectbox(key="ui_language_pick").set_value("fr").run()
     assert at.title[0].value == "Vue d'ensemble"
-    assert users.get_language(path, "amina") == "fr"
+    assert users.get_language(demo_url, "amina") == "fr"
     # The Period box is sent again, in French (a stable code under a translated label).
     period = at.selectbox(key="f_period")
     assert period.value == "Whole programme"  # the code
@@ -89,33 +89,33 @@ def test_language_after_a_new_sign_in(demo_url: str, monkeypatch: pytest.MonkeyP
     at = _as(_main(at), "amina")
     assert at.title[0].value == "Vue d'ensemble"
     # A new session, through the form: French too, and it stays French.
-    at = _form(_app(demo_url, monkeypatch, path).run(), "amina", "a-long-password")
+    at = _form(_app(demo_url, monkeypatch).run(), "amina", "a-long-password")
     assert at.title[0].value == "Vue d'ensemble"
     at = _main(_main(at).run())
     at = at.run()
     assert at.title[0].value == "Vue d'ensemble"
     assert at.selectbox(key="ui_language_pick").value == "fr"
-    assert users.get_language(path, "amina") == "fr"
+    assert users.get_language(demo_url, "amina") == "fr"
 
 
-def test_the_language_write_keeps_a_change_made_meanwhile(tmp_path: Path) -> None:
-    import yaml
-
-    path = tmp_path / "users.yaml"
-    users.add(path, "amina", "a-long-password", "manager", name="Amina")
-    # An administrator adds a user and a field this version does not know of.
-    users.add(path, "moussa", "another-password", "focal_point", countries=("SN",))
-    data = yaml.safe_load(path.read_text())
-    data["credentials"]["usernames"]["moussa"]["phone"] = "+221 00"
-    path.write_text(yaml.safe_dump(data))
-    users.set_language(path, "Amina", "fr")
-    after = yaml.safe_load(path.read_text())["credentials"]["usernames"]
-    assert after["amina"]["language"] == "fr"
-    assert after["moussa"] == {**data["credentials"]["usernames"]["moussa"]}
-    assert after["amina"]["password"] == data["credentials"]["usernames"]["amina"]["password"]
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".users-")) == []
+def test_the_language_write_keeps_a_change_made_meanwhile(empty_db_url: str) -> None:
+    """The language is one column of one row: an administrator's change of another field
+    or another user, made meanwhile, is kept (the concurrent version is in
+    tests/test_users_db.py)."""
+    users.add(empty_db_url, "amina", "a-long-password", "manager", name="Amina")
+    users.add(empty_db_url, "moussa", "another-password", "focal_point", countries=("SN",))
+    before = users.stored(empty_db_url)
+    users.set_role(empty_db_url, "moussa", "focal_point", ("MA", "SN"))
+    users.set_preference(empty_db_url, "amina", "start_page", "targets")
+    users.set_language(empty_db_url, "Amina", "fr")
+    after = users.stored(empty_db_url)
+    assert after["amina"].language == "fr"
+    assert after["amina"].preferences == {"start_page": "targets"}
+    assert after["amina"].password_hash == before["amina"].password_hash
+    assert after["moussa"].countries == ("MA", "SN")
+    assert after["moussa"].language == ""
     with pytest.raises(users.UserError):
-        users.set_language(path, "nobody", "fr")
+        users.set_language(empty_db_url, "nobody", "fr")
 
 
 # --- the filters in the URL --------------------------------------------------------------

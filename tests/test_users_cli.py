@@ -1,4 +1,5 @@
-"""`manage.py users add|list|set-password|disable|enable|remove` and `manage.py audit`."""
+"""`manage.py users add|list|set-password|set-role|disable|enable|remove|import` and
+`manage.py audit`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from accounts import users
 from cli import main
@@ -35,16 +35,16 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *ar
 
 
 def test_round_trip(users_file: Path, monkeypatch: pytest.MonkeyPatch,
-                    capsys: pytest.CaptureFixture[str]) -> None:
+                    capsys: pytest.CaptureFixture[str], empty_db_url: str) -> None:
     code, out, _ = run(monkeypatch, capsys, "users", "add", "Amina", "--role", "focal_point",
                        "--country", "sn", "--country", "MA", "--name", "Amina Diallo",
                        "--password-stdin", stdin="first-password-123\n")
     assert code == 0 and "added amina" in out
-    stored = yaml.safe_load(users_file.read_text())["credentials"]["usernames"]["amina"]
-    assert stored["roles"] == ["focal_point"] and stored["countries"] == ["MA", "SN"]
-    assert stored["password"].startswith("$2b$") and "first-password" not in users_file.read_text()
-    assert users.check_password("first-password-123", stored["password"])
-    assert oct(users_file.stat().st_mode & 0o777) == "0o600"
+    stored = users.stored(empty_db_url)["amina"]
+    assert stored.role == "focal_point" and stored.countries == ("MA", "SN")
+    assert stored.password_hash.startswith("$2b$")
+    assert users.check_password("first-password-123", stored.password_hash)
+    assert not users_file.exists()  # the users live in the database
 
     code, out, _ = run(monkeypatch, capsys, "users", "add", "boss", "--role", "manager",
                        "--password-stdin", stdin="second-password-456\n")
@@ -56,20 +56,20 @@ def test_round_trip(users_file: Path, monkeypatch: pytest.MonkeyPatch,
     code, out, _ = run(monkeypatch, capsys, "users", "set-password", "amina",
                        "--password-stdin", stdin="third-password-789\n")
     assert code == 0
-    amina = users.read_file(users_file)["amina"]
+    amina = users.stored(empty_db_url)["amina"]
     assert users.check_password("third-password-789", amina.password_hash)
     assert not users.check_password("first-password-123", amina.password_hash)
 
     code, out, _ = run(monkeypatch, capsys, "users", "disable", "amina")
-    assert code == 0 and users.read_file(users_file)["amina"].disabled
-    assert "amina" not in users.credentials(users.read_file(users_file))["usernames"]
+    assert code == 0 and users.stored(empty_db_url)["amina"].disabled
+    assert "amina" not in users.credentials(users.stored(empty_db_url))["usernames"]
     code, out, _ = run(monkeypatch, capsys, "users", "list")
     assert "disabled" in out
     code, out, _ = run(monkeypatch, capsys, "users", "enable", "amina")
-    assert code == 0 and not users.read_file(users_file)["amina"].disabled
+    assert code == 0 and not users.stored(empty_db_url)["amina"].disabled
 
     code, out, _ = run(monkeypatch, capsys, "users", "remove", "amina", "boss")
-    assert code == 0 and users.read_file(users_file) == {}
+    assert code == 0 and users.stored(empty_db_url) == {}
 
     code, out, _ = run(monkeypatch, capsys, "audit", "--since", "2000-01-01")
     assert code == 0
@@ -140,7 +140,7 @@ def test_set_password_disable_and_remove_end_every_session(
         "--password-stdin", stdin="first-password-123\n")
 
     def open_sessions(n: int) -> list[str]:
-        hash_ = users.read_file(users_file)["amina"].password_hash
+        hash_ = users.stored(empty_db_url)["amina"].password_hash
         ids = [login_sessions.create(empty_db_url, "amina", hash_, 30).session_id
                for _ in range(n)]
         assert all(login_sessions.active(empty_db_url, i, "amina", hash_) for i in ids)
@@ -153,7 +153,7 @@ def test_set_password_disable_and_remove_end_every_session(
                               # enable ends nothing: its two and two more
                               (("remove", "amina"), "", "4 open sessions signed out")):
         ids = open_sessions(2)
-        hash_ = users.read_file(users_file)["amina"].password_hash
+        hash_ = users.stored(empty_db_url)["amina"].password_hash
         code, out, _ = run(monkeypatch, capsys, "users", *argv, stdin=stdin)
         assert code == 0 and said in out, out
         if argv[0] != "enable":

@@ -34,6 +34,7 @@ from data_access.scope import Scope
 from data_access.settings import load_settings
 from i18n import _
 from metrics.filters import Filters
+from ui import schema
 
 if TYPE_CHECKING:  # imported where used, at run time: reports is heavy to import
     import datetime
@@ -57,15 +58,10 @@ def _scope_key(scope: Scope) -> str:
 KEYS: dict[str | type[Any], Callable[[Any], Any]] = {Filters: _filters_key, Scope: _scope_key}
 
 
-@st.cache_resource(show_spinner=False)
-def _migrated(url: str) -> bool:
-    db.upgrade(url)
-    return True
-
-
 def database_url() -> str:
+    """DATABASE_URL, once its schema is at head; otherwise the run shows why and stops."""
     url = load_settings().database_url
-    _migrated(url)
+    schema.require(url)
     return url
 
 
@@ -135,7 +131,8 @@ def _snapshot() -> Iterator[db.Snapshot]:
     run, one for this read only."""
     from ui.viewer import current_scope
 
-    url, scope = database_url(), current_scope()
+    database_url()  # the schema is at head
+    url, scope = db.read_url(), current_scope()  # DATABASE_READ_URL, if set
     snapshots = _run_snapshots()
     snapshot = snapshots.get((url, scope)) if snapshots is not None else None
     if snapshot is None:

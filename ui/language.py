@@ -2,11 +2,11 @@
 
 ``start(settings)`` runs at the top of every script run (``app.py``), before anything is
 drawn: it sets ``i18n``'s current language from, in order, the language stored with the
-user at sign-in (users file; it wins over the sign-in page's choice), the choice made in
+user at sign-in (the ``app_user`` table; it wins over the sign-in page's choice), the choice made in
 this session, and the DEFAULT_LANGUAGE setting. ``selector()`` draws the choice in the
-sidebar; a change is kept in the session and, for a user of the users file, written there
-(``accounts.users.set_language``: one field of the re-read file, written atomically).
-Demo accounts are not in the file: their choice lives in the session only.
+sidebar; a change is kept in the session and, for a stored user, written there
+(``accounts.users.set_language``: one column of the user's row, in one statement).
+Demo accounts are not stored: their choice lives in the session only.
 
 Widgets show their value in the current language (issue 16). A selectbox, multiselect or
 radio keeps in the browser the LABEL it last showed; when only the language changes, the
@@ -23,6 +23,7 @@ import contextlib
 import streamlit as st
 
 from accounts import users
+from data_access.db import DatabaseUnavailable
 from data_access.settings import Settings, load_settings
 from i18n import LANGUAGES, NAMES, _, normalise, set_language
 
@@ -81,8 +82,8 @@ def _remember() -> None:
     set_language(chosen)
     if user is None or user.demo:
         return
-    with contextlib.suppress(users.UserError, OSError):  # the session keeps the choice
-        users.set_language(load_settings().users_file, user.username, chosen)
+    with contextlib.suppress(users.UserError, DatabaseUnavailable):  # the session keeps it
+        users.set_language(load_settings().database_url, user.username, chosen)
 
 
 def selector() -> None:

@@ -15,30 +15,52 @@ Scopes by role (domain.md, "Privacy rules"):
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
 
 from accounts import users as users_module
 from accounts.users import User, programme_countries
+from data_access.db import DatabaseUnavailable
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
 
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _users(path: str, mtime_ns: int, demo_mode: bool) -> dict[str, User]:
-    # Keyed on the file's modification time: a change made with `manage.py users` is seen
-    # at the next click without a restart.
-    return users_module.load_from(Path(path), demo_mode)
+_memo = threading.local()  # .users: (run marker, url, demo mode, users) of this thread
+_last_read: dict[tuple[str, bool], dict[str, User]] = {}  # per (url, demo mode), any thread
 
 
 def known_users(settings: Settings | None = None) -> dict[str, User]:
+    """Every user who exists (the ``app_user`` table, plus the demo accounts in demo
+    mode), read once per script run: a change made with `manage.py users`, from another
+    process or replica, is seen at the next click without a restart."""
     settings = settings or load_settings()
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    # Made anew by ScriptRunContext.reset() at the start of every script run.
+    marker = (getattr(ctx, "parallel_coordinator", None) or ctx) if ctx is not None else None
+    key = (settings.database_url, settings.demo_mode)
+    held = getattr(_memo, "users", None)
+    if marker is not None and held is not None and held[0] is marker and held[1] == key:
+        return held[2]
+    from ui import schema
+
+    # A schema behind head: the run says so and stops (there may be no users table yet).
+    schema.require(settings.database_url)
     try:
-        mtime = settings.users_file.stat().st_mtime_ns
-    except FileNotFoundError:
-        mtime = 0
-    return _users(str(settings.users_file), mtime, settings.demo_mode)
+        users = users_module.load_from(settings.database_url, settings.demo_mode)
+    except DatabaseUnavailable:
+        # Down mid-session: the users as last read by this process, so an open tab stays
+        # signed in with its pages and links (every figure says the database cannot be
+        # reached, and the next click after it is back works). Never read: raise.
+        if key not in _last_read:
+            raise
+        users = _last_read[key]
+    _last_read[key] = users
+    if marker is not None:
+        _memo.users = (marker, key, users)
+    return users
 
 
 def entered_through_app() -> None:

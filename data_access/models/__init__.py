@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from data_access.models.analytics_tables import AnalyticsCell, AnalyticsState
 from data_access.models.app_tables import (
+    AppUser,
+    AppUserCountry,
     AuditEvent,
     ImportRun,
     LoginSession,
@@ -46,7 +48,8 @@ from data_access.models.case_tables import (
 )
 
 __all__ = [
-    "KEY_RANGE", "NAMING", "AnalyticsCell", "AnalyticsState", "Assistance", "Attendance",
+    "KEY_RANGE", "NAMING", "AnalyticsCell", "AnalyticsState", "AppUser", "AppUserCountry",
+    "Assistance", "Attendance",
     "AuditEvent", "Base", "Beneficiary", "BeneficiaryVulnerability", "CapacityActivity",
     "Cooperative", "CountryScoped", "ExchangeRate", "FollowUp", "ImportRun", "LoginSession",
     "Partner", "Referral", "ReportNarrative", "SignInAttempt", "Target", "Timestamped",

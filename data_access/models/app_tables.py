@@ -1,5 +1,5 @@
 """The application's own tables, beside the case data: import runs, the audit log, report
-narratives, sign-in attempts (the lockout) and signed-in sessions. None is
+narratives, sign-in attempts (the lockout), signed-in sessions and the users. None is
 ``CountryScoped``: they are written and read unscoped."""
 
 from __future__ import annotations
@@ -7,7 +7,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from data_access.models.base import Base, Timestamped
@@ -95,3 +107,50 @@ class LoginSession(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class AppUser(Base):
+    """A user of the dashboard (issue 18, migration 0013): ``accounts.users`` reads and
+    changes them, each change in one transaction of its own.
+
+    ``username`` and ``email`` are stored lower-case (checked); ``email`` is unique where
+    given (an OIDC sign-in finds the user by it); ``password_hash`` is a bcrypt hash, or
+    NULL for a user who signs in only through OIDC. A focal point's countries are rows of
+    ``app_user_country``. ``language`` is the interface language chosen ("" = the
+    DEFAULT_LANGUAGE setting); ``preferences`` holds any other per-user choice.
+    """
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(8), default="")
+    # Any: a JSON object of small preference values (text, numbers, booleans).
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A ``partner`` user's partner (issue 21, migration 0016): it sees that partner's records.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("username = lower(username)", name="username_lower"),
+        CheckConstraint("email = lower(email)", name="email_lower"),
+    )
+
+
+class AppUserCountry(Base):
+    """One country of a focal point (a child table: one row per user and country, so a
+    change of countries is rows replaced in the user's transaction, and "the focal points
+    of SN" is an index look-up, not a parse of a list)."""
+
+    __tablename__ = "app_user_country"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)

@@ -26,7 +26,8 @@ down_revision = '0015'
 branch_labels = None
 depends_on = None
 
-PARTNERED = ('assistance', 'training_session', 'follow_up', 'cooperative')
+# app_user too: a partner user's partner (the users moved into the database in 0013)
+PARTNERED = ('assistance', 'training_session', 'follow_up', 'cooperative', 'app_user')
 KEY_RANGE = 2**20
 
 
