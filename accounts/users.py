@@ -198,6 +198,19 @@ def load_from(path: Path, demo_mode: bool) -> dict[str, User]:
     return {**demo_users(), **users} if demo_mode else users
 
 
+def by_email(settings: Settings, email: str) -> User | None:
+    """The enabled user whose ``email`` is ``email`` (case and surrounding spaces ignored),
+    or None: the identity provider's sign-in (``ui.identity``) maps a verified e-mail to a
+    user here, and the role and countries are that user's. An e-mail two enabled users
+    share names nobody (which of them would it be?)."""
+    wanted = email.strip().lower()
+    if not wanted:
+        return None
+    found = [u for u in load(settings).values()
+             if not u.disabled and u.email.strip().lower() == wanted]
+    return found[0] if len(found) == 1 else None
+
+
 def check_for_serving(settings: Settings) -> None:
     """Refuse demo accounts outside demo mode (their passwords are public)."""
     if settings.demo_mode:
