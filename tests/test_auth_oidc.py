@@ -150,3 +150,26 @@ def test_passwords_only_is_the_page_of_before(serve) -> None:
     assert not [b for b in at.button if b.label.startswith("Sign in with")]
     assert [t.label for t in at.text_input if t.label in ("Username", "Password")] == \
         ["Username", "Password"]
+
+
+def test_an_identity_issued_before_the_users_last_sign_out_is_not_taken(
+        make_database: Callable[[str, str], str]) -> None:
+    import datetime as dt
+
+    from accounts import login_sessions
+
+    url = make_database("sqlite", "oidc_iat")
+    amina = User("amina", "Amina Diallo", "focal_point", ("SN",), email="amina@example.org")
+    t0 = dt.datetime(2026, 3, 1, 9, 0, 0)
+    at = t0.replace(tzinfo=dt.UTC).timestamp()
+    assert not identity._before_sign_out(url, amina, {"iat": at})  # never signed out
+    assert identity._before_sign_out(url, amina, {})  # no iat: not taken
+    assert identity._before_sign_out(url, amina, {"iat": "soon"})
+    login_sessions.create(url, "amina", "", 1, now=t0)
+    login_sessions.revoke_user(url, "amina", "button", now=t0 + dt.timedelta(minutes=5))
+    assert identity._before_sign_out(url, amina, {"iat": at})  # issued before: refused
+    assert identity._before_sign_out(url, amina, {"iat": at + 298})
+    assert not identity._before_sign_out(url, amina, {"iat": at + 300})  # the same second
+    assert not identity._before_sign_out(url, amina, {"iat": at + 600})  # signed in since
+    other = User("omar", "Omar", "manager", (), email="omar@example.org")
+    assert not identity._before_sign_out(url, other, {"iat": at})  # someone else's

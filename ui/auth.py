@@ -237,6 +237,7 @@ def _provider_sign_in(container: DeltaGenerator,
     refused = identity.refusal()
     if refused:
         container.error(refused, icon="🔒")
+    if refused and not identity.signed_out_since():
         if container.button(_("Sign out of the identity provider"), key="auth_oidc_out",
                             icon=":material/logout:"):
             identity.logout()

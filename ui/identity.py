@@ -19,11 +19,14 @@ A signed-in user gets a server-side session like a password sign-in
 (``accounts.login_sessions``), so signing out everywhere, disabling or removing the user
 ends their open tabs at the next click; every run also checks that ``st.user`` still
 carries the user's e-mail. Streamlit's own identity cookie (30 days, its choice) signs the
-browser in again on a reload as long as the user is still known and enabled.
+browser in again on a reload as long as the user is still known and enabled, and the
+identity was issued (``iat``) after the user's sessions were last ended
+(``login_sessions.last_revoked``): signing out everywhere ends it too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import streamlit as st
@@ -107,6 +110,8 @@ def sign_in(settings: Settings) -> tuple[User, str] | None:
     else:
         reason = ""
     url = data.database_url()
+    if not reason and user is not None and _before_sign_out(url, user, claims):
+        reason = "signed out since"
     if reason:
         if st.session_state.get(_REFUSED) != (email, reason):
             st.session_state[_REFUSED] = (email, reason)
@@ -125,6 +130,27 @@ def sign_in(settings: Settings) -> tuple[User, str] | None:
     return user, issued.session_id
 
 
+def _before_sign_out(url: str, user: User, claims: dict[str, Any]) -> bool:
+    """The provider's identity was issued (its ``iat``) before the user's sessions were
+    last ended (signed out everywhere, disabled, password changed): Streamlit's identity
+    cookie outlives our sessions, so it must not sign in again by itself. No ``iat``: not
+    taken either."""
+    issued = claims.get("iat")
+    if isinstance(issued, bool) or not isinstance(issued, (int, float)):
+        return True
+    ended = login_sessions.last_revoked(url, user.username)
+    # ``iat`` is in whole seconds: an identity of the very second of the sign-out is taken.
+    return ended is not None and \
+        dt.datetime.fromtimestamp(issued + 1, dt.UTC).replace(tzinfo=None) < ended
+
+
+def signed_out_since() -> bool:
+    """The identity was refused only because the user signed out after it was issued:
+    signing in at the provider again is the way on."""
+    refused = st.session_state.get(_REFUSED)
+    return bool(refused) and refused[1] == "signed out since"
+
+
 def refusal() -> str | None:
     """Why the provider's identity was refused, in the viewer's language (or None)."""
     refused = st.session_state.get(_REFUSED)
@@ -135,6 +161,9 @@ def refusal() -> str | None:
         return _("The identity provider signed you in as {email} but does not say this "
                  "e-mail address is verified, so it cannot sign you in here. Verify it at "
                  "the provider, or ask an administrator.").format(email=email)
+    if reason == "signed out since":
+        return _("You have signed out since the identity provider last signed you in "
+                 "(or your account was changed): sign in again.")
     if reason == "no e-mail":
         return _("The identity provider did not give an e-mail address, so it cannot sign "
                  "you in here. Ask an administrator.")

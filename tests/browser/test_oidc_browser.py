@@ -8,6 +8,8 @@
   signing out forgets the provider's identity (a reload shows the sign-in page);
 - an e-mail no user has is refused with a message and a ``sign_in_failed`` audit entry;
 - a known user's e-mail the provider does not mark verified is refused and audited;
+- signing out ends the provider's sign-in in another browser too, even on a reload
+  (Streamlit's identity cookie would sign it in again): it must sign in afresh;
 - with AUTH_PASSWORD off there is no password form; with both on, both are offered.
 """
 
@@ -209,3 +211,42 @@ def test_with_both_on_both_are_offered_and_a_password_still_signs_in(
             "() => document.querySelectorAll('input[type=password]').length === 1")
         sign_in(page, "fatou", "admin-demo")
         assert "Fatou Sow" in page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test_signing_out_ends_the_sign_in_of_another_browser(browser, oidc_only: Server,
+                                                          demo_db_url: str) -> None:
+    first, second = (browser.new_context(viewport={"width": 1400, "height": 1000})
+                     for _ in range(2))
+    try:
+        one, two = first.new_page(), second.new_page()
+        for tab in (one, two):
+            tab.set_default_timeout(30_000)
+            provider_sign_in(tab, oidc_only.base, "awa")
+            tab.get_by_role("button", name="Sign out").wait_for()
+        one.get_by_role("button", name="Sign out").click()
+        one.wait_for_url("**/oauth2/end_session**")
+        # The other browser still holds Streamlit's identity cookie; a reload (a new
+        # session, no login session of ours) must not sign it in with it.
+        two.reload()
+        wait_ready(two)
+        two.get_by_text("You have signed out since").wait_for()
+        assert two.get_by_role("button", name="Sign out", exact=True).count() == 0
+        screenshot(two, "oidc_signed_out_elsewhere")
+        refused = failures(demo_db_url, "awa.ndiaye@example.org")
+        assert refused and refused[-1].detail.get("reason") == "signed out since"
+        # Signing in at the provider again works.
+        for attempt in range(3):
+            two.get_by_role("button", name="Sign in with Mock ID").click()
+            try:
+                two.wait_for_url("**/oauth2/authorize**", timeout=10_000)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+                wait_ready(two)
+        two.locator('input[name="sub"]').fill("awa")
+        two.get_by_role("button", name="Authorize").click()
+        two.get_by_role("button", name="Sign out").wait_for()
+    finally:
+        first.close()
+        second.close()
