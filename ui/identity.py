@@ -148,7 +148,7 @@ def signed_out_since() -> bool:
     """The identity was refused only because the user signed out after it was issued:
     signing in at the provider again is the way on."""
     refused = st.session_state.get(_REFUSED)
-    return bool(refused) and refused[1] == "signed out since"
+    return isinstance(refused, tuple) and refused[1] == "signed out since"
 
 
 def refusal() -> str | None:
