@@ -24,7 +24,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 
 from data_access import db
 from data_access.models import LoginSession
@@ -99,6 +99,16 @@ def revoke_user(url: str, username: str, reason: str,
                 now: dt.datetime | None = None) -> int:
     """Revoke every open session of ``username``; the number revoked."""
     return _revoke(url, _T.c.username == username, reason, now)
+
+
+def last_revoked(url: str, username: str) -> dt.datetime | None:
+    """When a session of ``username`` was last ended (UTC), or None. An identity
+    provider's sign-in issued before then is not taken (``ui.identity``): signing out
+    everywhere ends it too."""
+    with db.unavailable_on_lost_connection(url), db.get_engine(url).connect() as conn:
+        value = conn.execute(select(func.max(_T.c.revoked_at))
+                             .where(_T.c.username == username)).scalar_one_or_none()
+    return value if isinstance(value, dt.datetime) else None
 
 
 def _revoke(url: str, where: ColumnElement[bool], reason: str, now: dt.datetime | None) -> int:

@@ -12,6 +12,8 @@ and ``manage.py`` can refuse to start with a readable message instead of a stack
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import os
 import secrets
@@ -169,6 +171,30 @@ class Settings:
         "days a login cookie stays valid, fixed when it is issued (lowering the setting "
         "shortens existing cookies, raising it lengthens none; `0`: no re-login cookie)",
         float)
+    auth_password: bool = _setting(
+        "true",
+        "sign-in with a username and password (`false`: only through the identity "
+        "provider, `AUTH_OIDC`); with both off the app refuses to start", _bool)
+    auth_oidc: bool = _setting(
+        "false",
+        "sign-in through an OpenID Connect identity provider (`st.login`): the provider's "
+        "verified e-mail must be a user's `email`; role and countries come from the users, "
+        "never from the provider. Needs the four `OIDC_*` settings below", _bool)
+    oidc_server_metadata_url: str | None = _setting(
+        None,
+        "the provider's discovery document, e.g. "
+        "`https://login.example.org/.well-known/openid-configuration`", shown="none")
+    oidc_client_id: str | None = _setting(
+        None, "the dashboard's client id registered at the provider", shown="none")
+    oidc_client_secret: str | None = _setting(
+        None, "the client secret the provider gave for it", shown="none")
+    oidc_redirect_uri: str | None = _setting(
+        None,
+        "the dashboard's public address followed by `/oauth2callback` (registered at the "
+        "provider), e.g. `https://dashboard.example.org/oauth2callback`", shown="none")
+    oidc_provider_name: str = _setting(
+        "", "the provider's name on the sign-in button (\"Sign in with …\"); empty: "
+        "\"your organisation's account\"", shown="empty")
     suppression_threshold: int = _setting(
         "5",
         'donor views: counts below this (0 included) are shown as "<5"; rates, averages '
@@ -254,8 +280,46 @@ class Settings:
                                 f"secret of 32+ characters ({KEY_HINT})")
         return installation_key(self.installation_key_file)
 
+    def oidc_cookie_secret(self) -> str:
+        """The key Streamlit signs its identity cookie with (``[auth] cookie_secret``):
+        derived from the cookie secret, so that no key signs two kinds of cookie."""
+        return hmac.new(self.cookie_secret().encode(), b"streamlit identity cookie",
+                        hashlib.sha256).hexdigest()
+
+    def check_sign_in(self) -> None:
+        """Refuse a sign-in configuration that lets nobody in or cannot work."""
+        if not self.auth_password and not self.auth_oidc:
+            raise SettingsError("AUTH_PASSWORD and AUTH_OIDC are both false, so nobody could "
+                                "sign in: set AUTH_PASSWORD=true, or AUTH_OIDC=true with the "
+                                "OIDC_* settings")
+        if not self.auth_oidc:
+            return
+        missing = [name for name, value in (
+            ("OIDC_SERVER_METADATA_URL", self.oidc_server_metadata_url),
+            ("OIDC_CLIENT_ID", self.oidc_client_id),
+            ("OIDC_CLIENT_SECRET", self.oidc_client_secret),
+            ("OIDC_REDIRECT_URI", self.oidc_redirect_uri)) if not value]
+        if missing:
+            raise SettingsError(f"AUTH_OIDC is true but {', '.join(missing)} "
+                                f"{'is' if len(missing) == 1 else 'are'} not set: set "
+                                f"{'it' if len(missing) == 1 else 'them'} (see the "
+                                "README's configuration table), or set AUTH_OIDC=false")
+        redirect = str(self.oidc_redirect_uri)
+        if not redirect.startswith(("http://", "https://")) or \
+                not redirect.rstrip("/").endswith("/oauth2callback"):
+            raise SettingsError(f"OIDC_REDIRECT_URI={redirect!r} must be the dashboard's "
+                                "address followed by /oauth2callback, e.g. "
+                                "https://dashboard.example.org/oauth2callback")
+        try:
+            import authlib  # noqa: F401  (Streamlit's st.login needs it)
+        except ImportError as exc:
+            raise SettingsError("AUTH_OIDC is true but Authlib is not installed: install "
+                                "requirements.txt again (`make venv`)") from exc
+
     def check_for_serving(self) -> None:
-        """Refuse to serve the dashboard with secrets that are missing, public or weak."""
+        """Refuse to serve the dashboard with secrets that are missing, public or weak,
+        or with a sign-in configuration that cannot work."""
+        self.check_sign_in()
         if self.cookie_key is None:
             self.cookie_secret()  # outside demo mode: refused; demo mode: made if missing
             return

@@ -32,6 +32,7 @@ import jwt
 import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.delta_generator import DeltaGenerator
 from streamlit_authenticator.utilities import LoginError
 
 from accounts import audit, lockout, login_sessions
@@ -41,7 +42,7 @@ from data_access.db import DatabaseUnavailable
 from data_access.programme import programme_title
 from data_access.settings import Settings
 from i18n import N_, _, ngettext
-from ui import data
+from ui import data, identity
 from ui.text import say
 from ui.viewer import current_user, known_users
 
@@ -91,24 +92,39 @@ def _served() -> bool:
 
 
 def gate(settings: Settings) -> tuple[User | None, stauth.Authenticate]:
-    """The signed-in user (or None after drawing the sign-in form), and the authenticator."""
+    """The signed-in user (or None after drawing the sign-in form), and the authenticator.
+
+    AUTH_PASSWORD switches the password form and its re-login cookie; AUTH_OIDC the
+    identity provider's sign-in (``ui.identity``); either may be off, not both."""
+    if settings.auth_oidc:
+        identity.configure(settings)
     authenticator = _authenticator(settings)
     if st.session_state.pop(_DELETE_COOKIE, False):
         authenticator.cookie_controller.delete_cookie()
     user = current_user()
-    if user is not None and not _session_holds(user):
-        # Signed out elsewhere, password changed: this tab's session is over.
+    if user is not None and not (_session_holds(user) and _method_holds(user, settings)):
+        # Signed out elsewhere, password changed, the provider's identity gone: this tab's
+        # session is over.
+        oidc = st.session_state.get(identity.METHOD) == "oidc"
         _sign_out(authenticator, settings, reason="session revoked", everywhere=False)
         st.session_state.pop(_DELETE_COOKIE, None)
         authenticator.cookie_controller.delete_cookie()
+        if oidc and identity.provider_email():
+            # The provider's identity would sign this tab straight in again.
+            identity.logout()
         user = None
     if user is None and st.session_state.get("authentication_status"):
         # Signed in, but removed or disabled since: sign out now.
         _sign_out(authenticator, settings, reason="account no longer active", everywhere=True)
         st.session_state.pop(_DELETE_COOKIE, None)
         authenticator.cookie_controller.delete_cookie()
-    if user is None:
+    if user is None and settings.auth_password:
         user = _from_cookie(authenticator, settings)
+    if user is None and settings.auth_oidc and not st.session_state.get("logout"):
+        signed = identity.sign_in(settings)
+        if signed is not None:
+            st.session_state[_SESSION_ID] = signed[1]
+            user = current_user()
     if user is not None:
         pending = st.session_state.pop(_SET_COOKIE, None)
         if pending:
@@ -118,6 +134,13 @@ def gate(settings: Settings) -> tuple[User | None, stauth.Authenticate]:
         return user, authenticator
     _login_form(authenticator, settings)
     return None, authenticator
+
+
+def _method_holds(user: User, settings: Settings) -> bool:
+    """A session signed in through the identity provider still has its identity."""
+    if st.session_state.get(identity.METHOD) != "oidc":
+        return True
+    return settings.auth_oidc and identity.still_signed_in(user)
 
 
 def _session_holds(user: User) -> bool:
@@ -177,6 +200,7 @@ def _from_cookie(authenticator: stauth.Authenticate, settings: Settings) -> User
         authenticator.cookie_controller.delete_cookie()
         return None
     st.session_state[_SESSION_ID] = claims[1]
+    st.session_state[identity.METHOD] = "password"
     user = current_user()
     if user is not None:
         audit.record(url, user.username, audit.SIGN_IN, method="cookie")
@@ -188,8 +212,12 @@ def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
     st.caption(programme_title())
     message = st.session_state.pop(_MESSAGE, None)
     left = st.columns([2, 3])[0]
+    if settings.auth_oidc:
+        _provider_sign_in(left, settings)
+    if not settings.auth_password:
+        return
     with left, st.form("sign_in", clear_on_submit=False):
-        st.subheader(_("Sign in"))
+        st.subheader(_("Sign in") if not settings.auth_oidc else _("Sign in with a password"))
         username = st.text_input(_("Username"), key="auth_username", autocomplete="username")
         password = st.text_input(_("Password"), type="password", key="auth_password",
                                  autocomplete="current-password")
@@ -203,6 +231,24 @@ def _login_form(authenticator: stauth.Authenticate, settings: Settings) -> None:
         left.error(message, icon="🔒")
     if settings.demo_mode:
         demo_table()
+
+
+def _provider_sign_in(container: DeltaGenerator,
+                      settings: Settings) -> None:
+    """The identity provider's button, or why its identity was refused."""
+    refused = identity.refusal()
+    if refused:
+        container.error(refused, icon="🔒")
+    if refused and not identity.signed_out_since():
+        if container.button(_("Sign out of the identity provider"), key="auth_oidc_out",
+                            icon=":material/logout:"):
+            identity.logout()
+        return
+    if container.button(identity.button_label(settings), key="auth_oidc_in",
+                        type="primary", icon=":material/badge:"):
+        # The flag of a sign-out in this session would keep the identity from counting.
+        st.session_state.pop("logout", None)
+        identity.login()
 
 
 def _attempt(authenticator: stauth.Authenticate, settings: Settings, username: str,
@@ -237,6 +283,7 @@ def _attempt(authenticator: stauth.Authenticate, settings: Settings, username: s
         issued = login_sessions.create(url, user.username, user.password_hash,
                                        settings.cookie_expiry_days)
         st.session_state[_SESSION_ID] = issued.session_id
+        st.session_state[identity.METHOD] = "password"
         if settings.cookie_expiry_days > 0:
             expires = dt.datetime.now() + (issued.expires_at - login_sessions.utcnow())
             st.session_state[_SET_COOKIE] = (_cookie_token(settings, issued), expires)
@@ -281,6 +328,7 @@ def _sign_out(authenticator: stauth.Authenticate, settings: Settings, reason: st
     if username:
         audit.record(url, str(username), audit.SIGN_OUT, reason=reason)
     authenticator.authentication_controller.logout()
+    st.session_state.pop(identity.METHOD, None)
     st.session_state[_DELETE_COOKIE] = True
     for key in list(st.session_state):
         if str(key).startswith(("f_", "cl_", "adm_")) or key == "filters":
@@ -294,5 +342,9 @@ def sidebar(user: User, authenticator: stauth.Authenticate, settings: Settings) 
     side.markdown(say("**{name}**  \n{role}{countries}", name=user.name,  # names are data
                       role=role_label(user.role), countries=countries))
     if side.button(_("Sign out"), key="auth_sign_out", icon=":material/logout:"):
+        oidc = st.session_state.get(identity.METHOD) == "oidc"
         _sign_out(authenticator, settings, reason="button", everywhere=True)
+        if oidc:
+            identity.logout()  # the browser leaves for Streamlit's sign-out route
+            return
         st.rerun()

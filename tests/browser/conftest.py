@@ -202,7 +202,7 @@ def submit_sign_in(page, username: str, password: str) -> None:
         timeout=PAGE_TIMEOUT_MS)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def sign_in(page, username: str, password: str) -> None:
@@ -231,5 +231,5 @@ def sign_in(page, username: str, password: str) -> None:
 
 def sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_role("button", name="Sign in").wait_for()
+    page.get_by_role("button", name="Sign in", exact=True).wait_for()
     wait_ready(page)
