@@ -61,7 +61,7 @@ def generate(beneficiaries: int | None = None, seed: int = 2015,
     if n < 1:
         raise ValueError("the demo data needs at least one beneficiary")
     tables = with_record_keys(Generator(n, np.random.default_rng(seed), world).tables(), seed)
-    return partners.add(tables, seed)  # issue 21: adds to the tables, changes none
+    return partners.add(tables, seed, world)  # issue 21: adds to the tables, changes none
 
 
 KEYED_TABLES = ("beneficiary", "cooperative", "capacity_activity")

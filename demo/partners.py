@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from demo.columns import NULL_DAY, Dates, Table, with_timestamps
-from demo.profile import LAST_DAY, PROFILES
+from demo.profile import World
 
 # country: (name, institution type, services ;-separated), besides the profile's
 # associations (civil society, the cooperatives' partners)
@@ -37,6 +37,13 @@ INSTITUTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
            ("Mairie de Dakar", "local_authority", "housing"),
            ("Centre Kër Yaakaar", "civil_society", "psychosocial;legal")),
 }
+# A country of another programme (no calibrated list): one partner of each kind.
+GENERIC_INSTITUTIONS: tuple[tuple[str, str, str], ...] = (
+    ("National employment agency", "national_institution", "employment"),
+    ("Vocational training agency", "technical_agency", "vocational_training"),
+    ("Regional health directorate", "national_institution", "health"),
+    ("Municipality", "local_authority", "housing;other"),
+    ("Psychosocial support centre", "civil_society", "psychosocial;legal"))
 ASSOCIATION_SERVICES = "psychosocial;employment"
 SERVICES = {"employment": 0.30, "vocational_training": 0.20, "psychosocial": 0.20,
             "health": 0.15, "housing": 0.10, "legal": 0.05}
@@ -47,18 +54,19 @@ OUTCOMES = {"service_received": 0.58, "accepted": 0.12, "declined": 0.10,
             "no_response": 0.12, "referred": 0.08}
 
 
-def add(tables: list[Table], seed: int) -> list[Table]:
+def add(tables: list[Table], seed: int, world: World) -> list[Table]:
     """``tables`` with the partner table first, the cooperatives' and their assistance's
-    partner, and the referral table last."""
+    partner, and the referral table last; for ``world``'s countries and period."""
     rng = np.random.default_rng([seed, 21])
     by_name = {t.name: t for t in tables}
     rows: list[tuple[str, str, str, str]] = []  # country, name, type, services
-    for profile in PROFILES:
-        also = {inst[0]: inst[2] for inst in INSTITUTIONS[profile.code]}
+    for profile in world.profiles:
+        institutions = INSTITUTIONS.get(profile.code, GENERIC_INSTITUTIONS)
+        also = {inst[0]: inst[2] for inst in institutions}
         rows += [(profile.code, name, "civil_society", ";".join(sorted(set(
             ASSOCIATION_SERVICES.split(";")) | set(also.get(name, "").split(";")) - {""})))
             for name in profile.partners]
-        rows += [(profile.code, *inst) for inst in INSTITUTIONS[profile.code]
+        rows += [(profile.code, *inst) for inst in institutions
                  if inst[0] not in profile.partners]
     ids = {(country, name): i for i, (country, name, _t, _s) in enumerate(rows, start=1)}
     partner = Table("partner", with_timestamps({
@@ -68,7 +76,7 @@ def add(tables: list[Table], seed: int) -> list[Table]:
         "institution_type": np.array([r[2] for r in rows], dtype=object),
         "services": np.array([r[3] for r in rows], dtype=object),
         "record_key": rng.integers(0, 2**20, len(rows), dtype=np.int64),
-    }, np.zeros(len(rows), dtype=np.int64)))
+    }, np.zeros(len(rows), dtype=np.int64), world.start))
 
     coop = by_name["cooperative"]
     coop_partner = np.array([ids[(c, p)] for c, p in zip(
@@ -81,7 +89,7 @@ def add(tables: list[Table], seed: int) -> list[Table]:
     of_coop[:] = [None if c is None else int(coop_partner[int(c) - 1]) for c in coop_ids]
     assistance = Table("assistance", {**assistance.columns, "partner_id": of_coop})
 
-    referrals = _referrals(rng, by_name["beneficiary"], rows, ids)
+    referrals = _referrals(rng, by_name["beneficiary"], rows, ids, world)
     out = [partner]
     for table in tables:
         out.append(coops if table.name == "cooperative" else
@@ -90,7 +98,8 @@ def add(tables: list[Table], seed: int) -> list[Table]:
 
 
 def _referrals(rng: np.random.Generator, ben: Table, partners: list[tuple[str, str, str, str]],
-               ids: dict[tuple[str, str], int]) -> Table:
+               ids: dict[tuple[str, str], int], world: World) -> Table:
+    last_day = world.last_day
     countries = np.asarray(ben.columns["country"], dtype=object)
     registered = ben.columns["registration_date"]
     assert isinstance(registered, Dates)
@@ -108,13 +117,13 @@ def _referrals(rng: np.random.Generator, ben: Table, partners: list[tuple[str, s
     partner = np.array([rng.choice(offering[(str(countries[b]), str(s))])
                         for b, s in zip(who, service, strict=True)], dtype=np.int64)
     start = registered.days[who]
-    day = np.minimum(start + rng.integers(0, 120, k), LAST_DAY)
+    day = np.minimum(start + rng.integers(0, 120, k), last_day)
     outcome = np.array(list(OUTCOMES), dtype=object)[
         rng.choice(len(OUTCOMES), k, p=np.array(list(OUTCOMES.values())))]
     accepted = day + rng.integers(1, 10, k)
     served = accepted + rng.integers(2, 60, k)
-    has_accept = np.isin(outcome, ("service_received", "accepted")) & (accepted <= LAST_DAY)
-    received = (outcome == "service_received") & (served <= LAST_DAY)
+    has_accept = np.isin(outcome, ("service_received", "accepted")) & (accepted <= last_day)
+    received = (outcome == "service_received") & (served <= last_day)
     # a service not yet received by the end of the programme is still "accepted"
     outcome = np.where((outcome == "service_received") & ~received, "accepted", outcome)
     outcome = np.where(np.isin(outcome, ("accepted",)) & ~has_accept, "referred", outcome)
@@ -132,11 +141,11 @@ def _referrals(rng: np.random.Generator, ben: Table, partners: list[tuple[str, s
         "country": countries[who[keep]],
         "partner_id": partner[keep],
         "service": service[keep],
-        "referral_date": Dates(day[keep]),
+        "referral_date": Dates(day[keep], world.start),
         "status": outcome[keep].astype(object),
-        "accepted_date": Dates(np.where(has_accept, accepted, NULL_DAY)[keep]),
-        "service_date": Dates(np.where(received, served, NULL_DAY)[keep]),
-    }, day[keep]))
+        "accepted_date": Dates(np.where(has_accept, accepted, NULL_DAY)[keep], world.start),
+        "service_date": Dates(np.where(received, served, NULL_DAY)[keep], world.start),
+    }, day[keep], world.start))
 
 
 

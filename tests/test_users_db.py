@@ -34,7 +34,7 @@ from tests.pg import PgServer
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-HASH = users.DEMO_ACCOUNTS[0][0].password_hash  # any bcrypt hash ("admin-demo")
+HASH = users.demo_accounts()[0][0].password_hash  # any bcrypt hash ("admin-demo")
 
 USERS_YAML = f"""\
 credentials:
