@@ -25,17 +25,26 @@ REFERRAL_DIMS = ("country", "region", "sex", "age_group", "vulnerability", "part
                  "service", "period")
 
 
+# The unit of a money indicator: the programme's reporting currency, read when the unit is
+# (the programme file is a setting: never read at import).
+REPORTING_CURRENCY = "<reporting currency>"
+
+
 @dataclass(frozen=True)
 class Indicator:
     code: str
     title: str
-    unit: str  # shown on axes and cards
+    unit_text: str  # shown on axes and cards (REPORTING_CURRENCY: the programme's currency)
     kind: UnitKind
     definition: str
     dated_by: str
     breakdowns: tuple[str, ...]
     additive: bool  # per-period values add up to the cumulative value
     measures: tuple[str, ...] = ()  # secondary measures, printed as CODE.measure
+
+    @property
+    def unit(self) -> str:
+        return reporting_currency() if self.unit_text == REPORTING_CURRENCY else self.unit_text
 
 
 CATALOGUE: tuple[Indicator, ...] = (
@@ -54,7 +63,7 @@ CATALOGUE: tuple[Indicator, ...] = (
               ASSISTANCE_DIMS, True),
     # In the reporting currency (data_access.lookups.reporting_currency); grants paid in a
     # local currency are converted at their month's rate (data_access.currency).
-    Indicator("ASS-2", N_("Grants disbursed"), reporting_currency(), "money",
+    Indicator("ASS-2", N_("Grants disbursed"), REPORTING_CURRENCY, "money",
               N_("Sum and mean of delivered amounts, in the reporting currency; grants paid "
                  "in a local currency converted at their month's exchange rate"),
               N_("delivery date"),
