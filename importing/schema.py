@@ -140,7 +140,7 @@ SHEETS: tuple[Sheet, ...] = (
         _c("services", "services", "services",
            "Services offered, separated by ; (health; housing; employment; "
            "vocational_training; psychosocial; legal; other)"),
-    ), ("name", "country"), "one row per partner organisation"),
+    ), ("name", "country"), "one row per partner organisation", optional=True),
     Sheet("cooperatives", (
         _c("name", "nom", "text", "Cooperative name; unique within a country (required)",
            required=True, max_length=200),
@@ -200,7 +200,7 @@ SHEETS: tuple[Sheet, ...] = (
            f"{DATE_HELP}"),
         CASE_COUNTRY,
     ), ("case_number", "country", "partner", "service", "referral_date"),
-        "one row per referral of a returnee to a partner"),
+        "one row per referral of a returnee to a partner", optional=True),
     Sheet("capacity_building", (
         _c("country", "pays", "country", "Country: code or name (required)", required=True),
         _c("activity_date", "date_activite", "date", f"Activity date, {DATE_HELP} (required)",

@@ -47,7 +47,7 @@ def test_0011_keeps_every_row_trigger_and_index(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     url = f"sqlite:///{path}"
     db.upgrade(url, "0010")  # the revision before 0011
-    demo.load(url, _as_at(path, demo.generate()), progress=lambda _: None)
+    demo.load(url, _as_at(path, demo.generate()), progress=lambda _: None, refresh=False)
     before = _schema(path)
     assert all(before[0].values())
     db.dispose_engine(url)
