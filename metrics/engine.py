@@ -180,6 +180,10 @@ def per_period(fn: IndicatorFn, session: Session, filters: Filters,
                                                min(last, filters.end)), dims)
         part.insert(0, "period_key", key)
         parts.append(part)
+    if not parts:  # a range outside every reporting period: no period, no row
+        part = fn(session, filters, dims).iloc[0:0]
+        part.insert(0, "period_key", pd.Series(dtype="int64"))
+        parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
 
