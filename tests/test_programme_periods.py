@@ -178,3 +178,22 @@ def test_the_default_programme_is_byte_identical(
     assert periods.reporting_periods("quarter")[0].label == "2015Q1"
     assert _demo_by_quarter(monkeypatch, capsys,
                             make_database("sqlite", "quarters_calendar_file")) == out
+
+
+def test_dhis2_refuses_the_files_quarters(tmp_path: Path, use_programme: Callable[[Path], None],
+                                          fixture_url: str) -> None:
+    """DHIS2's quarterly periods are calendar quarters: a quarterly export under a file
+    with its own quarters is refused (it would write "Y1 Q1" as a DHIS2 period); by month
+    it still exports."""
+    from reports import dhis2
+
+    mapping = dhis2.load_mapping(Path(__file__).resolve().parent.parent / "exports"
+                                 / "dhis2_mapping.yaml")
+    use_programme(programme_file(tmp_path, FEBRUARY))
+    with db.session(fixture_url, Scope.everything()) as session:
+        with pytest.raises(dhis2.Dhis2Error, match="calendar quarters"):
+            dhis2.build(session, mapping, Filters(D(2015, 1, 1), D(2016, 12, 31), (),
+                                                  "quarter"))
+        built = dhis2.build(session, mapping, Filters(D(2015, 1, 1), D(2016, 12, 31), (),
+                                                      "month"))
+        assert built.payload["dataValues"]
