@@ -80,12 +80,12 @@ def fixture_url(backend: str, make_database: Callable[[str, str], str],
     return url
 
 
-def by_quarter(url: str, code: str, analytics: bool,
-               start: dt.date = D(2015, 1, 1), end: dt.date = D(2016, 12, 31)
-               ) -> dict[str, int]:
+def by_quarter(url: str, code: str, analytics: bool) -> dict[str, int]:
+    """``code`` by quarter, 2015-01-01 – 2016-12-31, its non-zero figures by label."""
     with db.session(url, Scope.everything()) as session:
         session.info["analytics"] = analytics
-        frame = compute(code, session, Filters(start, end, (), "quarter"), ("period",))
+        frame = compute(code, session, Filters(D(2015, 1, 1), D(2016, 12, 31), (), "quarter"),
+                        ("period",))
     return {row.period: int(row.value) for row in frame.itertuples() if row.value}
 
 
