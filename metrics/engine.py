@@ -92,6 +92,9 @@ def from_cubes(code: str, session: Session, filters: Filters, by: tuple[str, ...
         return None
     if not session.info.get("analytics", True) or analytics_cubes.is_fresh(session) is None:
         return None
+    own = periods.reporting_periods(filters.granularity)
+    if "period" in by and own and not periods.month_aligned(own):
+        return None  # cells are monthly: quarters not made of whole months need the days
     return reader(session, filters, by)
 
 
@@ -177,6 +180,10 @@ def per_period(fn: IndicatorFn, session: Session, filters: Filters,
                                                min(last, filters.end)), dims)
         part.insert(0, "period_key", key)
         parts.append(part)
+    if not parts:  # a range outside every reporting period: no period, no row
+        part = fn(session, filters, dims).iloc[0:0]
+        part.insert(0, "period_key", pd.Series(dtype="int64"))
+        parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
 
@@ -260,6 +267,8 @@ def distinct_counts(session: Session, stmt: Select[*tuple[Any, ...]],
 def _finish(df: pd.DataFrame, by: Sequence[str], filters: Filters) -> pd.DataFrame:
     df = df.copy()
     if "period" in by:
+        if "period_key" in df:  # a day outside every reporting period has no quarter
+            df = df[df["period_key"].notna()].reset_index(drop=True)
         keys = df.pop("period_key").astype(int) if "period_key" in df else pd.Series(dtype=int)
         df.insert(list(by).index("period"), "period",
                   [periods.label(k, filters.granularity) for k in keys])

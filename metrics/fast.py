@@ -24,14 +24,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, case, func, literal, select
+from sqlalchemy import Integer, case, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from analytics import cubes, shapes
 from analytics.shapes import Cube
 from analytics.sql import GROUPS, REGION, SEXAGE, VULNERABILITY
 from data_access.models import AnalyticsCell as C
-from metrics import engine
+from data_access.programme import ReportingPeriod
+from metrics import engine, periods
 from metrics.engine import KEY_SUFFIX, keys_of, per_period, ratio
 from metrics.filters import Filters
 
@@ -85,8 +86,22 @@ def _variant(cube: Cube, by: tuple[str, ...]) -> str | None:
     return None
 
 
+def _own(granularity: str, value: Callable[[ReportingPeriod], int]) -> Any:
+    """The cell month's reporting period (``periods.reporting_periods``, month-aligned:
+    ``engine.from_cubes`` reads the case tables otherwise) as ``value`` of it; NULL for a
+    month outside every one; None when "quarter" is a calendar quarter."""
+    own = periods.reporting_periods(granularity)  # type: ignore[arg-type]
+    if not own:
+        return None
+    return case(*[(C.month.between(month(p.start), month(p.end)), value(p)) for p in own],
+                else_=null())
+
+
 def _period_key(granularity: str) -> Any:
     m = C.month
+    own = _own(granularity, periods.own_key)
+    if own is not None:
+        return own
     if granularity == "month":
         return m
     if granularity == "year":
@@ -96,6 +111,9 @@ def _period_key(granularity: str) -> Any:
 
 def _period_first(granularity: str) -> Any:
     m = C.month
+    own = _own(granularity, lambda p: month(p.start))
+    if own is not None:
+        return own
     if granularity == "month":
         return m
     if granularity == "year":
@@ -105,6 +123,9 @@ def _period_first(granularity: str) -> Any:
 
 def _period_last(granularity: str) -> Any:
     m = C.month
+    own = _own(granularity, lambda p: month(p.end))
+    if own is not None:
+        return own
     if granularity == "month":
         return m
     if granularity == "year":

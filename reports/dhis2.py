@@ -34,7 +34,7 @@ import pandas as pd
 import yaml
 from sqlalchemy.orm import Session
 
-from metrics import catalogue
+from metrics import catalogue, periods
 from metrics.engine import compute
 from metrics.filters import Filters, Granularity
 
@@ -140,6 +140,10 @@ def build(session: Session, mapping: Mapping, filters: Filters,
           codes: list[str] | None = None, *, strict: bool = False) -> Built:
     """The data value set of ``codes`` (default: every indicator of the mapping) for
     ``filters`` (its granularity is the DHIS2 period type)."""
+    if filters.granularity == "quarter" and periods.reporting_periods("quarter"):
+        raise Dhis2Error("DHIS2's quarterly periods are calendar quarters (2016Q1), but this "
+                         "programme's quarters are its own reporting periods (its programme "
+                         "file): export by month or by year")
     warnings: Counter[str] = Counter()
     wanted = [c.upper() for c in codes] if codes else list(mapping.elements)
     values: list[dict[str, str]] = []
