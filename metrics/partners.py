@@ -43,8 +43,9 @@ from metrics.pipeline import disclose
 MEASURES = ("assistance", "grants", "sessions", "attendances", "visits", "cooperatives")
 
 
-def directory(session: Session) -> pd.DataFrame:
-    """name, country, type, services of every partner in scope, by name."""
+def directory(session: Session, _f: Filters | None = None) -> pd.DataFrame:
+    """name, country, type, services of every partner in scope, by name (the filters, if
+    given, change nothing: a partner is listed whatever the period)."""
     rows = session.execute(select(Partner.name, Partner.country, Partner.institution_type,
                                   Partner.services).order_by(Partner.name, Partner.id)).all()
     return pd.DataFrame([(n, c, getattr(t, "value", t), s or "") for n, c, t, s in rows],
