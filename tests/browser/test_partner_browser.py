@@ -57,7 +57,9 @@ FORBIDDEN = {  # slug -> a text only that page shows
 def _backup(url: str, to: Path) -> str:
     """A consistent copy of the SQLite database at ``url`` (the backup API: the server of
     the session may be reading it)."""
-    source = sqlite3.connect(make_url(url).database)
+    path = make_url(url).database
+    assert path, url
+    source = sqlite3.connect(path)
     target = sqlite3.connect(to)
     try:
         source.backup(target)
@@ -76,7 +78,7 @@ def _busiest_partner(url: str) -> int:
         row = s.execute(select(Assistance.partner_id, func.count()).where(
             Assistance.partner_id.is_not(None)).group_by(Assistance.partner_id)
             .order_by(func.count().desc(), Assistance.partner_id)).first()
-    assert row is not None, "the demo has no assistance delivered by a partner"
+    assert row is not None and row[0] is not None, "no assistance delivered by a partner"
     return int(row[0])
 
 
