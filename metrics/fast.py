@@ -9,7 +9,10 @@ then the caller reads the case tables. It answers when:
 - the date range is whole months (first day of a month to the last day of a month);
   every sidebar preset is; other ranges read the case tables, which are exact to the day;
 - the breakdowns are ones a cube keeps (region and vulnerability together are not, nor
-  two assistance breakdowns at once for distinct counts).
+  two assistance breakdowns at once for distinct counts); any other breakdown (a partner,
+  a service: the cells have no such column) or any filter besides the period, the
+  countries and the granularity declines, generally, in ``cells`` (``answers``), so a new
+  breakdown or filter can never be answered from cells that ignore it.
 
 The cells are read through the ORM model ``AnalyticsCell``, which is CountryScoped: the
 scope listener restricts them like any case table.
@@ -19,6 +22,7 @@ Typing: ``Any`` stands for SQLAlchemy SQL expressions (sums, CASEs, labels).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from analytics import cubes, shapes
 from analytics.shapes import Cube
-from analytics.sql import GROUPS, REGION, SEXAGE, VULNERABILITY
+from analytics.sql import DIMS, GROUPS, REGION, SEXAGE, VULNERABILITY
 from data_access.models import AnalyticsCell as C
 from data_access.programme import ReportingPeriod
 from metrics import engine, periods
@@ -56,6 +60,21 @@ def answer(code: str, session: Session, f: Filters, by: tuple[str, ...]
 
 def enabled(session: Session) -> bool:
     return session.info.get("analytics", True) and cubes.is_fresh(session) is not None
+
+
+# What the cells keep, whatever the cube: the period, the beneficiary dimensions; the
+# assistance breakdowns only in the variant that keeps them. The filters they can apply.
+KEPT = frozenset({"period", *DIMS})
+FILTERED = frozenset({"start", "end", "countries", "granularity"})
+
+
+def answers(f: Filters, by: tuple[str, ...], variant: str) -> bool:
+    """Whether cells of ``variant`` can answer breakdowns ``by`` under filters ``f``: every
+    breakdown a column they keep, every filter set (not at its default) one they apply."""
+    if not set(by) <= KEPT | set(GROUPS.get(variant, ())):
+        return False
+    return all(field.name in FILTERED or getattr(f, field.name) == field.default
+               for field in dataclasses.fields(f))
 
 
 def _rollup(by: tuple[str, ...]) -> int | None:
@@ -155,7 +174,7 @@ def cells(session: Session, cube: Cube | str, f: Filters, by: tuple[str, ...],
     rollup = _rollup(by)
     if variant is None:
         variant = _variant(cube, by) if isinstance(cube, Cube) else None
-    if rollup is None or variant is None:
+    if rollup is None or variant is None or not answers(f, by, variant):
         return None
     first, last = months or (month(f.start), month(f.end))
     columns = []

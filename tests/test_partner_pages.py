@@ -114,3 +114,28 @@ def test_the_case_detail_lists_the_cases_referrals(dbs: dict[str, str]) -> None:
         mine = case_detail(session, 3)
         assert mine is not None and list(mine["referrals"]["Partner"]) == ["Association Amal"]
         assert case_detail(session, 7) is None  # b7: nothing of Amal's
+
+
+def test_the_partners_page_shows_what_each_partner_delivered_and_the_directory(
+        dbs: dict[str, str], app_env: Callable[[str], None]) -> None:
+    from views.format import by_kind
+
+    app_env(dbs["full"])
+    at = signed_in("boss").run()
+    visit(at, "pages/partners.py")
+    tables = [t.value for t in at.dataframe]
+    delivered = next(t for t in tables if "Follow-up visits" in t.columns)
+    rows = {r["Partner"]: r for r in delivered.to_dict("records")}
+    # Hand-worked (tests/test_partner_delivered.py): Amal a6 a7 a8 (3000 EUR), S2 with
+    # three attendances, one visit, C1; ANETI a12 (800 EUR); the other two nothing.
+    amal = rows["Association Amal"]
+    assert [amal[c] for c in ("Assistance delivered (records)", "Training sessions",
+                              "Attendances", "Follow-up visits",
+                              "Cooperatives accompanied")] == ["3", "1", "3", "1", "1"]
+    assert amal["Amount delivered (EUR)"] == by_kind(3000.0, "money", "")
+    assert rows["ANETI"]["Amount delivered (EUR)"] == by_kind(800.0, "money", "")
+    assert rows["ANAPEC"]["Assistance delivered (records)"] == "0"
+    directory = next(t for t in tables if "Institution type" in t.columns)
+    assert list(directory["Partner"]) == ["ANAPEC", "ANETI", "Association Amal",
+                                          "Mairie de Dakar"]
+    assert list(directory["Services"])[2] == "Employment services, Psychosocial support"

@@ -230,7 +230,7 @@ def progress(filters: Filters, codes: Sequence[str] | None = None) -> pd.DataFra
 
 def _derived_functions() -> dict[str, Callable[..., pd.DataFrame]]:
     """Each (session, filters, *args) -> frame; their extra arguments differ."""
-    from metrics import cooperatives, distributions, pipeline, quality
+    from metrics import cooperatives, distributions, partners, pipeline, quality
 
     return {"funnel": pipeline.funnel, "cooperative_list": cooperatives.cooperative_list,
             "cooperative_count": cooperatives.cooperative_count,
@@ -239,7 +239,8 @@ def _derived_functions() -> dict[str, Callable[..., pd.DataFrame]]:
             "amount_bands": distributions.amount_bands,
             "host_countries": distributions.host_countries,
             "quality_checks": quality.checks, "quality_cases": quality.offending,
-            "completeness": quality.completeness}
+            "completeness": quality.completeness,
+            "partners_delivered": partners.delivered, "partners_directory": partners.directory}
 
 
 @st.cache_data(show_spinner=False, hash_funcs=KEYS, ttl=900, max_entries=1000)
