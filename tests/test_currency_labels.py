@@ -83,7 +83,7 @@ def test_the_caseload_case_detail_says_usd(five_db: str,
     assert not _euros(texts), _euros(texts)
     assistance = next(t.value for t in at.dataframe if "Amount (USD)" in t.value.columns)
     shown = [v for v in assistance["Amount (USD)"] if v]
-    assert f"${float(amount):,.0f}" in shown, shown
+    assert amount is not None and f"${float(amount):,.0f}" in shown, shown
 
 
 def test_amount_bands_say_usd(monkeypatch: pytest.MonkeyPatch) -> None:
