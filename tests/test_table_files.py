@@ -70,7 +70,7 @@ def test_every_xlsx_and_csv_of_every_page_table(
     data.clear_cache()
     tables: list[tuple[str, str, pd.DataFrame]] = []
 
-    def record(source, filters, name, title) -> None:
+    def record(source, filters, name, title, money=False) -> None:
         frame = source() if callable(source) else source
         tables.append((name, title, frame))
 
