@@ -30,6 +30,7 @@ from sqlalchemy.sql.functions import FunctionElement
 import metrics  # noqa: F401 - declares the cubes whose freshness is_fresh checks
 from analytics import cubes, figure_cubes
 from data_access import followups, spreadsheet
+from data_access.lookups import money_label
 from data_access.models import (
     Assistance,
     Attendance,
@@ -340,7 +341,7 @@ def case_detail(session: Session, beneficiary_id: int) -> dict[str, Any] | None:
         "record": record,
         "assistance": pd.DataFrame(
             [[code(v) for v in r] for r in assistance],
-            columns=[_("Modality"), _("Kind"), _("Sector"), _("Amount (EUR)"),
+            columns=[_("Modality"), _("Kind"), _("Sector"), money_label(_("Amount")),
                      pgettext("date", "Approved"), pgettext("date", "Delivered"),
                      _("Status")]),
         "training": pd.DataFrame(

@@ -10,7 +10,8 @@ scoped even while the analytics cubes are stale): every query is an index seek o
   that country's stretch of the index;
 - the data's "as of" (reports, exports, the charts' last month): the latest
   ``updated_at`` per table and country, on the ``(country, updated_at)`` indexes;
-- the programme's reporting currency (``reporting_currency``);
+- the programme's reporting currency (``reporting_currency``) and a heading naming it
+  (``money_label``);
 - a donor report's saved narrative rows (``reports.narratives``): the one of a section,
   scope key and period, or the latest earlier non-empty one.
 
@@ -36,6 +37,7 @@ from data_access.models import (
     ReportNarrative,
     TrainingSession,
 )
+from i18n import _
 
 
 def reporting_currency() -> str:
@@ -45,6 +47,13 @@ def reporting_currency() -> str:
     from data_access.programme import programme
 
     return programme().currency
+
+
+def money_label(label: str) -> str:
+    """A heading of money figures that names the reporting currency: ``money_label(_("Amount"))``
+    is "Amount (USD)" / "Montant (USD)". Every money column, axis and band title goes
+    through it, so no label says a currency the programme does not report in."""
+    return _("{label} ({currency})").format(label=label, currency=reporting_currency())
 
 
 # A country code is two letters; a guard against a loop that would never end.

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from babel import Locale
 from babel.dates import format_date as _format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_symbol
 
 from i18n import _, get_language
 
@@ -75,8 +75,10 @@ def percent(value: Any, note: str = "", digits: int = 1) -> str:
                           locale=loc)
 
 
-def money(value: Any, note: str = "", digits: int = 0, currency: str = "EUR") -> str:
-    """An amount: ``€1,234`` / ``1 234 €`` (``digits`` decimals)."""
+def money(value: Any, note: str = "", digits: int = 0, *, currency: str) -> str:
+    """An amount in ``currency`` (ISO 4217): ``€1,234`` / ``1 234 €`` for EUR, ``$1,234`` /
+    ``1 234 $US`` for USD (``digits`` decimals). No default: the reporting currency is the
+    programme's (``views.format.money`` passes it), never a hard-coded EUR."""
     if note:
         return note
     if is_missing(value):
@@ -149,19 +151,26 @@ def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def vega_locale() -> dict[str, Any]:
-    """Vega-Lite's ``config.locale`` for the current language: number separators (axes,
-    tooltips) and month and day names (time axes)."""
+def currency_symbol(currency: str) -> str:
+    """How ``money`` writes ``currency`` in the current language (``€``; ``$`` / ``$US``)."""
+    return get_currency_symbol(currency, locale=locale())
+
+
+def vega_locale(currency: str) -> dict[str, Any]:
+    """Vega-Lite's ``config.locale`` for the current language and the reporting
+    ``currency``: number separators (axes, tooltips), the currency symbol and month and day
+    names (time axes)."""
+    symbol = currency_symbol(currency)
     if get_language() == "en":
         return {"number": {"decimal": ".", "thousands": ",", "grouping": [3],
-                           "currency": ["€", ""]}}
+                           "currency": [symbol, ""]}}
     loc = locale()
     symbols = loc.number_symbols["latn"]
     days = loc.days["format"]
     months = loc.months["format"]
     return {
         "number": {"decimal": symbols["decimal"], "thousands": symbols["group"],
-                   "grouping": [3], "currency": ["", "\u00a0€"], "percent": "\u202f%",
+                   "grouping": [3], "currency": ["", f"\u00a0{symbol}"], "percent": "\u202f%",
                    "minus": symbols["minusSign"]},
         "time": {"dateTime": "%A %e %B %Y à %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
                  "periods": ["AM", "PM"],

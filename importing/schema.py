@@ -110,10 +110,11 @@ SHEETS: tuple[Sheet, ...] = (
            enum=AssistanceKind),
         _c("sector", "secteur", "enum", "Business sector", enum=Sector),
         _c("amount_eur", "montant_eur", "decimal",
-           "Amount in EUR, the reporting currency (0 or more): 1500 or 1 500, not 1,500 or "
+           "Amount in the reporting currency (0 or more): 1500 or 1 500, not 1,500 or "
            "1.500 (ambiguous); blank when amount_local is given (it is converted)"),
         _c("amount_local", "montant_local", "decimal",
-           "Amount paid in the local currency (0 or more), converted to EUR at the month's "
+           "Amount paid in the local currency (0 or more), converted to the reporting "
+           "currency at the month's "
            "rate of the exchange_rates sheet"),
         _c("currency", "devise", "currency",
            "Currency of amount_local: ISO 4217 code (MAD, TND, XOF)"),
@@ -228,8 +229,8 @@ SHEETS: tuple[Sheet, ...] = (
            required=True),
         _c("month", "mois", "month", "Month: YYYY-MM, or any date of the month (required)",
            required=True),
-        _c("rate", "taux", "rate", "Units of the currency for 1 EUR, e.g. 10.8473 "
-           "(required)", required=True),
+        _c("rate", "taux", "rate", "Units of the currency for one unit of the reporting "
+           "currency, e.g. 10.8473 (required)", required=True),
         _c("source", "source", "text", "Where the rate comes from (InforEuro, a bank)",
            max_length=200),
     ), ("currency", "month"), "one row per currency and month: the rate grants are "

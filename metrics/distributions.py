@@ -22,8 +22,11 @@ from sqlalchemy.orm import Session
 from analytics.figure_cubes import BAND_COUNT as BAND_COUNT
 from analytics.figure_cubes import BAND_WIDTH as BAND_WIDTH
 from analytics.figure_cubes import NEGATIVE_BAND, amount_band
+from data_access.lookups import reporting_currency
 from data_access.models import Assistance, Beneficiary
 from data_access.vocab import AssistanceStatus
+from i18n import _
+from i18n.formats import money
 from metrics.engine import beneficiary_dims, country_filter, frame, in_period, key_sum
 from metrics.filters import Filters
 from metrics.pipeline import disclose
@@ -32,12 +35,16 @@ NEGATIVE = NEGATIVE_BAND
 
 
 def band_label(band: int) -> str:
+    """An amount band in words, in the current language and the reporting currency
+    ("$500 – $999"; "500 $US – 999 $US"): the pages call it again at draw time, so the
+    label follows the viewer's language whatever the cached frame holds."""
     if band == NEGATIVE:
-        return "Negative"
+        return _("Negative")
+    currency = reporting_currency()
     low = band * BAND_WIDTH
     if band >= BAND_COUNT:
-        return f"€{low:,}+"
-    return f"€{low:,}–{low + BAND_WIDTH - 1:,}"
+        return _("{amount} and more").format(amount=money(low, currency=currency))
+    return f"{money(low, currency=currency)} – {money(low + BAND_WIDTH - 1, currency=currency)}"
 
 
 def amount_bands(session: Session, f: Filters) -> pd.DataFrame:

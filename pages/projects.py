@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from i18n import _
-from i18n.formats import money
 from metrics import catalogue
-from metrics.distributions import BAND_COUNT, BAND_WIDTH, NEGATIVE
+from metrics.distributions import BAND_WIDTH, band_label
 from ui import data, filters, kpi, page
 from views import charts
+from views.format import money, money_label
 
 f = filters.current()
 page.header(_("Reintegration projects"), _("What kinds of projects did we fund, in which "
@@ -22,16 +22,6 @@ WAIT = _(catalogue.get("ASS-3").unit)
 PROJECT = _("reintegration project")
 GRANT = _("grant disbursed")
 ASSISTED = _("returnee assisted")
-
-
-def band_label(band: int) -> str:
-    """An amount band in words, with the viewer's number format."""
-    if band == NEGATIVE:
-        return _("Negative")
-    low = band * BAND_WIDTH
-    if band >= BAND_COUNT:
-        return _("{amount} and more").format(amount=money(low))
-    return f"{money(low)} – {money(low + BAND_WIDTH - 1)}"
 
 
 st.subheader(_("Modality and sector"))
@@ -61,15 +51,15 @@ with right:
     bands = data.derived("amount_bands", f)
     bands = bands.assign(label=[band_label(int(b)) for b in bands["band"]])
     page.chart(charts.histogram(bands, title=_("Delivered assistance by amount"),
-                                unit=_("records"), band_title=_("Amount (EUR)"),
+                                unit=_("records"), band_title=money_label(_("Amount")),
                                 subtitle=_("Number of delivered records per {width} band")
                                 .format(width=money(BAND_WIDTH))),
                bands, GRANT, f, "grants_by_amount_band", money=True)
 
 by_sector = data.figure("ASS-2", f, ("sector",))
 page.table(page.formatted(by_sector, ["sector"], {
-    "records": (_("Records with an amount"), "count"), "value": (_("Total (EUR)"), "money"),
-    "mean": (_("Mean (EUR)"), "money")}), GRANT, f, "grants_by_sector", money=True)
+    "records": (_("Records with an amount"), "count"), "value": (money_label(_("Total")), "money"),
+    "mean": (money_label(_("Mean")), "money")}), GRANT, f, "grants_by_sector", money=True)
 
 st.subheader(_("Time from return to assistance"))
 left, right = st.columns(2)

@@ -12,8 +12,9 @@ is given, and writes one data value per indicator, period, organisation unit and
   by period show it), never cumulated;
 - organisation unit: the country, or — for a country with regions in the mapping and an
   indicator with a region breakdown — the region;
-- value: counts and EUR amounts as numbers, rates as percentages (0–100, two decimals),
-  as text (DHIS2 takes every value as a string). Zero counts and amounts are left out.
+- value: counts and amounts (in the reporting currency) as numbers, rates as percentages
+  (0–100, two decimals), as text (DHIS2 takes every value as a string). Zero counts and
+  amounts are left out.
 
 What cannot be mapped (an indicator, country, region or breakdown value without an
 identifier) is skipped and listed in ``warnings``; ``strict`` turns them into an error.

@@ -36,9 +36,11 @@ import pandas as pd
 from openpyxl.styles import Font
 
 from data_access import spreadsheet
+from data_access.lookups import reporting_currency
 from i18n import _, ngettext
-from i18n.formats import date, datetime, month, quarter, vega_locale
+from i18n.formats import currency_symbol, date, datetime, month, quarter
 from metrics.filters import Filters, country_name
+from views.format import vega_locale
 
 EXPORT_WIDTH = 640  # px; charts on pages stretch to their column, exports need a size
 
@@ -250,7 +252,8 @@ def table_csv(frame: pd.DataFrame) -> bytes:
 
 # --- figures written as text by the pages, back to numbers ---------------------------------
 # The pages' tables hold figures formatted for people in the viewer's language ("1,234",
-# "94.9%", "€1,200", "12 days"; French "1 234", "94,9 %", "1 200 €", "12 jours"). A
+# "94.9%", "€1,200" or "$1,200" (the reporting currency's sign), "12 days"; French "1 234",
+# "94,9 %", "1 200 €" or "1 200 $US", "12 jours"). A
 # spreadsheet needs numbers: each such text becomes the number it shows (a percentage as
 # a fraction) with an Excel number format that shows it the same way. Anything else
 # ("<5", "hidden", "–", names, codes, "Dec 2016") stays text.
@@ -261,7 +264,7 @@ SPACES = " \u00a0\u202f"
 def _number_pattern() -> str:
     """A number as ``i18n.formats`` writes it in the current language (no leading zeros:
     a code like "007" is not a number; grouped or not)."""
-    symbols = vega_locale()["number"]
+    symbols = vega_locale()["number"]  # the separators only
     decimal = re.escape(symbols["decimal"])
     group = "," if symbols["thousands"] == "," else f"[{re.escape(symbols['thousands'])}{SPACES}]"
     return (rf"(?P<sign>[-\u2212])?(?P<int>0|[1-9]\d{{0,2}}(?:{group}\d{{3}})+|[1-9]\d*)"
@@ -270,7 +273,8 @@ def _number_pattern() -> str:
 
 def typed(value: Any) -> tuple[Any, str | None]:
     """``value`` as a spreadsheet should hold it: (number, Excel number format) for a
-    figure formatted by ``i18n.formats`` (count, decimal, percentage, euros, days), else
+    figure formatted by ``i18n.formats`` (count, decimal, percentage, an amount in the
+    reporting currency, days), else
     (value, None)."""
     if not isinstance(value, str):
         return value, None
@@ -279,15 +283,16 @@ def typed(value: Any) -> tuple[Any, str | None]:
         return value, None
     days = re.escape(_("{number} days")).replace(re.escape("{number}"), "(?P<n>.+)")
     kind = "number"
+    sign = currency_symbol(reporting_currency())
     found_days = re.fullmatch(days, text)
     if found_days:
         text, kind = found_days.group("n"), "days"
     elif text.endswith("%"):
         text, kind = text[:-1].rstrip(SPACES), "percent"
-    elif text.startswith("€"):
-        text, kind = text[1:].lstrip(SPACES), "money_before"
-    elif text.endswith("€"):
-        text, kind = text[:-1].rstrip(SPACES), "money_after"
+    elif text.startswith(sign):
+        text, kind = text[len(sign):].lstrip(SPACES), "money_before"
+    elif text.endswith(sign):
+        text, kind = text[:-len(sign)].rstrip(SPACES), "money_after"
     found = re.fullmatch(_number_pattern(), text)
     if found is None:
         return value, None
@@ -300,9 +305,9 @@ def typed(value: Any) -> tuple[Any, str | None]:
     if kind == "percent":
         return round(number / 100, len(frac) + 2), f"0{places}%"
     if kind == "money_before":
-        return number, f'"€"#,##0{places}'
+        return number, f'"{sign}"#,##0{places}'
     if kind == "money_after":
-        return number, f'#,##0{places} "€"'
+        return number, f'#,##0{places} "{sign}"'
     if kind == "days":
         return number, f'#,##0{places} "{_("days")}"'
     return number, f"#,##0{places}"

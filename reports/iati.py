@@ -39,6 +39,7 @@ import yaml
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from data_access.lookups import reporting_currency
 from i18n import N_, _, language
 from metrics import catalogue, targets
 from metrics.filters import Filters, programme_end, programme_start
@@ -237,7 +238,7 @@ def build(session: Session, activity: dict[str, Any], *, programme: str,
     root.set("generated-datetime", stamp)
     act = etree.SubElement(root, "iati-activity", {XML_LANG: LANGUAGES[0]})
     act.set("last-updated-datetime", stamp)
-    act.set("default-currency", "EUR")
+    act.set("default-currency", reporting_currency())
     org = activity["reporting_org"]
     etree.SubElement(act, "iati-identifier").text = f"{org['ref']}-{activity['activity']}"
     _narratives(etree.SubElement(act, "reporting-org", ref=str(org["ref"]),

@@ -5,11 +5,15 @@ recorded, amounts with separators and the euro sign. Hand-made rows, hand-worked
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from i18n import language
 from ui import caseload as screen
+
+ROOT = Path(__file__).resolve().parent.parent
 
 AS_OF = dt.date(2016, 12, 31)
 ROWS = pd.DataFrame([
@@ -46,11 +50,23 @@ def test_rows_follow_up_first_in_words_with_blanks() -> None:
     assert typed.iloc[1, 1] is None
 
 
-def test_a_case_in_words() -> None:
+@pytest.mark.parametrize(("programme", "amounts"), [
+    ("motuse.toml", {"en": "€1,500", "fr": "1\u202f500\u00a0€"}),
+    ("example_five.toml", {"en": "$1,500", "fr": "1\u202f500\u00a0$US"})])
+def test_a_case_in_words(programme: str, amounts: dict[str, str],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case's assistance amounts are in the programme's reporting currency, under a
+    heading that names it (EUR for MoTuSe, USD for the five-country file)."""
+    from data_access.lookups import money_label
     from i18n import _
 
-    for lang, woman, money in (("en", "Woman", "€1,500"), ("fr", "Femme", "1\u202f500\u00a0€")):
+    monkeypatch.setenv("PROGRAMME_FILE", str(ROOT / "programmes" / programme))
+    currency = "EUR" if programme == "motuse.toml" else "USD"
+    for lang, woman in (("en", "Woman"), ("fr", "Femme")):
+        money = amounts[lang]
         with language(lang):
+            assert money_label(_("Amount")) == {"en": "Amount", "fr": "Montant"}[lang] + \
+                f" ({currency})"
             record = {_("Case number"): "SN-1", _("Sex"): "F", _("Region"): "SN-FK",
                       _("Phone"): "", _("Household size"): 4, _("Birth year"): 1985,
                       _("Return date"): dt.date(2015, 3, 1)}
@@ -61,7 +77,7 @@ def test_a_case_in_words() -> None:
             detail = pd.DataFrame([["individual", "business_grant", "agriculture", 1500.0,
                                     None, True]],
                                   columns=[_("Modality"), _("Kind"), _("Sector"),
-                                           _("Amount (EUR)"), _("Date"),
+                                           money_label(_("Amount")), _("Date"),
                                            _("Business operating")])
             shown = screen.detail_table(detail).iloc[0].tolist()
             assert shown[3].replace("\u00a0", " ").replace("\u202f", " ") == \

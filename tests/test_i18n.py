@@ -86,17 +86,19 @@ def test_lookup_plural_and_context() -> None:
 
 @pytest.mark.parametrize(("lang", "expected"), [
     ("en", {"number": "1,234.5", "percent": "45.7%", "money": "€1,234.5",
-            "money0": "€1,234", "date": "2026-11-23", "month": "Dec 2016",
+            "money0": "€1,234", "usd": "$1,234", "date": "2026-11-23", "month": "Dec 2016",
             "long_month": "March 2016", "quarter": "Q3 2016", "days": "12 days"}),
     ("fr", {"number": f"1{NNBSP}234,5", "percent": f"45,7{NBSP}%",
             "money": f"1{NNBSP}234,5{NBSP}€", "money0": f"1{NNBSP}234{NBSP}€",
+            "usd": f"1{NNBSP}234{NBSP}$US",
             "date": "23/11/2026", "month": "déc. 2016", "long_month": "mars 2016",
             "quarter": "T3 2016", "days": "12 jours"}),
 ])
 def test_numbers_and_dates_by_locale(lang: str, expected: dict[str, str]) -> None:
     with language(lang):
         got = {"number": F.number(1234.5, digits=1), "percent": F.percent(0.4567),
-               "money": F.money(1234.5, digits=1), "money0": F.money(1234.4),
+               "money": F.money(1234.5, digits=1, currency="EUR"),
+               "money0": F.money(1234.4, currency="EUR"), "usd": F.money(1234, currency="USD"),
                "date": F.date(dt.date(2026, 11, 23)), "month": F.month(dt.date(2016, 12, 1)),
                "long_month": F.month(dt.date(2016, 3, 1), long=True),
                "quarter": F.period_label("2016Q3"), "days": F.days(12)}
@@ -106,7 +108,7 @@ def test_numbers_and_dates_by_locale(lang: str, expected: dict[str, str]) -> Non
 def test_hidden_and_missing_values_are_not_formatted() -> None:
     with language("fr"):
         assert F.number(3, note="<5") == "<5"
-        assert F.money(float("nan")) == "–"
+        assert F.money(float("nan"), currency="EUR") == "–"
         assert F.date(None) == "–"
 
 

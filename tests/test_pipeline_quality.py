@@ -238,7 +238,7 @@ def test_amount_bands_and_host_countries(tiny_url: str) -> None:
     bands = run(tiny_url, distributions.amount_bands, YEAR_2016)
     counts = dict(zip(bands["label"], bands["value"], strict=True))
     assert counts["Negative"] == 2
-    assert counts["€500–999"] == 1 and counts["€1,000–1,499"] == 1
+    assert counts["€500 – €999"] == 1 and counts["€1,000 – €1,499"] == 1
     assert bands["value"].sum() == 4
     hosts = run(tiny_url, distributions.host_countries, YEAR_2016)
     assert dict(zip(hosts["host_country"], hosts["value"], strict=True)) == {

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -22,6 +23,8 @@ from openpyxl import load_workbook
 from i18n import language
 from reports import files
 from tests.test_charts import PAGES, page_charts
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIGURE = re.compile(r"^[-\u2212]?[\d.,\u00a0\u202f ]*\d[\d.,\u00a0\u202f ]*(\s?%)?$|"
                     r"^€[\d.,]+$|^[\d.,\u00a0\u202f ]+\s?€$")
@@ -35,9 +38,17 @@ def demo_db(make_database: Callable[[str, str], str]) -> str:
     return url
 
 
-def test_typed_reads_back_what_the_formats_write() -> None:
-    from i18n.formats import money, number, percent
+@pytest.mark.parametrize("programme", ["motuse.toml", "example_five.toml"])
+def test_typed_reads_back_what_the_formats_write(programme: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Amounts in the reporting currency (EUR for MoTuSe, USD for the five-country file)
+    become numbers whose Excel format shows that currency's sign, never a €."""
+    from i18n.formats import number, percent
+    from views.format import money
 
+    monkeypatch.setenv("PROGRAMME_FILE", str(ROOT / "programmes" / programme))
+    sign = {"motuse.toml": {"en": "€", "fr": "€"},
+            "example_five.toml": {"en": "$", "fr": "$US"}}[programme]
     for lang in ("en", "fr"):
         with language(lang):
             assert files.typed(number(1234)) == (1234, "#,##0")
@@ -45,6 +56,8 @@ def test_typed_reads_back_what_the_formats_write() -> None:
             assert files.typed(percent(0.5, digits=0)) == (0.5, "0%")
             assert files.typed(number(0.75, digits=2)) == (0.75, "#,##0.00")
             assert files.typed(money(1200))[0] == 1200
+            assert files.typed(money(1200))[1] in (f'"{sign[lang]}"#,##0',
+                                                    f'#,##0 "{sign[lang]}"')
             for text in ("<5", "hidden", "–", "007", "Dec 2016", "BEN-1", "2016Q3"):
                 assert files.typed(text) == (text, None)
 
@@ -57,7 +70,7 @@ def test_every_xlsx_and_csv_of_every_page_table(
     data.clear_cache()
     tables: list[tuple[str, str, pd.DataFrame]] = []
 
-    def record(source, filters, name, title) -> None:
+    def record(source, filters, name, title, money=False) -> None:
         frame = source() if callable(source) else source
         tables.append((name, title, frame))
 

@@ -25,6 +25,7 @@ from i18n import _
 from i18n import formats as F
 from i18n.vocab import label
 from ui import data
+from views.format import money, money_label
 
 
 @st.cache_data(show_spinner=False, hash_funcs=data.KEYS, ttl=900, max_entries=300)
@@ -52,7 +53,7 @@ def cases(*, today: dt.date, search: str, countries: Sequence[str], sort: str,
 # The data layer returns codes, dates and numbers; here they become what a focal point
 # reads, in the viewer's language: the follow-up first (it is what the page is for, and the
 # last column of a wide table is the one cut off), days overdue as a number, regions and
-# vocabulary codes in words, amounts with separators and the euro sign, and a blank where
+# vocabulary codes in words, amounts with separators and the currency's sign, and a blank where
 # nothing is recorded (never "None").
 
 def _blank(value: object) -> bool:
@@ -146,8 +147,9 @@ def record_items(record: dict[str, object]) -> list[tuple[str, str]]:
 
 
 def detail_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table of ``caseload.case_detail`` (assistance, training, visits, referrals) in words: codes
-    from the vocabulary, amounts in euros, dates, yes/no, blanks for missing values."""
+    """A table of ``caseload.case_detail`` (assistance, training, visits, referrals) in words:
+    codes from the vocabulary, amounts in the reporting currency, dates, yes/no, blanks for
+    missing values."""
     codes = {_("Modality"): "modality", _("Kind"): "kind", _("Sector"): "sector",
              _("Status"): "assistance_status", _("Service"): "service",
              _("Referral status"): "referral_status"}
@@ -156,8 +158,8 @@ def detail_table(frame: pd.DataFrame) -> pd.DataFrame:
         values = list(frame[column])
         if column in codes:
             shown = [_word(codes[column], v) for v in values]
-        elif column == _("Amount (EUR)"):
-            shown = ["" if _blank(v) else F.money(v) for v in values]
+        elif column == money_label(_("Amount")):
+            shown = ["" if _blank(v) else money(v) for v in values]
         else:
             shown = [_cell(v) for v in values]
         out[column] = shown

@@ -11,9 +11,10 @@ import pandas as pd
 import streamlit as st
 
 from i18n import _, ngettext
-from i18n.formats import number, vega_locale
+from i18n.formats import number
 from metrics.filters import Filters, Granularity
 from ui.text import md, say
+from views.format import vega_locale
 
 
 def header(title: str, question: str) -> None:
