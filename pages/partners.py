@@ -10,7 +10,7 @@ from i18n import _
 from metrics import catalogue
 from ui import data, filters, kpi, page
 from views import charts
-from views.format import dimension_label
+from views.format import dimension_label, money_label
 
 f = filters.current()
 page.header(_("Partners and referrals"), _("To which partners were returnees referred, for "
@@ -58,7 +58,7 @@ else:
     wide = wide.join(notes).reset_index()
     page.table(page.formatted(wide, ["partner"], {
         "value_assistance": (_("Assistance delivered (records)"), "count"),
-        "value_grants": (_("Amount delivered (EUR)"), "money"),
+        "value_grants": (money_label(_("Amount delivered")), "money"),
         "value_sessions": (_("Training sessions"), "count"),
         "value_attendances": (_("Attendances"), "count"),
         "value_visits": (_("Follow-up visits"), "count"),
