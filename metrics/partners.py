@@ -7,8 +7,8 @@ domain.md (the referral indicators REF-1..3 are in ``metrics.indicators.referral
   partner and measure, ``value``):
 
   - ``assistance``: assistance records *delivered* in the period (by delivery date) that
-    name the partner; ``grants``: the sum of their amounts (in the reporting currency, records without an amount
-    add nothing);
+    name the partner; ``grants``: the sum of their amounts (in the reporting currency,
+    records without an amount add nothing);
   - ``sessions``: training sessions held in the period (by session date) that name the
     partner; ``attendances``: the attendance records of those sessions;
   - ``visits``: follow-up visits in the period (by visit date) that name the partner;
