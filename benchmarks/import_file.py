@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from data_access import db
 from data_access.models import (
@@ -36,10 +36,12 @@ from data_access.models import (
     BeneficiaryVulnerability,
     Cooperative,
     FollowUp,
+    Partner,
     TrainingSession,
 )
 from data_access.scope import Scope
 from importing.export import _v
+from importing.schema import BY_NAME
 from importing.template import write_workbook
 
 FLAGS = ("medical", "single_parent", "elderly", "disability", "other")
@@ -60,8 +62,31 @@ def _pick(session: Session, count: int, rng: random.Random) -> list[int]:
     return picked
 
 
+# The columns of the rows ``_rows`` reads, in its order: the columns later migrations added
+# (local amounts, partners) come last, so the edits below keep their positions; written out
+# in the template's own order by ``template_order``.
+READ = {
+    "assistance": ("case_number", "modality", "kind", "sector", "amount_eur", "approved_date",
+                   "delivered_date", "cooperative", "status", "country", "amount_local",
+                   "currency", "rate_date", "partner"),
+    "training": ("case_number", "kind", "session_date", "provider", "completed", "country",
+                 "partner"),
+    "followups": ("case_number", "visit_date", "business_operating", "jobs_created",
+                  "score_economic", "score_social", "score_psychosocial", "country", "partner"),
+}
+
+
+def template_order(sheet: str, row: list[Any]) -> list[Any]:
+    """A row of ``_rows`` as the template's sheet orders its columns (blank where the row
+    has no value: a visit added below has no country, as a person would leave it)."""
+    if sheet not in READ:
+        return row
+    values = dict(zip(READ[sheet], row, strict=False))
+    return [values.get(column.name) for column in BY_NAME[sheet].columns]
+
+
 def _rows(session: Session, ids: list[int]) -> dict[str, dict[int, list[list[Any]]]]:
-    """Template rows per sheet, per beneficiary id (case number first, as in the file)."""
+    """Rows per sheet, per beneficiary id (case number first; columns as ``READ`` says)."""
     b, a, c, ts, at, f = (Beneficiary, Assistance, Cooperative, TrainingSession, Attendance,
                           FollowUp)
     vul: dict[int, list[str]] = defaultdict(list)
@@ -78,21 +103,26 @@ def _rows(session: Session, ids: list[int]) -> dict[str, dict[int, list[list[Any
         bid, *rest = (_v(v) for v in row)
         out["beneficiaries"][bid].append(
             [*rest[:10], ";".join(sorted(vul.get(bid, []))) or None, *rest[10:]])
+    pa, pt, pf = aliased(Partner), aliased(Partner), aliased(Partner)
     queries = {
         "assistance": select(a.beneficiary_id, Beneficiary.case_number, a.modality, a.kind,
                              a.sector, a.amount_eur, a.approved_date, a.delivered_date,
-                             c.name, a.status, Beneficiary.country)
+                             c.name, a.status, Beneficiary.country, a.amount_local,
+                             a.currency, a.rate_date, pa.name)
         .join(Beneficiary, Beneficiary.id == a.beneficiary_id)
-        .outerjoin(c, c.id == a.cooperative_id).where(a.beneficiary_id.in_(ids))
-        .order_by(a.id),
+        .outerjoin(c, c.id == a.cooperative_id).outerjoin(pa, pa.id == a.partner_id)
+        .where(a.beneficiary_id.in_(ids)).order_by(a.id),
         "training": select(at.beneficiary_id, Beneficiary.case_number, ts.kind,
-                           ts.session_date, ts.provider, at.completed, Beneficiary.country)
+                           ts.session_date, ts.provider, at.completed, Beneficiary.country,
+                           pt.name)
         .join(ts, ts.id == at.session_id).join(Beneficiary, Beneficiary.id == at.beneficiary_id)
+        .outerjoin(pt, pt.id == ts.partner_id)
         .where(at.beneficiary_id.in_(ids)).order_by(at.id),
         "followups": select(f.beneficiary_id, Beneficiary.case_number, f.visit_date,
                             f.business_operating, f.jobs_created, f.score_economic,
-                            f.score_social, f.score_psychosocial, Beneficiary.country)
+                            f.score_social, f.score_psychosocial, Beneficiary.country, pf.name)
         .join(Beneficiary, Beneficiary.id == f.beneficiary_id)
+        .outerjoin(pf, pf.id == f.partner_id)
         .where(f.beneficiary_id.in_(ids)).order_by(f.id),
     }
     for sheet, stmt in queries.items():
@@ -152,7 +182,8 @@ def make(url: str, target: str | Path, *, existing: int = 250, new: int = 250,
         coop[4] = f"Partner {stamp}"
         coop[3] = "trade" if coop[3] != "trade" else "services"
         sheets["cooperatives"].append(coop)
-    write_workbook(target, {k: iter(v) for k, v in sheets.items()})
+    write_workbook(target, {k: iter(template_order(k, r) for r in v)
+                            for k, v in sheets.items()})
     summary = {sheet: len(v) for sheet, v in sheets.items()}
     summary.update(existing_cases=min(existing, len(ids)), new_cases=max(0, len(ids) - existing))
     return summary
@@ -173,8 +204,9 @@ def _change(index: int, ben: list[Any], assistance: list[list[Any]],
             day = _day(ben[column])
             if day is not None:
                 ben[column] = day - dt.timedelta(days=20)
-    elif kind == 3 and any(r[4] is not None for r in assistance):
-        r = next(r for r in assistance if r[4] is not None)
+    elif kind == 3 and any(r[4] is not None and r[10] is None for r in assistance):
+        # a grant paid in the reporting currency (a local one's amount follows its rate)
+        r = next(r for r in assistance if r[4] is not None and r[10] is None)
         r[4] = round(float(r[4]) + 100.0, 2)
         delivered = _day(r[6])
         if delivered is not None and delivered + dt.timedelta(days=10) <= today:

@@ -104,7 +104,8 @@ def current(url: str, cases: list[str]) -> dict[str, list[dict[str, Any]]]:
         ids = list(session.scalars(select(Beneficiary.id)
                                    .where(Beneficiary.case_number.in_(cases))))
         rows = import_file._rows(session, ids)
-    return {sheet: [dict(zip(EN[sheet], r, strict=True)) for bid in ids
+    return {sheet: [dict(zip(EN[sheet], import_file.template_order(sheet, r), strict=True))
+                    for bid in ids
                     for r in rows[sheet][bid]]
             for sheet in ("beneficiaries", "assistance", "training", "followups")}
 

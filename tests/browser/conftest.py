@@ -144,10 +144,19 @@ def app_server(app_server_process: Server) -> str:
     return app_server_process.base
 
 
+# One chromium for the whole run: a second ``sync_playwright()`` while the first is alive
+# fails ("Sync API inside the asyncio loop"), and a test module outside tests/browser that
+# imports these fixtures (tests/test_deploy.py) gets fixture instances of its own.
+_SHARED: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    if "browser" in _SHARED:  # the other instance's chromium, closed by it at the end
+        yield _SHARED["browser"]
+        return
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("chromium is not installed: `apt-get install -y chromium` (or "
@@ -155,8 +164,12 @@ def browser() -> Iterator[object]:
                     pytrace=False)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+        _SHARED["browser"] = launched
+        try:
+            yield launched
+        finally:
+            _SHARED.pop("browser", None)
+            launched.close()
 
 
 @pytest.fixture

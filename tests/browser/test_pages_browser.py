@@ -39,7 +39,7 @@ ROLES = [  # username, password
 # The first KPI card of each page that has indicator cards: page file -> indicator code
 # (tests/test_pages.py's table, plus the donor report's headline cards).
 CARD_OF_PAGE = {**{path: code for path, code in PAGES.items() if code},
-                "pages/donor_report.py": "BEN-1"}
+                "pages/donor_report.py": "BEN-1", "pages/partners.py": "REF-1"}
 
 CHARTS_DRAWN = """() => {
   const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
