@@ -182,8 +182,7 @@ def make(url: str, target: str | Path, *, existing: int = 250, new: int = 250,
         coop[4] = f"Partner {stamp}"
         coop[3] = "trade" if coop[3] != "trade" else "services"
         sheets["cooperatives"].append(coop)
-    write_workbook(target, {k: iter(template_order(k, r) for r in v)
-                            for k, v in sheets.items()})
+    write_workbook(target, {k: [template_order(k, r) for r in v] for k, v in sheets.items()})
     summary = {sheet: len(v) for sheet, v in sheets.items()}
     summary.update(existing_cases=min(existing, len(ids)), new_cases=max(0, len(ids) - existing))
     return summary

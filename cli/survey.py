@@ -20,8 +20,7 @@ from pathlib import Path
 from data_access.scope import Scope
 from data_access.settings import Settings, load_settings
 from i18n import LANGUAGES, _, language
-from importing import ImportReport, Source, survey
-from importing.problems import error_file_bytes
+from importing import Source, survey
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from cli.importer import ProgressLine
+    from cli.importer import ProgressLine, print_report
 
     try:
         mapping = survey.load(args.form)
@@ -90,24 +89,5 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     report = survey.run(settings.database_url, source, mapping, scope, username=args.user,
                         dry_run=args.dry_run, progress=line)
     line.end()
-    return show(report, args.errors)
+    return print_report(report, args.errors)
 
-
-def show(report: ImportReport, errors: str | None) -> int:
-    """Print the outcome (and every problem); the exit code."""
-    if not report.ok:
-        for p in report.problems:
-            where = " ".join(x for x in (
-                p.sheet, _("row {row}").format(row=p.row) if p.row else "",
-                _("column {column}").format(column=p.column) if p.column else "") if x)
-            print(_("{where}: {problem}").format(where=where or _("file"), problem=p.message),
-                  file=sys.stderr)
-        if report.truncated:
-            print(_("… and {n} more problems").format(n=f"{report.truncated:,}"),
-                  file=sys.stderr)
-    if errors and report.problems:
-        target = Path(errors)
-        target.write_bytes(error_file_bytes(report, target.suffix.lower()))
-        print(_("problems written to {file}").format(file=target), file=sys.stderr)
-    print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
-    return 0 if report.ok else 1

@@ -26,12 +26,15 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from i18n import _
 from importing import limits
 from importing.schema import REQUIRED_SHEETS, SHEET_NAMES
 from importing.sources import FileProblem, Formula, RawSheet, Source
+
+if TYPE_CHECKING:
+    from importing.xlsx import Workbook
 
 MAX_BYTES = 200 * 1024 * 1024
 csv.field_size_limit(10 * 1024 * 1024)
@@ -86,7 +89,9 @@ def open_sheets(source: Source) -> tuple[list[RawSheet], list[str]]:
 
 # --- XLSX --------------------------------------------------------------------------------
 
-def _xlsx_sheets(source: Source) -> list[RawSheet]:
+def open_workbook(source: Source, unreadable: str) -> Workbook:
+    """The workbook of ``source``, or a FileProblem: not a workbook, or ``unreadable`` (a
+    message with ``{file}`` and ``{detail}``: what to do about it differs by file)."""
     from importing.xlsx import Workbook, XlsxError
 
     handle = source.open_bytes()
@@ -95,11 +100,14 @@ def _xlsx_sheets(source: Source) -> list[RawSheet]:
                             "or of another kind").format(file=source.name))
     handle.seek(0)
     try:
-        wb = Workbook(handle)
+        return Workbook(handle)
     except XlsxError as exc:
-        raise FileProblem(_("{file}: the workbook cannot be read ({detail}); open it in Excel "
-                            "and save it again as .xlsx").format(file=source.name, detail=exc)
-                          ) from None
+        raise FileProblem(unreadable.format(file=source.name, detail=exc)) from None
+
+
+def _xlsx_sheets(source: Source) -> list[RawSheet]:
+    wb = open_workbook(source, _("{file}: the workbook cannot be read ({detail}); open it in "
+                                 "Excel and save it again as .xlsx"))
     sheets = []
     for title in wb.sheets:
         name = title.strip().lower()

@@ -75,11 +75,11 @@ with st.expander(_("The import template and the rules"), expanded=False):
                             "spreadsheetml.sheet", icon=":material/download:")
 
 TEMPLATE, SURVEY = "template", "survey"
-kind = st.radio(_("What is the file?"), (TEMPLATE, SURVEY), horizontal=True,
-                format_func=lambda k: {TEMPLATE: _("The import template (a workbook or CSV "
-                                                   "files)"),
-                                       SURVEY: _("A survey export (KoboToolbox or ODK "
-                                                 "Central)")}[k])
+# The options are the labels themselves (not a format_func of the language at the time):
+# a widget's options must be the same strings on every run of one language.
+KINDS = {_("The import template (a workbook or CSV files)"): TEMPLATE,
+         _("A survey export (KoboToolbox or ODK Central)"): SURVEY}
+kind = KINDS[st.radio(_("What is the file?"), tuple(KINDS), horizontal=True)]
 form = None
 if kind == SURVEY:
     forms = survey.forms()

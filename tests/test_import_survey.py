@@ -382,7 +382,7 @@ def test_the_import_page_takes_a_survey_export(sqlite_url: str,
 
     load_cases(sqlite_url)
     at = open_page(sqlite_url, monkeypatch, "pages/import_data.py")
-    at.radio[0].set_value("survey").run()
+    at.radio[0].set_value("A survey export (KoboToolbox or ODK Central)").run()
     assert at.selectbox[0].value == "followup"
     payload = (EXAMPLES / "followup_kobo_invalid.xlsx").read_bytes()
     at.file_uploader[0].set_value(("followup_kobo_invalid.xlsx", payload,

@@ -85,20 +85,10 @@ def _raw_rows(source: Source, mapping: Mapping) -> tuple[RawSheet, str]:
         raise FileProblem(_("{file}: the file is empty").format(file=source.name))
     if suffix in (".xlsx", ".xlsm"):
         limits.check_container(source, "xlsx", bounds)
-        from importing.reader import _guarded
-        from importing.xlsx import Workbook, XlsxError
+        from importing.reader import _guarded, open_workbook
 
-        handle = source.open_bytes()
-        if handle.read(4) != b"PK\x03\x04":
-            raise FileProblem(_("{file}: not an Excel workbook (.xlsx); the file may be "
-                                "damaged or of another kind").format(file=source.name))
-        handle.seek(0)
-        try:
-            wb = Workbook(handle)
-        except XlsxError as exc:
-            raise FileProblem(_("{file}: the workbook cannot be read ({detail}); download "
-                                "the export again").format(file=source.name, detail=exc)
-                              ) from None
+        wb = open_workbook(source, _("{file}: the workbook cannot be read ({detail}); "
+                                     "download the export again"))
         if not wb.sheets:
             raise FileProblem(_("{file}: the workbook has no sheet").format(file=source.name))
         titles = list(wb.sheets)  # in the workbook's order
