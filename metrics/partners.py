@@ -15,7 +15,8 @@ domain.md (the referral indicators REF-1..3 are in ``metrics.indicators.referral
   - ``cooperatives``: cooperatives that name the partner (accompanied by it), whatever
     the period.
 
-  A country filter narrows each record by its own country. Every partner is listed, with
+  A partner whose name another country's partner shares is labelled "name (country)". A
+  country filter narrows each record by its own country. Every partner is listed, with
   0 where it delivered nothing. Disclosure: the viewer's scope (a donor sees the counts
   protected like any count, the grants amount not at all: fail closed).
 """
@@ -63,31 +64,39 @@ def _countries(column: Any, f: Filters) -> list[Any]:
 def delivered(session: Session, f: Filters) -> pd.DataFrame:
     """partner, measure, value (see the module docstring), every partner x measure."""
     asst, ts, att, fu, coop = Assistance, TrainingSession, Attendance, FollowUp, Cooperative
-    counts: dict[tuple[str, str], float] = {}
+    counts: dict[tuple[int, str], float] = {}
 
     def add(measure: str, stmt: Any) -> None:
-        for name, value in session.execute(stmt).all():
-            counts[(name, measure)] = float(value or 0)
+        for pid, value in session.execute(stmt).all():
+            counts[(pid, measure)] = float(value or 0)
 
+    # by partner id: partners are unique by name within a country only, and another
+    # programme's countries may each have a partner of the same name
     delivered_in = [asst.status == AssistanceStatus.DELIVERED,
                     *_in(asst.delivered_date, f), *_countries(asst.country, f)]
-    base = select(Partner.name).join(asst, asst.partner_id == Partner.id).where(*delivered_in)
-    add("assistance", base.add_columns(func.count(asst.id)).group_by(Partner.name))
-    add("grants", base.add_columns(func.sum(asst.amount_eur)).group_by(Partner.name))
+    base = select(Partner.id).join(asst, asst.partner_id == Partner.id).where(*delivered_in)
+    add("assistance", base.add_columns(func.count(asst.id)).group_by(Partner.id))
+    add("grants", base.add_columns(func.sum(asst.amount_eur)).group_by(Partner.id))
     held = [*_in(ts.session_date, f), *_countries(ts.country, f)]
-    add("sessions", select(Partner.name, func.count(ts.id))
-        .join(ts, ts.partner_id == Partner.id).where(*held).group_by(Partner.name))
-    add("attendances", select(Partner.name, func.count(att.id))
+    add("sessions", select(Partner.id, func.count(ts.id))
+        .join(ts, ts.partner_id == Partner.id).where(*held).group_by(Partner.id))
+    add("attendances", select(Partner.id, func.count(att.id))
         .join(ts, ts.partner_id == Partner.id).join(att, att.session_id == ts.id)
-        .where(*held).group_by(Partner.name))
-    add("visits", select(Partner.name, func.count(fu.id))
+        .where(*held).group_by(Partner.id))
+    add("visits", select(Partner.id, func.count(fu.id))
         .join(fu, fu.partner_id == Partner.id)
-        .where(*_in(fu.visit_date, f), *_countries(fu.country, f)).group_by(Partner.name))
-    add("cooperatives", select(Partner.name, func.count(coop.id))
+        .where(*_in(fu.visit_date, f), *_countries(fu.country, f)).group_by(Partner.id))
+    add("cooperatives", select(Partner.id, func.count(coop.id))
         .join(coop, coop.partner_id == Partner.id).where(*_countries(coop.country, f))
-        .group_by(Partner.name))
-    names = list(session.scalars(select(Partner.name).order_by(Partner.name)))
-    frame = pd.DataFrame([(n, m, counts.get((n, m), 0.0)) for n in names for m in MEASURES],
+        .group_by(Partner.id))
+    partners = session.execute(select(Partner.id, Partner.name, Partner.country)
+                               .order_by(Partner.name, Partner.country)).all()
+    shared = pd.Series([n for _i, n, _c in partners]).duplicated(keep=False).tolist()
+    labels = [f"{n} ({c})" if twice else n
+              for (_i, n, c), twice in zip(partners, shared, strict=True)]
+    frame = pd.DataFrame([(label, m, counts.get((pid, m), 0.0))
+                          for (pid, _n, _c), label in zip(partners, labels, strict=True)
+                          for m in MEASURES],
                          columns=["partner", "measure", "value"])
     counted = disclose(frame[frame["measure"] != "grants"], session, "count",
                        ("partner", "measure"), name="partner_delivered")

@@ -83,3 +83,22 @@ def test_a_donor_sees_no_small_count_and_no_amount(url: str) -> None:
     # every count of the fixture is below 5: all hidden; an amount is never shown
     assert df["value"].map(lambda v: isinstance(v, float) and math.isnan(v)).all(), df
     assert set(df["partner"]) == set(WHOLE)
+
+
+def test_partners_of_one_name_in_two_countries_are_counted_apart(url: str) -> None:
+    """Partners are unique by name within a country only: a Tunisian "Association Amal"
+    that delivered nothing neither takes nor merges the Moroccan one's records, and both
+    rows say their country (grouping by name alone summed them, and the page's pivot
+    failed on the repeated name)."""
+    from data_access.models import Partner
+
+    with db.session(url, Scope.everything()) as s:
+        s.add(Partner(id=99, name="Association Amal", country="TN",
+                      institution_type="civil_society",
+                      record_key=1))
+        s.commit()
+    table = _table(url, Scope.everything(), Filters())
+    assert table["Association Amal (MA)"] == WHOLE["Association Amal"]
+    assert table["Association Amal (TN)"] == ZERO
+    assert "Association Amal" not in table
+    assert table["ANETI"] == WHOLE["ANETI"]
