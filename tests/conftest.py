@@ -26,6 +26,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -216,3 +217,38 @@ def _reset_after_test() -> Iterator[None]:
         st.cache_resource.clear()
     if _factory is not None:
         _factory.dispose_all()
+
+
+# --- the browser ----------------------------------------------------------------------------
+# Here, not in tests/browser/conftest.py, so that every test module gets the same session
+# fixture: a second ``sync_playwright()`` while the first is alive fails ("Sync API inside
+# the asyncio loop"), which a module importing its own copy of the fixture met.
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is not installed: `apt-get install -y chromium` (or "
+                    "`bash scripts/install-system-deps.sh`); never `playwright install`",
+                    pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[object]:  # Any: a playwright Browser
+    from tests.browser.conftest import PAGE_TIMEOUT_MS
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    tab = context.new_page()
+    yield tab
+    context.close()

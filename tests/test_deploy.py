@@ -41,10 +41,8 @@ import yaml
 
 from benchmarks.proxy import ROUTE_COOKIE, Proxy, route_cookie
 from tests.browser import test_login, test_pages_browser
-from tests.browser.conftest import (  # noqa: F401  (browser, page: fixtures, used by name)
+from tests.browser.conftest import (  # browser, page: the session's, from tests/conftest.py
     Server,
-    browser,
-    page,
     server_env,
     sign_in,
     wait_ready,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -144,41 +143,8 @@ def app_server(app_server_process: Server) -> str:
     return app_server_process.base
 
 
-# One chromium for the whole run: a second ``sync_playwright()`` while the first is alive
-# fails ("Sync API inside the asyncio loop"), and a test module outside tests/browser that
-# imports these fixtures (tests/test_deploy.py) gets fixture instances of its own.
-_SHARED: dict[str, object] = {}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if "browser" in _SHARED:  # the other instance's chromium, closed by it at the end
-        yield _SHARED["browser"]
-        return
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: `apt-get install -y chromium` (or "
-                    "`bash scripts/install-system-deps.sh`); never `playwright install`",
-                    pytrace=False)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        _SHARED["browser"] = launched
-        try:
-            yield launched
-        finally:
-            _SHARED.pop("browser", None)
-            launched.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    tab = context.new_page()
-    yield tab
-    context.close()
+# ``browser`` and ``page`` are in tests/conftest.py: one chromium for the whole run, for
+# tests/browser and for the tests outside it that drive a page (tests/test_deploy.py).
 
 
 def wait_ready(page) -> None:
